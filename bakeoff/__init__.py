@@ -1,0 +1,42 @@
+"""bakeoff: simple baselines first.
+
+A timeboxed bake-off climbs a ladder of candidates, from naive baselines and SQL
+rules to tuned XGBoost, scores them on one holdout for accuracy, runtime and cost,
+and writes a trade-off table the business can choose from.
+
+Public API (imported lazily so ``bakeoff --help`` stays fast)::
+
+    import bakeoff
+    res = bakeoff.run("experiments/breast_cancer.toml", timebox="2m")
+    res.table
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["run", "load_experiment", "Result", "Candidate", "Budget", "Status", "BakeoffError",
+           "ConfigError", "DataError", "NotApplicable"]
+
+_LAZY = {
+    "run": "bakeoff.runner", "load_experiment": "bakeoff.config", "Result": "bakeoff.result",
+    "Candidate": "bakeoff.candidate", "Budget": "bakeoff.candidate", "Status": "bakeoff.candidate",
+    "BakeoffError": "bakeoff.errors", "ConfigError": "bakeoff.errors", "DataError": "bakeoff.errors",
+    "NotApplicable": "bakeoff.errors",
+}
+
+if TYPE_CHECKING:
+    from bakeoff.candidate import Budget, Candidate, Status
+    from bakeoff.config import load_experiment
+    from bakeoff.errors import BakeoffError, ConfigError, DataError, NotApplicable
+    from bakeoff.result import Result
+    from bakeoff.runner import run
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'bakeoff' has no attribute {name!r}")

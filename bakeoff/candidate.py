@@ -1,0 +1,112 @@
+"""The Candidate contract, the Budget a candidate runs under, and the outcome Status."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+from bakeoff.errors import NotApplicable
+from bakeoff.frame import Frame, Problem
+
+
+class Status(enum.StrEnum):
+    """How a candidate's turn ended."""
+
+    OK = "OK"
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"
+    TIMEOUT = "TIMEOUT"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A hard deadline on the monotonic clock plus the threads a candidate may use."""
+
+    deadline: float
+    threads: int = 1
+
+    @classmethod
+    def of(cls, seconds: float, threads: int = 1) -> Budget:
+        """A budget that ends ``seconds`` from now."""
+        return cls(time.monotonic() + seconds, threads)
+
+    def remaining(self) -> float:
+        """Seconds left (never negative)."""
+        return max(0.0, self.deadline - time.monotonic())
+
+    def expired(self) -> bool:
+        """True once the deadline has passed."""
+        return time.monotonic() >= self.deadline
+
+
+def derive_seed(experiment_seed: int, name: str) -> int:
+    """A candidate's seed: stable in (experiment seed, candidate name), independent of the ladder."""
+    digest = hashlib.sha256(f"{experiment_seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+class Candidate:
+    """Base class of every candidate.
+
+    Subclasses set the class attributes, keep ``__init__`` to storing
+    hyperparameters (keyword-only), learn in :meth:`fit` (fitted attributes end in
+    ``_``) and return predictions for ``frame.holdout`` from :meth:`predict`.
+
+    Attributes:
+        family: Registry family ("naive", "sql", "glm", "btyd", "tree", "xgboost").
+        rung: 0 naive, 1 SQL rule, 2 statistical, 3 trees, 4 boosted, 5 tuned.
+        tasks: The tasks (binary, regression, count) the candidate can predict.
+        kinds: The problem kinds it accepts.
+        horizon_native: True if predictions already cover the holdout horizon; otherwise
+            predictions made for the training label window are scaled to it.
+        summary: One line for ``bakeoff candidates``.
+    """
+
+    family: ClassVar[str] = ""
+    rung: ClassVar[int] = 0
+    tasks: ClassVar[tuple[str, ...]] = ("binary", "regression", "count")
+    kinds: ClassVar[tuple[str, ...]] = ("binary", "regression", "count", "customer_base")
+    horizon_native: ClassVar[bool] = False
+    summary: ClassVar[str] = ""
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+
+    def check_applicable(self, problem: Problem) -> None:
+        """Raise :class:`NotApplicable` if this candidate cannot answer ``problem``."""
+        if problem.kind not in self.kinds:
+            raise NotApplicable(f"needs a {' or '.join(self.kinds)} problem, not {problem.kind}")
+        if problem.task not in self.tasks:
+            raise NotApplicable(f"predicts {'/'.join(self.tasks)} targets, not {problem.task}")
+
+    def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
+        """Learn from ``frame.train``; must return ``self``."""
+        raise NotImplementedError
+
+    def predict(self, frame: Frame) -> pd.Series:
+        """Predictions for ``frame.holdout``, indexed like it."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """Fitted parameters, coefficients or SQL text for the report (JSON-friendly)."""
+        return {}
+
+
+def to_horizon(pred: np.ndarray, problem: Problem) -> np.ndarray:
+    """Scale label-window predictions to the holdout horizon (run-rate assumption).
+
+    Counts and spend scale linearly; a probability p of activity in the label window
+    becomes ``1 - (1 - p) ** scale`` (a constant hazard). No-op when the scale is 1.
+    """
+    scale = problem.horizon_scale
+    if scale == 1.0:
+        return pred
+    if problem.task == "binary":
+        return 1.0 - (1.0 - np.clip(pred, 0.0, 1.0)) ** scale
+    return pred * scale

@@ -1,0 +1,104 @@
+"""The command line: a thin Typer layer over the public API.
+
+Exit codes: 0 the bake-off completed (even with failed rows), 2 bad config or data,
+1 an internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="bakeoff: simple baselines first — a timeboxed bake-off with a trade-off table.")
+
+Config = Annotated[Path, typer.Argument(help="Experiment TOML file.")]
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False)
+
+
+def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    from bakeoff.errors import BakeoffError
+
+    try:
+        return fn(*args, **kwargs)
+    except BakeoffError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def run(
+    config: Config,
+    timebox: Annotated[str | None, typer.Option(help='Total time box, e.g. "2m" (overrides [timebox].total).')] = None,
+    seed: Annotated[int | None, typer.Option(help="Experiment seed (overrides [experiment].seed).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default runs/<name>/<timestamp>/).")] = None,
+    engine: Annotated[str | None, typer.Option(help="Executor: local (default) or inline.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the table.")] = False,
+) -> None:
+    """Run the bake-off described by CONFIG and print the trade-off table."""
+    from bakeoff.report.terminal import progress_printer, render
+    from bakeoff.runner import run as run_bakeoff
+
+    console = _console()
+    progress = None if quiet else progress_printer(console)
+    result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine, progress=progress)
+    render(result, console)
+
+
+@app.command()
+def validate(config: Config) -> None:
+    """Check CONFIG and its data; run nothing."""
+    from bakeoff.config import load_experiment
+    from bakeoff.registry import resolve_ladder
+    from bakeoff.runner import prepare
+
+    exp = _guard(load_experiment, config)
+    frame, origin = _guard(prepare, exp)
+    specs = _guard(resolve_ladder, exp)
+    typer.echo(f"{config}: OK — {frame.problem.kind} problem, target '{frame.problem.target}', "
+               f"{len(frame.train):,} training / {len(frame.holdout):,} holdout rows, "
+               f"{len(frame.features)} features, {len(specs)} candidates.")
+
+
+@app.command()
+def candidates() -> None:
+    """List the ladder: rung, name, family and what each candidate does."""
+    from bakeoff.registry import known_names, load_class
+
+    rows = []
+    for name, (target, params) in known_names().items():
+        cls = load_class(target)
+        summary = cls.summary
+        if params.get("file"):
+            from bakeoff.sqlfiles import read_sql
+
+            summary = read_sql(params["file"]).meta.get("summary", summary)
+        rows.append((cls.rung, name, cls.family, summary))
+    for rung, name, family, summary in sorted(rows, key=lambda r: r[0]):
+        typer.echo(f"{rung}  {name:<22} {family:<8} {summary}")
+
+
+def main() -> None:
+    """Entry point of the ``bakeoff`` script."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - internal errors: one line, exit 1
+        typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

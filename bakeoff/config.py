@@ -1,0 +1,341 @@
+"""TOML experiment file -> frozen, validated :class:`Experiment`.
+
+Every problem with the file becomes a :class:`~bakeoff.errors.ConfigError` whose
+one-line message names the file, the section and field, what was expected and
+what was found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from bakeoff.durations import parse_duration
+from bakeoff.errors import ConfigError, did_you_mean
+
+KINDS = ("binary", "regression", "count", "customer_base")
+CUSTOMER_TARGETS = ("purchases", "active", "spend")
+
+
+def _duration(value: Any) -> float:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ValueError(f'must be a positive duration like "90s" or "5m"; {exc}') from None
+
+
+Seconds = Annotated[float, BeforeValidator(_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExperimentSection(_Section):
+    """``[experiment]``: the name and the seed every candidate's seed derives from."""
+
+    name: str = "experiment"
+    seed: int = Field(0, ge=0)
+    description: str = ""
+
+
+class DataSection(_Section):
+    """``[data]``: exactly one of ``source``, ``table``, ``query`` or ``builtin``."""
+
+    source: str | None = None
+    table: str | None = None
+    database: str | None = None
+    query: str | None = None
+    builtin: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSection:
+        given = [k for k in ("source", "table", "query", "builtin") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "needs exactly one of source, table, query or builtin; "
+                f"got {', '.join(given) if given else 'none'}"
+            )
+        if self.table and not self.database:
+            raise ValueError("'table' needs 'database' (a .duckdb file)")
+        return self
+
+
+class SplitSection(_Section):
+    """``[problem].split``: random (stratified) or by time."""
+
+    method: Literal["random", "time"] = "random"
+    holdout: float = Field(0.25, gt=0, lt=1)
+    stratify: bool = True
+    column: str | None = None
+    cutoff: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _time_needs_column(self) -> SplitSection:
+        if self.method == "time" and (self.column is None or self.cutoff is None):
+            raise ValueError('method = "time" needs column = "<date column>" and cutoff = "YYYY-MM-DD"')
+        return self
+
+
+class ProblemSection(_Section):
+    """``[problem]``: what is predicted, for whom, and how the holdout is cut."""
+
+    kind: Literal["binary", "regression", "count", "customer_base"]
+    target: str
+    key: str | None = None
+    features: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    split: SplitSection = SplitSection()
+    segments: tuple[str, ...] = ()
+    entity: str | None = None
+    time: str | None = None
+    amount: str | None = None
+    calibration_end: dt.date | None = None
+    holdout_end: dt.date | None = None
+    horizon: Seconds | None = None
+    label_window: Seconds | None = None
+
+    @model_validator(mode="after")
+    def _customer_base_keys(self) -> ProblemSection:
+        if self.kind != "customer_base":
+            return self
+        if self.target not in CUSTOMER_TARGETS:
+            raise ValueError(f"target must be one of {', '.join(CUSTOMER_TARGETS)} for customer_base")
+        missing = [k for k in ("entity", "time", "calibration_end") if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"customer_base needs {', '.join(missing)}")
+        if (self.holdout_end is None) == (self.horizon is None):
+            raise ValueError('customer_base needs either holdout_end = "YYYY-MM-DD" or horizon = "39w"')
+        if self.target == "spend" and self.amount is None:
+            raise ValueError('target = "spend" needs amount = "<amount column>"')
+        return self
+
+    @property
+    def horizon_days(self) -> float:
+        """The holdout window in days (customer_base only)."""
+        if self.horizon is not None:
+            return self.horizon / 86400.0
+        assert self.holdout_end is not None and self.calibration_end is not None
+        return float((self.holdout_end - self.calibration_end).days)
+
+
+class ScoreSection(_Section):
+    """``[score]``: the primary metric, the extra metrics and the bootstrap settings."""
+
+    primary: str | None = None
+    metrics: tuple[str, ...] | None = None
+    bootstrap: int = Field(500, ge=0, le=100_000)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+
+
+class TimeboxSection(_Section):
+    """``[timebox]``: the total box and the per-candidate box."""
+
+    total: Seconds = 600.0
+    per_candidate: Seconds = 120.0
+    trial: Seconds | None = None
+
+
+class CostSection(_Section):
+    """``[cost]``: the price and scale model that turns CPU-seconds into dollars."""
+
+    usd_per_cpu_hour: float = Field(0.05, ge=0)
+    rows_in_production: int | None = Field(None, gt=0)
+    retrains_per_month: float = Field(4, ge=0)
+    predictions_per_month: float = Field(1_000_000, ge=0)
+
+
+class LadderSection(_Section):
+    """``[ladder]``: which candidates climb (names or families)."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    early_stop: bool = False
+    margin: float = Field(0.0, ge=0)
+
+
+class CandidateSection(BaseModel):
+    """``[[candidate]]``: a named candidate of a family plus that family's own keys."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str
+    family: str
+    rung: int | None = Field(None, ge=0, le=9)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The family-specific keys."""
+        return dict(self.model_extra or {})
+
+
+class ChooseSection(_Section):
+    """``[choose]``: the rule that names the chosen candidate."""
+
+    rule: Literal["best", "cheapest_within", "simplest_within"] = "cheapest_within"
+    tolerance: float = Field(0.01, ge=0)
+    relative: bool = True
+    max_monthly_usd: float | None = Field(None, gt=0)
+    max_predict_ms_per_1k: float | None = Field(None, gt=0)
+
+
+class ExecutorSection(_Section):
+    """``[executor]``: where candidates run."""
+
+    engine: Literal["local", "ray", "inline"] = "local"
+    threads: int = Field(1, ge=1, le=256)
+    memory_mb: int | None = Field(None, gt=0)
+    address: str | None = None
+    num_cpus: int | None = Field(None, ge=1)
+
+
+class Experiment(_Section):
+    """A validated experiment: everything a run needs except the data itself."""
+
+    experiment: ExperimentSection = ExperimentSection()
+    data: DataSection
+    problem: ProblemSection
+    score: ScoreSection = ScoreSection()
+    timebox: TimeboxSection = TimeboxSection()
+    cost: CostSection = CostSection()
+    ladder: LadderSection = LadderSection()
+    candidate: tuple[CandidateSection, ...] = ()
+    choose: ChooseSection = ChooseSection()
+    executor: ExecutorSection = ExecutorSection()
+    path: Path | None = None
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder that relative paths in the file are resolved against."""
+        return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def name(self) -> str:
+        """The experiment name."""
+        return self.experiment.name
+
+    @property
+    def seed(self) -> int:
+        """The experiment seed."""
+        return self.experiment.seed
+
+
+def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
+    """Read, validate and return the experiment in ``path``.
+
+    Args:
+        path: A TOML file.
+        **overrides: ``timebox`` (total duration), ``seed``, ``engine`` override the file.
+
+    Raises:
+        ConfigError: If the file is missing, is not valid TOML, or fails validation.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Config file '{path}' does not exist.")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file.") from None
+    return experiment_from_dict(raw, path=path, **overrides)
+
+
+def experiment_from_dict(raw: dict[str, Any], *, path: Path | None = None, **overrides: Any) -> Experiment:
+    """Validate a parsed TOML document (see :func:`load_experiment`)."""
+    raw = _apply_overrides(dict(raw), overrides)
+    where = str(path) if path else "<config>"
+    try:
+        exp = Experiment.model_validate({**raw, "path": path})
+    except ValidationError as exc:
+        raise ConfigError(f"{where}: {_first_error(exc, raw)}") from None
+    _check_candidates(exp, where)
+    return exp
+
+
+def _apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    sections = {"timebox": ("timebox", "total"), "seed": ("experiment", "seed"),
+                "engine": ("executor", "engine"), "per_candidate": ("timebox", "per_candidate")}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key not in sections:
+            raise ConfigError(f"Unknown override '{key}'.{did_you_mean(key, sections)}")
+        section, field = sections[key]
+        raw[section] = {**raw.get(section, {}), field: value}
+    return raw
+
+
+def _first_error(exc: ValidationError, raw: dict[str, Any]) -> str:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
+    if err["type"] == "extra_forbidden":
+        return _unknown_key(loc, raw)
+    if err["type"] == "missing":
+        return f"{_where(loc[:-1])} is missing the required field '{loc[-1]}'."
+    msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    got = err.get("input")
+    field = _where(loc)
+    if isinstance(got, dict) or not loc or loc[-1].isdigit() and len(loc) == 1:
+        return f"{field}: {msg}."
+    return f"The '{loc[-1]}' field of {_where(loc[:-1])} {_as_clause(msg)}. Got {got!r} instead."
+
+
+def _as_clause(msg: str) -> str:
+    low = msg[0].lower() + msg[1:] if msg else msg
+    low = low.replace("input should be", "must be", 1)
+    return low if low.startswith(("must", "needs")) else f"must be valid: {low}"
+
+
+def _unknown_key(loc: list[str], raw: dict[str, Any]) -> str:
+    parent = loc[:-1]
+    if not parent:
+        known = [f for f in Experiment.model_fields if f != "path"]
+        return f"Unknown section [{loc[-1]}].{did_you_mean(loc[-1], known)}"
+    model: Any = Experiment
+    for part in parent:
+        if part.isdigit():
+            continue
+        model = _field_model(model, part)
+    known = list(model.model_fields) if model is not None else []
+    return f"Unknown key '{loc[-1]}' in {_where(parent)}.{did_you_mean(loc[-1], known)}"
+
+
+def _field_model(model: Any, field: str) -> Any:
+    info = model.model_fields.get(field) if model is not None else None
+    if info is None:
+        return None
+    ann = info.annotation
+    for candidate in (ann, *getattr(ann, "__args__", ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _where(loc: list[str]) -> str:
+    if not loc:
+        return "the file"
+    head, rest = loc[0], [p for p in loc[1:]]
+    if head == "candidate" and rest and rest[0].isdigit():
+        label = f"[[candidate]] #{int(rest[0]) + 1}"
+        rest = rest[1:]
+    else:
+        label = f"[{head}]"
+    return label + "".join(f".{p}" for p in rest)
+
+
+def _check_candidates(exp: Experiment, where: str) -> None:
+    names = [c.name for c in exp.candidate]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"{where}: [[candidate]] names must be unique; '{dupes[0]}' appears twice.")
+    if exp.timebox.per_candidate > exp.timebox.total:
+        raise ConfigError(
+            f"{where}: [timebox].per_candidate ({exp.timebox.per_candidate:g}s) must not exceed "
+            f"[timebox].total ({exp.timebox.total:g}s)."
+        )

@@ -1,0 +1,28 @@
+"""Dollars from CPU-seconds under the user's price and scale model (``[cost]``).
+
+Assumptions, stated in the report: a core is billed while held, so billed seconds
+are ``max(cpu, wall)``; training cost scales linearly with rows from the training
+part to ``rows_in_production``; prediction cost scales linearly with rows.
+"""
+
+from __future__ import annotations
+
+from bakeoff.config import CostSection
+
+ASSUMPTION = ("billed CPU-seconds = max(CPU, wall) x threads held; training scales linearly in rows to "
+              "rows_in_production; predictions scale linearly in rows")
+
+
+def cost_of(row: dict, cost: CostSection, n_train: int, n_holdout: int) -> dict[str, float]:
+    """``train_usd``, ``per_million_predictions_usd`` and ``monthly_usd`` for one OK row."""
+    threads = row.get("threads", 1) or 1
+    fit_s = max(row.get("fit_cpu_s", 0.0), row.get("fit_s", 0.0) * 1.0, 1e-6)
+    pred_s = max(row.get("predict_cpu_s", 0.0), row.get("predict_s", 0.0), 1e-9)
+    fit_s = max(fit_s, row.get("fit_s", 0.0) * threads) if threads > 1 else fit_s
+    scale = (cost.rows_in_production / n_train) if cost.rows_in_production else 1.0
+    per_second = cost.usd_per_cpu_hour / 3600.0
+    train_usd = fit_s * scale * per_second
+    per_million = pred_s / max(n_holdout, 1) * 1e6 * per_second
+    monthly = cost.retrains_per_month * train_usd + cost.predictions_per_month / 1e6 * per_million
+    return {"train_usd": train_usd, "per_million_predictions_usd": per_million, "monthly_usd": monthly,
+            "train_cpu_s_scaled": fit_s * scale}

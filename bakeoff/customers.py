@@ -1,0 +1,113 @@
+"""Customer-base frames: a transaction log -> calibration/holdout summaries in DuckDB SQL.
+
+Same-day purchases are merged; time is in weeks (days / 7). Nothing after
+``calibration_end`` reaches a feature. The training target comes from a label
+window that ends at ``calibration_end`` (never from the holdout calendar).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from bakeoff.config import Experiment
+from bakeoff.data import columns, require_column
+from bakeoff.errors import DataError
+from bakeoff.frame import TASK_OF_CUSTOMER_TARGET, Frame, Problem, check_frame, run_sql_file
+
+BTYD_COLUMNS = ("x", "t_x", "T", "monetary_value")
+
+
+def prepare_transactions(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> None:
+    """Create view ``transactions(entity, ts, amount)`` and table ``daily`` from table ``data``."""
+    p = exp.problem
+    cols = columns(con)
+    require_column(cols, p.entity or "", "[problem].entity", origin)
+    require_column(cols, p.time or "", "[problem].time", origin)
+    if p.amount:
+        require_column(cols, p.amount, "[problem].amount", origin)
+    ts = _date_expr(f'"{p.time}"', cols[p.time or ""])
+    amount = f'CAST("{p.amount}" AS DOUBLE)' if p.amount else "CAST(NULL AS DOUBLE)"
+    con.execute(f'CREATE OR REPLACE TEMP VIEW transactions AS SELECT CAST("{p.entity}" AS VARCHAR) AS entity, '
+                f"{ts} AS ts, {amount} AS amount, \"{p.time}\" AS raw_ts FROM data")
+    bad = con.execute("SELECT count(*), any_value(raw_ts) FROM transactions "
+                      "WHERE ts IS NULL AND raw_ts IS NOT NULL").fetchone()
+    if bad[0]:
+        raise DataError(f"{origin}: {bad[0]} values of time column '{p.time}' are not dates "
+                        f"(e.g. {bad[1]!r}); expected YYYY-MM-DD or YYYYMMDD.")
+    if p.target == "spend" and p.amount:
+        n_bad = con.execute("SELECT count(*) FROM transactions WHERE amount <= 0 OR amount IS NULL").fetchone()[0]
+        if n_bad:
+            raise DataError(f"{origin}: amount column '{p.amount}' has {n_bad} zero, negative or missing values; "
+                            "spend needs positive amounts.")
+    run_sql_file(con, "transactions")
+
+
+def _date_expr(col: str, duck_type: str) -> str:
+    if duck_type.startswith(("DATE", "TIMESTAMP")):
+        return f"CAST({col} AS DATE)"
+    if duck_type in ("INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER"):
+        return f"try_strptime(CAST({col} AS VARCHAR), '%Y%m%d')::DATE"
+    text = f"CAST({col} AS VARCHAR)"
+    return f"coalesce(TRY_CAST({text} AS DATE), try_strptime({text}, '%Y%m%d')::DATE)"
+
+
+def windows(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> tuple[dt.date, dt.date, float]:
+    """Return (training cut-off, holdout end, label-window days), checked against the data range."""
+    p = exp.problem
+    assert p.calibration_end is not None
+    first, last = con.execute("SELECT min(day), max(day) FROM daily").fetchone()
+    horizon = p.horizon_days
+    cal_end = p.calibration_end
+    if not first <= cal_end < last:
+        raise DataError(f"{origin}: [problem].calibration_end {cal_end} is outside the data range "
+                        f"{first}..{last}; expected a day with data on both sides.")
+    holdout_end = cal_end + dt.timedelta(days=round(horizon))
+    span = (cal_end - first).days
+    label = p.label_window / 86400.0 if p.label_window else (horizon if span >= 2 * horizon else span // 2)
+    if label < 1 or label >= span:
+        raise DataError(f"{origin}: the label window ({label:g} days) must be shorter than the "
+                        f"{span} days of calibration data before {cal_end}.")
+    return cal_end - dt.timedelta(days=round(label)), holdout_end, float(round(label))
+
+
+def customer_table(con: duckdb.DuckDBPyConnection, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
+    """Features as of ``cutoff`` joined with targets over ``(cutoff, end]``; indexed by entity."""
+    feats = run_sql_file(con, "customer_features", {"cutoff": cutoff}).set_index("entity")
+    targets = run_sql_file(con, "customer_targets", {"start": cutoff, "end": end}).set_index("entity")
+    out = feats.join(targets, how="left")
+    for col, fill in (("purchases", 0), ("active", 0), ("spend", 0.0)):
+        out[col] = out[col].fillna(fill).astype(float)
+    return out.sort_index()
+
+
+def build_customer_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> Frame:
+    """Build the customer-base frame (see module docstring)."""
+    p = exp.problem
+    prepare_transactions(exp, con, origin)
+    t0, holdout_end, label_days = windows(exp, con, origin)
+    assert p.calibration_end is not None
+    n_holdout = con.execute("SELECT count(*) FROM daily WHERE day > ? AND day <= ?",
+                            [p.calibration_end, holdout_end]).fetchone()[0]
+    if n_holdout == 0:
+        raise DataError(f"{origin}: the holdout window ({p.calibration_end}, {holdout_end}] has no transactions.")
+    train = customer_table(con, t0, p.calibration_end)
+    holdout = customer_table(con, p.calibration_end, holdout_end)
+    targets = ["purchases", "active", "spend"]
+    features = tuple(c for c in holdout.columns if c not in targets and holdout[c].notna().any())
+    problem = Problem(kind="customer_base", task=TASK_OF_CUSTOMER_TARGET[p.target], target=p.target,
+                      key="entity", horizon_weeks=p.horizon_days / 7.0, label_weeks=label_days / 7.0,
+                      calibration_end=p.calibration_end)
+    seg = _segments(exp, con, holdout.index) if p.segments else None
+    frame = Frame(problem, train[[*features, p.target]], holdout[list(features)], features,
+                  holdout[p.target], seg)
+    check_frame(frame, origin)
+    return frame
+
+
+def _segments(exp: Experiment, con: duckdb.DuckDBPyConnection, index: pd.Index) -> pd.DataFrame:
+    cols = ", ".join(f'any_value("{s}") AS "{s}"' for s in exp.problem.segments)
+    seg = con.execute(f'SELECT CAST("{exp.problem.entity}" AS VARCHAR) AS entity, {cols} FROM data GROUP BY 1').df()
+    return seg.set_index("entity").reindex(index)

@@ -1,0 +1,36 @@
+"""The one exception tree of bakeoff.
+
+Every error a user can cause derives from :class:`BakeoffError`; the CLI turns
+these into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class BakeoffError(Exception):
+    """Root of every error bakeoff raises on purpose."""
+
+
+class ConfigError(BakeoffError):
+    """The experiment file is malformed or names something that does not exist."""
+
+
+class DataError(BakeoffError):
+    """The data does not fit the problem the experiment describes."""
+
+
+class CandidateError(BakeoffError):
+    """A candidate returned something unusable (wrong length, NaN predictions, ...)."""
+
+
+class NotApplicable(BakeoffError):  # noqa: N818 - reads as a sentence: raise NotApplicable("why")
+    """Raised by ``check_applicable``: the candidate does not fit this problem (a SKIPPED row)."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """Return `` Did you mean 'x'?`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else ""

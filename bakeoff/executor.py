@@ -1,0 +1,106 @@
+"""Run work in an isolated process under a hard time box.
+
+:func:`run_isolated` forks a worker (from a forkserver whose heavy imports are
+already done), waits on a pipe until the deadline, and kills the worker when it
+passes: a pure-Python loop and a long C call stop alike. A worker that dies
+(segfault, out of memory) is a FAILED outcome naming the signal.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import resource
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bakeoff.candidate import Status
+
+PRELOAD = ["bakeoff.worker", "numpy", "pandas", "scipy.special", "sklearn.tree", "sklearn.ensemble",
+           "sklearn.metrics", "xgboost", "statsmodels.api", "duckdb", "threadpoolctl"]
+
+
+@dataclass
+class Outcome:
+    """What came back from an isolated call."""
+
+    status: Status
+    value: Any = None
+    message: str = ""
+    elapsed: float = 0.0
+
+
+_CONTEXTS: dict[str, Any] = {}
+
+
+def context(method: str = "forkserver") -> Any:
+    """The multiprocessing context; the forkserver preloads the heavy modules once."""
+    if method not in _CONTEXTS:
+        ctx = mp.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(PRELOAD)
+        _CONTEXTS[method] = ctx
+    return _CONTEXTS[method]
+
+
+def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        result = fn(*args)
+    except MemoryError:
+        result = {"status": Status.FAILED.value, "message": f"MemoryError: exceeded the {memory_mb} MB limit"}
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised
+        result = {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {exc}"}
+    conn.send(result)
+    conn.close()
+
+
+def run_isolated(fn: Callable[..., Any], args: tuple, timeout: float, *, method: str = "forkserver",
+                 memory_mb: int | None = None) -> Outcome:
+    """Call ``fn(*args)`` in a fresh worker; kill it after ``timeout`` seconds.
+
+    Returns:
+        OK with the value, TIMEOUT with the elapsed time, or FAILED when the worker died.
+    """
+    ctx = context(method)
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, fn, args, memory_mb), daemon=False)
+    start = time.monotonic()
+    proc.start()
+    send.close()
+    try:
+        ready = recv.poll(max(timeout, 0.0))
+        value = recv.recv() if ready else None
+    except (EOFError, OSError):
+        ready, value = True, None
+    finally:
+        elapsed = time.monotonic() - start
+        _stop(proc, graceful=ready and value is not None)
+        recv.close()
+    if not ready:
+        return Outcome(Status.TIMEOUT, message=f"killed at the {timeout:.1f}s box", elapsed=elapsed)
+    if value is None:
+        return Outcome(Status.FAILED, message=_death(proc.exitcode), elapsed=elapsed)
+    return Outcome(Status.OK, value=value, elapsed=elapsed)
+
+
+def _stop(proc: Any, *, graceful: bool) -> None:
+    proc.join(timeout=2.0 if graceful else 0.05)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(timeout=5.0)
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"the worker died with {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
+    return f"the worker exited with code {exitcode} before returning a result"

@@ -1,0 +1,194 @@
+"""The problem frame: what every candidate fits on and predicts for.
+
+Tabular problems get a train part and a holdout part of the rows. Customer-base
+problems get RFM + BTYD summaries built in DuckDB SQL (``sql/features``): the
+holdout rows are the customers acquired by ``calibration_end`` with features as of
+that day; the training rows carry the same features as of an earlier cut-off with
+the target from the window between that cut-off and ``calibration_end``.
+Candidates never see the holdout target: the runner keeps it and scores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from bakeoff.config import Experiment
+from bakeoff.data import columns, require_column
+from bakeoff.errors import DataError
+from bakeoff.sqlfiles import read_sql
+
+TASK_OF_CUSTOMER_TARGET = {"purchases": "count", "active": "binary", "spend": "regression"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is predicted: ``task`` is binary, regression or count (what predictions mean)."""
+
+    kind: str
+    task: str
+    target: str
+    key: str
+    horizon_weeks: float | None = None
+    label_weeks: float | None = None
+    calibration_end: dt.date | None = None
+
+    @property
+    def horizon_scale(self) -> float:
+        """Holdout horizon over training label window (1 for tabular problems)."""
+        if self.horizon_weeks and self.label_weeks:
+            return self.horizon_weeks / self.label_weeks
+        return 1.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Train and holdout parts, indexed by the problem's key.
+
+    ``train`` holds the features and the target column; ``holdout`` holds the
+    features only. ``holdout_y`` is None in the copy candidates receive.
+    """
+
+    problem: Problem
+    train: pd.DataFrame
+    holdout: pd.DataFrame
+    features: tuple[str, ...]
+    holdout_y: pd.Series | None = None
+    segments: pd.DataFrame | None = None
+
+    @property
+    def y_train(self) -> pd.Series:
+        """The training target."""
+        return self.train[self.problem.target]
+
+    def without_truth(self) -> Frame:
+        """The copy candidates receive: no holdout target, no segments."""
+        return dataclasses.replace(self, holdout_y=None, segments=None)
+
+
+def build_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> Frame:
+    """Build the frame for the experiment's problem from table ``data`` in ``con``.
+
+    Raises:
+        DataError: If a configured column is missing or the data does not fit the problem.
+    """
+    if exp.problem.kind == "customer_base":
+        from bakeoff.customers import build_customer_frame
+
+        return build_customer_frame(exp, con, origin)
+    return _tabular_frame(exp, con, origin)
+
+
+def _tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> Frame:
+    p = exp.problem
+    cols = columns(con)
+    for field, name in _named_columns(exp):
+        require_column(cols, name, field, origin)
+    df = con.execute("SELECT * FROM data").df()
+    key = p.key or "row"
+    if p.key is None:
+        df.insert(0, key, np.arange(len(df)))
+    elif df[key].duplicated().any():
+        dupes = int(df[key].duplicated().sum())
+        raise DataError(f"{origin}: [problem].key column '{key}' must be unique; {dupes} rows repeat a key.")
+    df = df.set_index(key)
+    y = _clean_target(df[p.target], p.kind, origin, p.target)
+    features = _feature_columns(df, exp, key)
+    train_mask = _split(df, y, exp, origin)
+    problem = Problem(kind=p.kind, task=p.kind, target=p.target, key=key)
+    train = df.loc[train_mask, list(features)].assign(**{p.target: y[train_mask]})
+    holdout = df.loc[~train_mask, list(features)]
+    seg = df.loc[~train_mask, list(p.segments)] if p.segments else None
+    frame = Frame(problem, train, holdout, features, y[~train_mask], seg)
+    check_frame(frame, origin)
+    return frame
+
+
+def _named_columns(exp: Experiment) -> list[tuple[str, str]]:
+    p = exp.problem
+    named = [("[problem].target", p.target)]
+    named += [("[problem].key", p.key)] if p.key else []
+    named += [("[problem].split.column", p.split.column)] if p.split.column else []
+    named += [("[problem].segments", s) for s in p.segments]
+    named += [("[problem].features", f) for f in (p.features or ())]
+    return named
+
+
+def _clean_target(y: pd.Series, kind: str, origin: str, name: str) -> pd.Series:
+    if not pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        raise DataError(f"{origin}: target column '{name}' must be numeric for a {kind} problem; "
+                        f"found {y.dtype} values such as {y.dropna().iloc[0]!r}.")
+    n_nan = int(y.isna().sum())
+    if n_nan:
+        raise DataError(f"{origin}: target column '{name}' has {n_nan} missing values; expected none.")
+    y = y.astype(float)
+    if kind == "binary" and not set(np.unique(y)) <= {0.0, 1.0}:
+        raise DataError(f"{origin}: target column '{name}' must hold 0/1 for a binary problem; "
+                        f"found values {sorted(np.unique(y))[:5]}.")
+    if kind == "binary" and y.nunique() < 2:
+        raise DataError(f"{origin}: target column '{name}' has one class only; a binary problem needs two.")
+    if kind == "count" and ((y < 0).any() or (y != np.round(y)).any()):
+        raise DataError(f"{origin}: target column '{name}' must hold non-negative whole counts.")
+    return y
+
+
+def _feature_columns(df: pd.DataFrame, exp: Experiment, key: str) -> tuple[str, ...]:
+    p = exp.problem
+    if p.features:
+        return tuple(p.features)
+    drop = {p.target, key, p.split.column, *p.exclude}
+    keep = []
+    for col in df.columns:
+        if col in drop or pd.api.types.is_datetime64_any_dtype(df[col]):
+            continue
+        if df[col].isna().all():
+            continue
+        keep.append(col)
+    if not keep:
+        raise DataError(f"[problem]: no usable feature columns besides the target '{p.target}'.")
+    return tuple(keep)
+
+
+def _split(df: pd.DataFrame, y: pd.Series, exp: Experiment, origin: str) -> np.ndarray:
+    s = exp.problem.split
+    if s.method == "time":
+        when = pd.to_datetime(df[s.column], errors="coerce")
+        if when.isna().all():
+            raise DataError(f"{origin}: split column '{s.column}' holds no parseable dates.")
+        mask = (when <= pd.Timestamp(s.cutoff)).to_numpy()
+        if mask.all() or not mask.any():
+            raise DataError(f"{origin}: split cutoff {s.cutoff} is outside the data range "
+                            f"{when.min():%Y-%m-%d}..{when.max():%Y-%m-%d} of column '{s.column}'.")
+        return mask
+    rng = np.random.default_rng(exp.seed)
+    holdout = np.zeros(len(df), dtype=bool)
+    groups = [np.arange(len(df))]
+    if s.stratify and exp.problem.kind == "binary":
+        groups = [np.flatnonzero(y.to_numpy() == v) for v in (0.0, 1.0)]
+    for idx in groups:
+        n = int(round(len(idx) * s.holdout))
+        holdout[rng.permutation(idx)[:n]] = True
+    return ~holdout
+
+
+def check_frame(frame: Frame, origin: str) -> None:
+    """Refuse frames no candidate can be scored on."""
+    if len(frame.train) < 2 or len(frame.holdout) < 2:
+        raise DataError(f"{origin}: the split leaves {len(frame.train)} training and {len(frame.holdout)} "
+                        "holdout rows; expected at least 2 of each.")
+    y = frame.holdout_y
+    if frame.problem.task == "binary" and y is not None and y.nunique() < 2:
+        raise DataError(f"{origin}: the holdout has one class only ({len(y)} rows); "
+                        "ROC AUC and log loss need both classes.")
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
+    """Run a bundled ``sql/features`` file and return its result (or nothing for DDL)."""
+    sql = read_sql(f"features/{name}.sql").text
+    rel = con.execute(sql, params or {})
+    return rel.df() if rel.description else pd.DataFrame()

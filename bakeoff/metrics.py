@@ -1,0 +1,130 @@
+"""Metrics per task. Each metric scores a batch: rows of ``y`` and ``p`` are resamples.
+
+A metric is registered with its direction and the tasks it fits. Batch forms keep
+bootstrap resampling vectorised; tests check them against scikit-learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import rankdata
+
+EPS = 1e-15
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric: a batch function ``(y, p) -> one value per row``, and its direction."""
+
+    name: str
+    fn: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    higher_is_better: bool
+    tasks: tuple[str, ...]
+    label: str
+
+    def __call__(self, y: np.ndarray, p: np.ndarray) -> float:
+        """Score one (unbatched) pair of vectors."""
+        return float(self.fn(np.atleast_2d(y), np.atleast_2d(p))[0])
+
+    def better(self, a: float, b: float) -> bool:
+        """True if ``a`` is strictly better than ``b``."""
+        return a > b if self.higher_is_better else a < b
+
+
+def _rmse(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.mean((y - p) ** 2, axis=1))
+
+
+def _mae(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return np.mean(np.abs(y - p), axis=1)
+
+
+def _r2(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    sst = np.sum((y - y.mean(axis=1, keepdims=True)) ** 2, axis=1)
+    return 1.0 - np.sum((y - p) ** 2, axis=1) / np.where(sst > 0, sst, np.nan)
+
+
+def _log_loss(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, EPS, 1 - EPS)
+    return -np.mean(y * np.log(q) + (1 - y) * np.log(1 - q), axis=1)
+
+
+def _brier(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return np.mean((y - p) ** 2, axis=1)
+
+
+def _roc_auc(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    ranks = rankdata(p, axis=1)
+    pos = y > 0.5
+    n1 = pos.sum(axis=1)
+    n0 = y.shape[1] - n1
+    u = np.sum(ranks * pos, axis=1) - n1 * (n1 + 1) / 2.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((n1 > 0) & (n0 > 0), u / (n1 * n0), np.nan)
+
+
+def _pr_auc(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    from sklearn.metrics import average_precision_score
+
+    return np.array([average_precision_score(yy, pp) if 0 < yy.sum() < len(yy) else np.nan
+                     for yy, pp in zip(y, p, strict=True)])
+
+
+def _lift(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    k = max(1, int(np.ceil(y.shape[1] * 0.1)))
+    top = np.argsort(-p, axis=1, kind="stable")[:, :k]
+    rate = y.mean(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.take_along_axis(y, top, axis=1).mean(axis=1) / rate
+
+
+def _poisson_deviance(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    q = np.maximum(p, 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(y > 0, y * np.log(y / q), 0.0)
+    return 2.0 * np.mean(term - (y - q), axis=1)
+
+
+def _bias_pct(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    total = y.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100.0 * (p.sum(axis=1) - total) / total
+
+
+def _gini_raw(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    order = np.argsort(-p, axis=1, kind="stable")
+    ys = np.take_along_axis(y, order, axis=1)
+    n = y.shape[1]
+    cum = np.cumsum(ys, axis=1) / ys.sum(axis=1, keepdims=True)
+    return cum.sum(axis=1) / n - (n + 1) / (2.0 * n)
+
+
+def _gini(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _gini_raw(y, p) / _gini_raw(y, y)
+
+
+ALL, REG = ("binary", "regression", "count"), ("regression", "count")
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("roc_auc", _roc_auc, True, ("binary",), "ROC AUC"),
+    Metric("log_loss", _log_loss, False, ("binary",), "log loss"),
+    Metric("brier", _brier, False, ("binary",), "Brier score"),
+    Metric("pr_auc", _pr_auc, True, ("binary",), "PR AUC"),
+    Metric("lift_top_decile", _lift, True, ("binary",), "top-decile lift"),
+    Metric("rmse", _rmse, False, ALL, "RMSE"),
+    Metric("mae", _mae, False, ALL, "MAE"),
+    Metric("r2", _r2, True, REG, "R²"),
+    Metric("poisson_deviance", _poisson_deviance, False, ("count",), "Poisson deviance"),
+    Metric("bias_pct", _bias_pct, False, REG, "total bias %"),
+    Metric("gini", _gini, True, REG, "normalized Gini"),
+)}
+
+DEFAULTS: dict[str, tuple[str, ...]] = {
+    "binary": ("roc_auc", "log_loss", "brier", "pr_auc", "lift_top_decile"),
+    "regression": ("rmse", "mae", "r2"),
+    "count": ("poisson_deviance", "mae", "rmse", "bias_pct"),
+    "spend": ("mae", "gini", "bias_pct", "rmse"),
+}

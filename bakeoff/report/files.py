@@ -1,0 +1,42 @@
+"""Write results.json, tradeoff.csv and report.md into a run folder, atomically.
+
+Files are written into a hidden sibling folder which is renamed into place at the
+end, so a crash never leaves a half-written run folder behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+from bakeoff.report.markdown import markdown
+from bakeoff.result import Result
+
+
+def default_out(result: Result) -> Path:
+    """``runs/<name>/<UTC timestamp>/`` under the current folder."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    return Path("runs") / result.experiment.name / stamp
+
+
+def write_outputs(result: Result, out: str | Path | None) -> Path:
+    """Write the run's files and return the folder."""
+    final = Path(out) if out else default_out(result)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        (tmp / "results.json").write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+        result.table.to_csv(tmp / "tradeoff.csv")
+        (tmp / "report.md").write_text(markdown(result), encoding="utf-8")
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final

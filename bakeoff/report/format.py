@@ -1,0 +1,55 @@
+"""Format a result's rows as short strings, shared by the terminal and Markdown reports."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from bakeoff.durations import format_seconds
+from bakeoff.metrics import METRICS
+from bakeoff.result import Result
+
+HEADERS = ("rung", "candidate", "status", "{primary}", "95% CI", "vs best", "fit", "predict/1k",
+           "size", "$/month", "pareto")
+
+
+def num(x: Any, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits, or an empty string."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return ""
+    return f"{x:.{digits}g}"
+
+
+def usd(x: float | None) -> str:
+    """Dollars: ``$12.30``, ``$0.0042``."""
+    if x is None:
+        return ""
+    return f"${x:,.2f}" if x >= 1 else f"${x:.2g}"
+
+
+def headers(result: Result) -> list[str]:
+    """Column titles, the primary metric's label in place of ``{primary}``."""
+    label = METRICS[result.primary].label
+    return [h.replace("{primary}", label) for h in HEADERS]
+
+
+def cells(result: Result, row: dict[str, Any]) -> list[str]:
+    """One row's cells."""
+    ok = row["status"] == "OK"
+    metric = row.get("metrics", {}).get(result.primary) if ok else None
+    ci = f"{num(row.get('ci_low'), 3)}–{num(row.get('ci_high'), 3)}" if ok and row.get("ci_low") is not None \
+        else ""
+    vs = ""
+    if ok and row.get("vs_best_name") and row["vs_best_name"] != row["name"]:
+        star = "" if row.get("vs_best_low", 0) <= 0 <= row.get("vs_best_high", 0) else "*"
+        vs = f"{row['vs_best']:+.3g}{star}"
+    status = row["status"] if ok else f"{row['status']}: {row.get('message', '')}"[:60]
+    chosen = " ✔" if row["name"] == result.chosen else ""
+    return [
+        str(row["rung"]), row["name"] + chosen, status, num(metric), ci, vs,
+        format_seconds(row["fit_s"]) if row.get("fit_s") is not None else "",
+        f"{row['predict_ms_per_1k']:.3g}ms" if ok else "",
+        f"{row['model_kb']:.0f}KB" if ok and row.get("model_kb") is not None else "",
+        usd(row["cost"]["monthly_usd"]) if ok else "",
+        ("yes" if row.get("pareto") else "") if ok else "",
+    ]

@@ -1,0 +1,44 @@
+"""The Rich trade-off table and the live per-candidate progress lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bakeoff.report.format import cells, headers
+from bakeoff.result import Result
+
+STYLE = {"OK": "green", "SKIPPED": "dim", "FAILED": "red", "TIMEOUT": "yellow"}
+
+
+def progress_printer(console: Console) -> Any:
+    """A progress callback printing one line per finished candidate."""
+    def show(event: str, row: dict[str, Any]) -> None:
+        if event == "start":
+            console.print(f"[dim]… rung {row['rung']} {row['name']}[/dim]", end="\r")
+            return
+        colour = STYLE.get(row["status"], "white")
+        took = f" {row['fit_s']:.2f}s" if row.get("fit_s") is not None else ""
+        msg = f" — {row['message'][:70]}" if row.get("message") else ""
+        console.print(f"[{colour}]{row['status']:>7}[/{colour}] rung {row['rung']} {row['name']}{took}{msg}")
+    return show
+
+
+def render(result: Result, console: Console) -> None:
+    """Print the trade-off table, the choice and the sentences."""
+    table = Table(title=f"Bake-off: {result.experiment.name}", show_lines=False)
+    for h in headers(result):
+        table.add_column(h, overflow="fold")
+    for row in result.rows:
+        cols = cells(result, row)
+        style = "bold" if row["name"] == result.chosen else STYLE.get(row["status"], "")
+        table.add_row(*cols, style=style if row["status"] != "OK" or row["name"] == result.chosen else None)
+    console.print(table)
+    console.print(f"[bold]{result.reason}[/bold]")
+    for s in result.sentences[:6]:
+        console.print(f"• {s}")
+    if result.out_dir:
+        console.print(f"[dim]Wrote {result.out_dir}/results.json, tradeoff.csv, report.md "
+                      f"({result.wall_s:.1f}s)[/dim]")

@@ -1,0 +1,99 @@
+"""The Result of a bake-off: rows, the flat table, the choice, and its JSON form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bakeoff.config import Experiment
+from bakeoff.frame import Problem
+
+PACKAGES = ("bakeoff", "numpy", "pandas", "scipy", "duckdb", "scikit-learn", "xgboost", "statsmodels",
+            "lifetimes", "optuna")
+ROW_FIELDS = ("name", "rung", "family", "status", "message", "metrics", "fit_s", "fit_cpu_s",
+              "predict_ms_per_1k", "model_kb", "peak_rss_mb", "threads", "cost", "params", "summary",
+              "ci_low", "ci_high", "vs_best", "vs_best_low", "vs_best_high", "vs_best_p", "vs_best_name",
+              "vs_simplest", "vs_simplest_low", "vs_simplest_high", "vs_simplest_p", "vs_simplest_name",
+              "pareto", "dominated_by")
+
+
+def environment() -> dict[str, Any]:
+    """Python, package versions and CPU, for the reproducibility footer."""
+    pkgs = {}
+    for name in PACKAGES:
+        try:
+            pkgs[name] = version(name)
+        except PackageNotFoundError:
+            pkgs[name] = None
+    import os
+
+    return {"python": platform.python_version(), "packages": pkgs,
+            "cpu": {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
+                    "count": os.cpu_count()}, "platform": platform.platform()}
+
+
+@dataclass
+class Result:
+    """What :func:`bakeoff.run` returns. ``table`` is one row per candidate."""
+
+    experiment: Experiment
+    rows: list[dict[str, Any]]
+    table: pd.DataFrame
+    primary: str
+    chosen: str | None
+    reason: str
+    sentences: list[str]
+    origin: str
+    wall_s: float
+    n_train: int
+    n_holdout: int
+    problem: Problem
+    holdout_y: np.ndarray | None = None
+    predictions: dict[str, np.ndarray] = field(default_factory=dict)
+    out_dir: Path | None = None
+    created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``results.json`` document (field names are stable)."""
+        exp = self.experiment
+        return {
+            "experiment": exp.name, "seed": exp.seed, "timebox_s": exp.timebox.total,
+            "per_candidate_s": exp.timebox.per_candidate, "wall_s": self.wall_s, "created": self.created,
+            "problem": {"kind": self.problem.kind, "task": self.problem.task, "target": self.problem.target,
+                        "key": self.problem.key, "horizon_weeks": self.problem.horizon_weeks,
+                        "label_weeks": self.problem.label_weeks},
+            "data": {"origin": self.origin, "n_train": self.n_train, "n_holdout": self.n_holdout},
+            "primary_metric": self.primary, "chosen": self.chosen, "choice_reason": self.reason,
+            "sentences": self.sentences, "environment": environment(),
+            "candidates": [_clean({k: r.get(k) for k in ROW_FIELDS if k in r}) for r in self.rows],
+        }
+
+    def _repr_html_(self) -> str:
+        cols = [c for c in ("rung", "status", "primary", "ci_low", "ci_high", "fit_s", "monthly_usd", "pareto",
+                            "chosen") if c in self.table.columns]
+        head = f"<p><b>{self.experiment.name}</b> — {self.primary}; {self.reason}</p>"
+        return head + self.table[cols].to_html(float_format=lambda x: f"{x:.4g}", na_rep="")
+
+    def __repr__(self) -> str:
+        ok = int((self.table["status"] == "OK").sum())
+        return (f"Result({self.experiment.name!r}, {len(self.rows)} candidates, {ok} OK, "
+                f"chosen={self.chosen!r})")
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj

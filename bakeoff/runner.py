@@ -1,0 +1,163 @@
+"""Climb the ladder: run each candidate under its box, score, cost and tabulate."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bakeoff.candidate import Status, derive_seed
+from bakeoff.config import Experiment, load_experiment
+from bakeoff.cost import cost_of
+from bakeoff.data import connect, load_data
+from bakeoff.errors import BakeoffError, NotApplicable
+from bakeoff.executor import run_isolated
+from bakeoff.frame import Frame, build_frame
+from bakeoff.registry import Spec, resolve_ladder
+from bakeoff.result import Result
+from bakeoff.scoring import metric_names, score_all
+from bakeoff.tradeoff import annotate, choose, sentences, to_frame
+from bakeoff.worker import Task, execute
+
+MIN_START_S = 0.5
+Progress = Callable[[str, dict[str, Any]], None]
+
+
+def prepare(exp: Experiment) -> tuple[Frame, str]:
+    """Load the data and build the frame (what ``bakeoff validate`` checks)."""
+    con = connect()
+    try:
+        origin = load_data(exp, con)
+        frame = build_frame(exp, con, origin)
+    finally:
+        con.close()
+    metric_names(frame.problem, exp.score.primary, exp.score.metrics)
+    return frame, origin
+
+
+def run(config: str | Path | Experiment, *, timebox: str | float | None = None, seed: int | None = None,
+        out: str | Path | None = None, engine: str | None = None, progress: Progress | None = None,
+        write: bool = True) -> Result:
+    """Run a bake-off and return its :class:`Result` (also written to ``out`` unless ``write=False``).
+
+    Args:
+        config: A TOML path or a loaded :class:`Experiment`.
+        timebox: Overrides ``[timebox].total`` (``"2m"``, seconds).
+        seed: Overrides ``[experiment].seed``.
+        out: Output folder (default ``runs/<name>/<timestamp>/``).
+        engine: Overrides ``[executor].engine`` (``local``, ``inline``, ``ray``).
+        progress: Called with ("start" | "done", row) per candidate.
+        write: Write results.json, tradeoff.csv and report.md.
+    """
+    exp = config if isinstance(config, Experiment) else load_experiment(config)
+    if any(v is not None for v in (timebox, seed, engine)):
+        from bakeoff.config import experiment_from_dict
+
+        raw = exp.model_dump(exclude={"path"}, exclude_none=True)
+        exp = experiment_from_dict(raw, path=exp.path, timebox=timebox, seed=seed, engine=engine)
+    started = time.monotonic()
+    frame, origin = prepare(exp)
+    specs = resolve_ladder(exp)
+    names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
+    rows = climb(exp, frame, specs, progress or (lambda *_: None))
+    result = tabulate(exp, frame, rows, names, origin, time.monotonic() - started)
+    if write:
+        from bakeoff.report.files import write_outputs
+
+        result.out_dir = write_outputs(result, out)
+    return result
+
+
+def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress) -> list[dict[str, Any]]:
+    """Run every candidate in ladder order under the per-candidate and total boxes."""
+    workdir = Path(tempfile.mkdtemp(prefix="bakeoff-"))
+    try:
+        frame_path = workdir / "frame.pkl"
+        frame_path.write_bytes(pickle.dumps(frame.without_truth(), protocol=pickle.HIGHEST_PROTOCOL))
+        deadline = time.monotonic() + exp.timebox.total
+        executor = make_executor(exp)
+        rows = []
+        for spec in specs:
+            row = _base_row(spec)
+            progress("start", row)
+            row.update(_turn(exp, frame, spec, executor, str(frame_path), deadline))
+            rows.append(row)
+            progress("done", row)
+        return rows
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _base_row(spec: Spec) -> dict[str, Any]:
+    try:
+        return {"name": spec.name, "rung": spec.rung, "family": spec.family,
+                "summary": spec.cls().summary, "status": "", "message": ""}
+    except Exception as exc:  # noqa: BLE001 - a broken plugin becomes a FAILED row
+        return {"name": spec.name, "rung": int(spec.params.get("rung", 9)), "family": "?", "summary": "",
+                "status": Status.FAILED.value, "message": f"cannot load {spec.target}: {exc}"}
+
+
+def _turn(exp: Experiment, frame: Frame, spec: Spec, executor: Any, frame_path: str,
+          deadline: float) -> dict[str, Any]:
+    try:
+        spec.build().check_applicable(frame.problem)
+    except NotApplicable as exc:
+        return {"status": Status.SKIPPED.value, "message": str(exc)}
+    except Exception as exc:  # noqa: BLE001
+        return {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {exc}"}
+    remaining = deadline - time.monotonic()
+    if remaining < MIN_START_S:
+        return {"status": Status.SKIPPED.value, "message": "timebox exhausted"}
+    box = min(exp.timebox.per_candidate, remaining)
+    task = Task(spec, frame_path, derive_seed(exp.seed, spec.name), time.monotonic() + box,
+                exp.executor.threads, exp.executor.memory_mb)
+    return executor(task, box)
+
+
+def make_executor(exp: Experiment) -> Callable[[Task, float], dict[str, Any]]:
+    """The function that runs one task under a box for the configured engine."""
+    engine = exp.executor.engine
+    if engine == "inline":
+        return lambda task, box: execute(task)
+    if engine == "ray":
+        raise BakeoffError("[executor].engine = \"ray\" is not available in this version; use \"local\".")
+    return _local
+
+
+def _local(task: Task, box: float) -> dict[str, Any]:
+    outcome = run_isolated(execute, (task,), box, memory_mb=task.memory_mb)
+    if outcome.status is Status.OK:
+        return outcome.value
+    return {"status": outcome.status.value, "message": outcome.message, "fit_s": outcome.elapsed}
+
+
+def tabulate(exp: Experiment, frame: Frame, rows: list[dict[str, Any]], names: tuple[str, ...], origin: str,
+             wall_s: float) -> Result:
+    """Score OK rows on the holdout, add costs, CIs, dominance, the choice and the sentences."""
+    assert frame.holdout_y is not None
+    y = frame.holdout_y.to_numpy(dtype=float)
+    preds = {r["name"]: r.pop("predictions") for r in rows if r["status"] == Status.OK.value}
+    scores = score_all(y, preds, names, rounds=exp.score.bootstrap, confidence=exp.score.confidence,
+                       seed=exp.seed)
+    for r in rows:
+        if r["status"] == Status.OK.value:
+            r["metrics"] = scores.metrics[r["name"]]
+            r["cost"] = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
+    annotate(rows, scores)
+    choice = choose(rows, scores, exp.choose)
+    table = to_frame(rows, names[0], choice.name)
+    return Result(experiment=exp, rows=rows, table=table, primary=names[0], chosen=choice.name,
+                  reason=choice.reason, sentences=sentences(rows, scores, exp.score.confidence),
+                  origin=origin, wall_s=wall_s, n_train=len(frame.train), n_holdout=len(frame.holdout),
+                  holdout_y=y, predictions=preds, problem=frame.problem)
+
+
+def finite(x: Any) -> bool:
+    """True for a finite number."""
+    return isinstance(x, int | float) and bool(np.isfinite(x))

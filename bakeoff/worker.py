@@ -1,0 +1,131 @@
+"""What runs inside a worker: build, fit, predict and measure one candidate.
+
+The function :func:`execute` is the same whichever executor calls it (a forked
+worker, a Ray task, or inline in tests); it returns a plain dict.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bakeoff.candidate import Budget, Status, to_horizon
+from bakeoff.errors import CandidateError
+from bakeoff.frame import Frame
+from bakeoff.measure import Stopwatch, model_kb, peak_rss_mb
+from bakeoff.registry import Spec
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One candidate's job: its spec, where the frame is, its seed and budget."""
+
+    spec: Spec
+    frame_path: str
+    seed: int
+    deadline: float
+    threads: int = 1
+    memory_mb: int | None = None
+
+
+_FRAMES: dict[str, Frame] = {}
+
+
+def load_frame(path: str) -> Frame:
+    """Load (and cache per process) the pickled candidate frame."""
+    if path not in _FRAMES:
+        _FRAMES.clear()
+        _FRAMES[path] = pickle.loads(Path(path).read_bytes())
+    return _FRAMES[path]
+
+
+def execute(task: Task) -> dict[str, Any]:
+    """Fit and predict one candidate; never raises (a failure is a FAILED dict)."""
+    try:
+        return _execute(task)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a row
+        return failed(exc)
+
+
+def failed(exc: BaseException) -> dict[str, Any]:
+    """The FAILED outcome for an exception, with where it happened."""
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {msg}{where}"}
+
+
+def _execute(task: Task) -> dict[str, Any]:
+    limit_threads(task.threads)
+    from threadpoolctl import threadpool_limits
+
+    frame = load_frame(task.frame_path)
+    cand = task.spec.build()
+    budget = Budget(task.deadline, task.threads)
+    with threadpool_limits(limits=task.threads):
+        with Stopwatch() as fit:
+            cand.fit(frame, budget=budget, seed=task.seed)
+        with Stopwatch() as pred:
+            raw = cand.predict(frame)
+    predictions = check_predictions(raw, frame, task.spec.name)
+    if not cand.horizon_native:
+        predictions = to_horizon(predictions, frame.problem)
+    return {
+        "status": Status.OK.value, "message": "", "predictions": predictions,
+        "fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred.wall, "predict_cpu_s": pred.cpu,
+        "predict_ms_per_1k": 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0,
+        "model_kb": model_kb(cand), "peak_rss_mb": peak_rss_mb(), "threads": task.threads,
+        "params": _jsonable(cand.describe()),
+    }
+
+
+def limit_threads(n: int) -> None:
+    """Ask BLAS/OpenMP libraries loaded later to use ``n`` threads."""
+    for var in THREAD_VARS:
+        os.environ[var] = str(n)
+
+
+def check_predictions(raw: Any, frame: Frame, name: str) -> np.ndarray:
+    """Align predictions with the holdout and refuse wrong lengths, keys or non-finite values."""
+    n = len(frame.holdout)
+    if isinstance(raw, pd.Series):
+        if len(raw) != n:
+            raise CandidateError(f"{name} returned {len(raw)} predictions for {n} holdout rows.")
+        if not raw.index.equals(frame.holdout.index):
+            missing = frame.holdout.index.difference(raw.index)
+            if len(missing):
+                raise CandidateError(f"{name} returned no prediction for {len(missing)} holdout keys "
+                                     f"(e.g. {missing[0]!r}).")
+            raw = raw.reindex(frame.holdout.index)
+        values = raw.to_numpy(dtype=float)
+    else:
+        values = np.asarray(raw, dtype=float).ravel()
+        if len(values) != n:
+            raise CandidateError(f"{name} returned {len(values)} predictions for {n} holdout rows.")
+    bad = int((~np.isfinite(values)).sum())
+    if bad:
+        raise CandidateError(f"{name} returned {bad} NaN or infinite predictions out of {n}.")
+    return values
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj

@@ -1,0 +1,1 @@
+"""The ladder: one module per family of candidates; heavy libraries are imported inside ``fit``."""

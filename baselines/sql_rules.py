@@ -1,0 +1,156 @@
+"""Rung 1: rules written in SQL, run in DuckDB against the problem's feature tables.
+
+A rule reads table ``train`` (features and the target) and table ``holdout``
+(features only) and returns columns ``key`` and ``prediction``, one row per
+holdout key. Placeholders: ``{target}``, ``{key}`` (quoted identifiers),
+``{target_name}``, ``{horizon_weeks}``, plus the header's ``params``. A parameter
+whose value is ``*`` (a feature) or ``a|b|c`` (choices) is chosen on a validation
+split of the training part; the rule is then rerun on the whole training part.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from bakeoff.candidate import Budget, Candidate
+from bakeoff.errors import CandidateError, NotApplicable
+from bakeoff.frame import Frame, Problem
+from bakeoff.sqlfiles import SqlFile, read_sql
+
+VALIDATION_SHARE = 0.3
+
+
+def quote(name: str) -> str:
+    """A DuckDB-quoted identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+class SqlRule(Candidate):
+    """A SQL rule from a ``.sql`` file with a metadata header."""
+
+    family = "sql"
+    rung = 1
+    summary = "a rule written in SQL and run in DuckDB"
+
+    def __init__(self, *, file: str, rung: int | None = None, **params: Any) -> None:
+        self.file = file
+        self.overrides = {k: str(v) for k, v in params.items()}
+        self.sql_: SqlFile | None = None
+
+    @property
+    def horizon_native(self) -> bool:  # type: ignore[override]
+        return self._sql().meta.get("horizon", "") == "native"
+
+    def _sql(self) -> SqlFile:
+        if self.sql_ is None:
+            self.sql_ = read_sql(self.file)
+        return self.sql_
+
+    def check_applicable(self, problem: Problem) -> None:
+        sql = self._sql()
+        kinds = [k.strip() for k in sql.meta.get("kind", "").split(",") if k.strip()]
+        if kinds and problem.kind not in kinds:
+            raise NotApplicable(f"rule '{sql.name}' is for {'/'.join(kinds)} problems")
+        if sql.tasks and problem.task not in sql.tasks:
+            raise NotApplicable(f"rule '{sql.name}' predicts {'/'.join(sql.tasks)} targets, not {problem.task}")
+
+    def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
+        sql = self._sql()
+        grid = _grid({**sql.params, **self.overrides}, frame)
+        self.search_: list[dict[str, Any]] = []
+        if len(grid) > 1:
+            fit_part, val_part = _validation_split(frame.train, seed)
+            for params in grid:
+                if budget.expired():
+                    break
+                pred = self._run(frame, params, fit_part, val_part.drop(columns=[frame.problem.target]))
+                y = val_part[frame.problem.target].to_numpy(float)
+                self.search_.append({**params, "validation_score": _score(frame.problem.task, y, pred)})
+            ok = [s for s in self.search_ if np.isfinite(s["validation_score"])]
+            if not ok:
+                raise CandidateError(f"rule '{sql.name}' produced no usable parameter setting")
+            best = max(ok, key=lambda s: s["validation_score"])
+            self.params_ = {k: v for k, v in best.items() if k != "validation_score"}
+        else:
+            self.params_ = grid[0]
+        self.train_ = frame.train
+        self.threads_ = budget.threads
+        return self
+
+    def predict(self, frame: Frame) -> pd.Series:
+        pred = self._run(frame, self.params_, self.train_, frame.holdout)
+        return pd.Series(pred, index=frame.holdout.index)
+
+    def _run(self, frame: Frame, params: dict[str, Any], train: pd.DataFrame, holdout: pd.DataFrame) -> np.ndarray:
+        from bakeoff.sandbox import run_rule
+
+        text = self.render(frame.problem, params)
+        out = run_rule(text, train, holdout, key=frame.problem.key, name=self._sql().name,
+                       threads=getattr(self, "threads_", 1))
+        return out.reindex(holdout.index).to_numpy(dtype=float)
+
+    def render(self, problem: Problem, params: dict[str, Any]) -> str:
+        """The rule's SQL with every placeholder filled in."""
+        values = {"target": quote(problem.target), "key": quote(problem.key), "target_name": problem.target,
+                  "horizon_weeks": f"{problem.horizon_weeks or 0:.6g}"}
+        values.update({k: quote(v) if k == "feature" else v for k, v in params.items()})
+        try:
+            return self._sql().text.format_map(values)
+        except KeyError as exc:
+            raise CandidateError(f"rule '{self._sql().name}' uses placeholder {{{exc.args[0]}}} "
+                                 "that no parameter provides") from None
+
+    def describe(self) -> dict[str, Any]:
+        sql = self._sql()
+        out: dict[str, Any] = {"rule": sql.name, "file": str(self.file), "chosen": self.params_,
+                               "summary": sql.meta.get("summary", "")}
+        if self.search_:
+            out["search"] = sorted(self.search_, key=lambda s: -s["validation_score"])[:10]
+        body = "\n".join(line for line in sql.text.splitlines() if not line.startswith("--"))
+        out["sql"] = body.format_map(_Keep(self.params_, quote_feature=True))
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("train_", None)
+        return state
+
+
+class _Keep(dict):
+    def __init__(self, params: dict[str, Any], quote_feature: bool) -> None:
+        super().__init__({k: quote(v) if k == "feature" and quote_feature else v for k, v in params.items()})
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _grid(params: dict[str, str], frame: Frame) -> list[dict[str, Any]]:
+    choices: dict[str, list[str]] = {}
+    for k, v in params.items():
+        if v == "*":
+            choices[k] = [c for c in frame.features if pd.api.types.is_numeric_dtype(frame.train[c])]
+        else:
+            choices[k] = [s.strip() for s in str(v).split("|")]
+    keys = list(choices)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*choices.values())] or [{}]
+
+
+def _validation_split(train: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    mask = rng.random(len(train)) < VALIDATION_SHARE
+    return train[~mask], train[mask]
+
+
+def _score(task: str, y: np.ndarray, pred: np.ndarray) -> float:
+    """Higher is better: ROC AUC for binary targets, minus the mean squared error otherwise."""
+    if not np.isfinite(pred).all():
+        return float("nan")
+    if task == "binary":
+        from bakeoff.metrics import METRICS
+
+        return METRICS["roc_auc"](y, pred)
+    return -float(np.mean((y - pred) ** 2))

@@ -1,0 +1,88 @@
+"""Rung 3: scikit-learn trees — a shallow decision tree, a random forest, histogram boosting."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from baselines._features import Design
+from bakeoff.candidate import Budget, Candidate
+from bakeoff.frame import Frame
+
+
+class _SklearnModel(Candidate):
+    """Shared fit/predict for scikit-learn estimators."""
+
+    rung = 3
+    family = "tree"
+
+    def __init__(self, **params: Any) -> None:
+        self.params = {k: v for k, v in params.items() if k != "rung"}
+
+    def make(self, task: str, seed: int, threads: int) -> Any:
+        raise NotImplementedError
+
+    def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
+        self.design_ = Design().fit(frame.train, frame.features)
+        self.task_ = frame.problem.task
+        self.model_ = self.make(self.task_, seed, budget.threads)
+        self.model_.fit(self.design_.transform(frame.train).to_numpy(), frame.y_train.to_numpy(float))
+        return self
+
+    def predict(self, frame: Frame) -> pd.Series:
+        X = self.design_.transform(frame.holdout).to_numpy()
+        if self.task_ == "binary":
+            pred = self.model_.predict_proba(X)[:, 1]
+        else:
+            pred = self.model_.predict(X)
+        return pd.Series(np.asarray(pred, dtype=float), index=frame.holdout.index)
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"estimator": type(self.model_).__name__,
+                               "params": {k: v for k, v in self.model_.get_params().items()
+                                          if isinstance(v, int | float | str | bool) or v is None}}
+        imp = getattr(self.model_, "feature_importances_", None)
+        if imp is not None:
+            order = np.argsort(-imp)[:15]
+            out["importance"] = {self.design_.names[i]: float(imp[i]) for i in order}
+        return out
+
+
+class DecisionTree(_SklearnModel):
+    """A shallow decision tree (depth 5, leaves of at least 10 rows)."""
+
+    summary = "one decision tree, depth <= 5"
+
+    def make(self, task: str, seed: int, threads: int) -> Any:
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        kw = {"max_depth": 5, "min_samples_leaf": 10, "random_state": seed, **self.params}
+        return DecisionTreeClassifier(**kw) if task == "binary" else DecisionTreeRegressor(**kw)
+
+
+class RandomForest(_SklearnModel):
+    """A random forest of 200 trees."""
+
+    summary = "random forest, 200 trees"
+
+    def make(self, task: str, seed: int, threads: int) -> Any:
+        from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+        kw = {"n_estimators": 200, "min_samples_leaf": 3, "random_state": seed, "n_jobs": threads, **self.params}
+        return RandomForestClassifier(**kw) if task == "binary" else RandomForestRegressor(**kw)
+
+
+class HistGBM(_SklearnModel):
+    """scikit-learn's histogram gradient boosting (Poisson loss for counts)."""
+
+    summary = "histogram gradient boosting (scikit-learn)"
+
+    def make(self, task: str, seed: int, threads: int) -> Any:
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+        kw = {"random_state": seed, **self.params}
+        if task == "binary":
+            return HistGradientBoostingClassifier(**kw)
+        return HistGradientBoostingRegressor(loss="poisson" if task == "count" else "squared_error", **kw)

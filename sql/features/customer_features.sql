@@ -1,0 +1,25 @@
+-- name: customer_features
+-- summary: per customer acquired on or before $cutoff: the BTYD summary (x, t_x, T in weeks, monetary
+--          mean of repeat purchase days) and RFM features; reads nothing after $cutoff
+-- input: table daily(entity, day, lines, amount); parameters $cutoff (DATE)
+SELECT entity,
+       count(*) - 1                                             AS x,
+       date_diff('day', min(day), max(day)) / 7.0               AS t_x,
+       date_diff('day', min(day), $cutoff::DATE) / 7.0          AS T,
+       CASE WHEN count(*) > 1
+            THEN (sum(amount) - arg_min(amount, day)) / (count(*) - 1) END AS monetary_value,
+       date_diff('day', max(day), $cutoff::DATE)                AS recency_days,
+       count(*) FILTER (WHERE day > $cutoff::DATE - 30)         AS purchases_30d,
+       count(*) FILTER (WHERE day > $cutoff::DATE - 90)         AS purchases_90d,
+       count(*) FILTER (WHERE day > $cutoff::DATE - 180)        AS purchases_180d,
+       date_diff('day', min(day), $cutoff::DATE)                AS tenure_days,
+       CASE WHEN count(*) > 1
+            THEN date_diff('day', min(day), max(day)) / (count(*) - 1) END AS mean_gap_days,
+       sum(lines)                                               AS lines_total,
+       sum(amount)                                              AS spend_total,
+       avg(amount)                                              AS spend_mean,
+       max(amount)                                              AS spend_max,
+       arg_max(amount, day)                                     AS spend_last
+FROM daily
+WHERE day <= $cutoff::DATE
+GROUP BY entity

@@ -1,0 +1,10 @@
+-- name: customer_targets
+-- summary: per customer, what happened in the window ($start, $end]: purchase days, active, spend
+-- input: table daily(entity, day, lines, amount); parameters $start, $end (DATE)
+SELECT entity,
+       count(*)                     AS purchases,
+       CAST(count(*) > 0 AS INTEGER) AS active,
+       coalesce(sum(amount), 0.0)   AS spend
+FROM daily
+WHERE day > $start::DATE AND day <= $end::DATE
+GROUP BY entity
