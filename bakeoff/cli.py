@@ -21,7 +21,10 @@ Config = Annotated[Path, typer.Argument(help="Experiment TOML file.")]
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(stderr=False, highlight=False)
+    import shutil
+
+    width = max(shutil.get_terminal_size((160, 40)).columns, 140)
+    return Console(stderr=False, highlight=False, width=width)
 
 
 def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -38,10 +38,10 @@ def prepare_transactions(exp: Experiment, con: duckdb.DuckDBPyConnection, origin
         raise DataError(f"{origin}: {bad[0]} values of time column '{p.time}' are not dates "
                         f"(e.g. {bad[1]!r}); expected YYYY-MM-DD or YYYYMMDD.")
     if p.target == "spend" and p.amount:
-        n_bad = con.execute("SELECT count(*) FROM transactions WHERE amount <= 0 OR amount IS NULL").fetchone()[0]
+        n_bad = con.execute("SELECT count(*) FROM transactions WHERE amount < 0 OR amount IS NULL").fetchone()[0]
         if n_bad:
-            raise DataError(f"{origin}: amount column '{p.amount}' has {n_bad} zero, negative or missing values; "
-                            "spend needs positive amounts.")
+            raise DataError(f"{origin}: amount column '{p.amount}' has {n_bad} negative or missing values; "
+                            "spend needs amounts >= 0 (zero-amount purchases are kept).")
     run_sql_file(con, "transactions")
 
 

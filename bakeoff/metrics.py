@@ -126,5 +126,5 @@ DEFAULTS: dict[str, tuple[str, ...]] = {
     "binary": ("roc_auc", "log_loss", "brier", "pr_auc", "lift_top_decile"),
     "regression": ("rmse", "mae", "r2"),
     "count": ("poisson_deviance", "mae", "rmse", "bias_pct"),
-    "spend": ("mae", "gini", "bias_pct", "rmse"),
+    "spend": ("rmse", "mae", "gini", "bias_pct"),
 }

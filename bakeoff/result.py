@@ -21,7 +21,7 @@ ROW_FIELDS = ("name", "rung", "family", "status", "message", "metrics", "fit_s",
               "predict_ms_per_1k", "model_kb", "peak_rss_mb", "threads", "cost", "params", "summary",
               "ci_low", "ci_high", "vs_best", "vs_best_low", "vs_best_high", "vs_best_p", "vs_best_name",
               "vs_simplest", "vs_simplest_low", "vs_simplest_high", "vs_simplest_p", "vs_simplest_name",
-              "pareto", "dominated_by")
+              "pareto", "dominated_by", "warnings")
 
 
 def environment() -> dict[str, Any]:

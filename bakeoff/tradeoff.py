@@ -112,7 +112,7 @@ def sentences(rows: list[dict], scores: Scores, confidence: float) -> list[str]:
             continue
         best = next(o for o in rows if o["name"] == r["vs_best_name"])
         gap = abs(r["vs_best"])
-        worse = "higher" if m.higher_is_better == (r["vs_best"] > 0) else "lower"
+        worse = "higher" if r["vs_best"] > 0 else "lower"
         if r["vs_best"] == 0:
             worse = "the same"
         lo, hi = sorted((abs(r["vs_best_low"]), abs(r["vs_best_high"])))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pickle
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,8 @@ def _execute(task: Task) -> dict[str, Any]:
     frame = load_frame(task.frame_path)
     cand = task.spec.build()
     budget = Budget(task.deadline, task.threads)
-    with threadpool_limits(limits=task.threads):
+    with threadpool_limits(limits=task.threads), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         with Stopwatch() as fit:
             cand.fit(frame, budget=budget, seed=task.seed)
         with Stopwatch() as pred:
@@ -84,8 +86,17 @@ def _execute(task: Task) -> dict[str, Any]:
         "fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred.wall, "predict_cpu_s": pred.cpu,
         "predict_ms_per_1k": 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0,
         "model_kb": model_kb(cand), "peak_rss_mb": peak_rss_mb(), "threads": task.threads,
-        "params": _jsonable(cand.describe()),
+        "params": _jsonable(cand.describe()), "warnings": _warning_lines(caught),
     }
+
+
+def _warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list[str]:
+    seen: list[str] = []
+    for w in caught:
+        line = f"{w.category.__name__}: {str(w.message).splitlines()[0][:200]}"
+        if line not in seen:
+            seen.append(line)
+    return seen[:most]
 
 
 def limit_threads(n: int) -> None:

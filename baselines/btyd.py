@@ -104,7 +104,7 @@ class _BTYD(Candidate):
         self.horizon_ = float(frame.problem.horizon_weeks or 0.0)
         self.spend_ = frame.problem.target == "spend"
         if self.spend_:
-            self.gg_ = GammaGamma().fit(frame.holdout)
+            self.gg_ = GammaGamma().fit(frame.holdout, budget)
         return self
 
     def fit_params(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray,
@@ -202,33 +202,32 @@ class GammaGamma:
 
     names = ("p", "q", "v")
 
-    def fit(self, summary: pd.DataFrame) -> GammaGamma:
+    def fit(self, summary: pd.DataFrame, budget: Budget) -> GammaGamma:
         from lifetimes import GammaGammaFitter
 
         rep = summary[(summary["x"] > 0) & (summary["monetary_value"] > 0)]
         if len(rep) < 10:
             raise CandidateError(f"Gamma-Gamma needs at least 10 repeat buyers with spend; found {len(rep)}")
         g = rep.groupby(["x", "monetary_value"]).size().reset_index(name="w")
-        fits = []
-        for start in ([1.0, 1.0, 1.0], [5.0, 3.0, 10.0]):
-            f = GammaGammaFitter().fit(g["x"], g["monetary_value"], weights=g["w"], initial_params=start)
-            fits.append(f)
-        a, b = (np.array([f.params_[n] for n in self.names]) for f in fits)
-        if not np.allclose(a, b, rtol=AGREE_RTOL):
-            raise CandidateError(f"Gamma-Gamma starts disagree: {_fmt(self.names, a)} vs {_fmt(self.names, b)}")
-        self.fitter_, self.n_ = fits[0], len(rep)
+        x, m, w = (g[c].to_numpy(float) for c in ("x", "monetary_value", "w"))
+
+        def nll(p: np.ndarray) -> float:
+            return GammaGammaFitter._negative_log_likelihood(np.log(p), x, m, w, 0.0)
+
+        starts = (np.array([1.0, 1.0, 1.0]), np.array([5.0, 3.0, 10.0]), np.array([10.0, 5.0, 30.0]))
+        self.params_, self.ll_, self.starts_ = _rescale_ll(fit_multistart(nll, starts, self.names, budget), w.sum())
+        self.n_ = len(rep)
         return self
 
     def expected_spend(self, summary: pd.DataFrame) -> np.ndarray:
         """E[spend per purchase]; the population mean for customers without repeat purchases."""
         x = summary["x"].to_numpy(float)
         m = summary["monetary_value"].fillna(0.0).to_numpy(float)
-        p, q, v = (self.fitter_.params_[n] for n in self.names)
+        p, q, v = self.params_
         population = p * v / (q - 1.0) if q > 1 else np.nan
         individual = (q - 1.0) / (p * x + q - 1.0) * population + p * x / (p * x + q - 1.0) * m
         return np.where(x > 0, individual, population)
 
     def describe(self) -> dict[str, Any]:
-        return {"params": {n: float(self.fitter_.params_[n]) for n in self.names}, "repeat_buyers": self.n_,
-                "log_likelihood": float(-self.fitter_._negative_log_likelihood_)
-                if hasattr(self.fitter_, "_negative_log_likelihood_") else None}
+        return {"params": dict(zip(self.names, map(float, self.params_), strict=True)),
+                "repeat_buyers": self.n_, "log_likelihood": self.ll_}

@@ -53,10 +53,25 @@ def fit_glm(y: np.ndarray, X: pd.DataFrame, family: str) -> tuple[Any, str]:
     return fitted, f"ridge-penalised (alpha={RIDGE_ALPHA}) after the plain fit failed"
 
 
+def full_rank(X: pd.DataFrame, tol: float = 1e-8) -> pd.DataFrame:
+    """Drop columns that are (near) linear combinations of others (pivoted QR), keeping order."""
+    from scipy.linalg import qr
+
+    if X.shape[1] == 0:
+        return X
+    _, r, piv = qr(X.to_numpy(), mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    keep = sorted(piv[: int((diag > tol * max(diag.max(), 1.0)).sum())])
+    return X.iloc[:, keep]
+
+
 def coef_table(fitted: Any) -> list[dict[str, Any]]:
     """Coefficients with SE, z and p (SE/p absent for penalised fits), largest |z| first."""
     params = pd.Series(fitted.params)
-    bse = getattr(fitted, "bse", None)
+    try:
+        bse = getattr(fitted, "bse", None)
+    except Exception:  # noqa: BLE001 - penalised fits have no standard errors
+        bse = None
     rows = []
     for name, coef in params.items():
         row: dict[str, Any] = {"term": str(name), "coef": float(coef)}
@@ -79,7 +94,7 @@ class GLM(Candidate):
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
         self.design_ = Design(impute=True, standardize=True).fit(frame.train, frame.features)
         X = self.design_.transform(frame.train)
-        X = X.loc[:, X.std() > 0]
+        X = full_rank(X.loc[:, X.std() > 0])
         self.columns_ = list(X.columns)
         y = frame.y_train.to_numpy(float)
         self.spend_ = frame.problem.kind == "customer_base" and frame.problem.target == "spend"
@@ -89,6 +104,7 @@ class GLM(Candidate):
             self.parts_["amount"] = fit_glm(y[pos], X[pos], "gamma")
         else:
             self.parts_ = {"mean": fit_glm(y, X, frame.problem.task)}
+        self.summary_ = {part: _summary(f, how) for part, (f, how) in self.parts_.items()}
         for fitted, _ in self.parts_.values():
             if hasattr(fitted, "remove_data"):
                 fitted.remove_data()
@@ -102,6 +118,13 @@ class GLM(Candidate):
         return pd.Series(np.prod(preds, axis=0), index=frame.holdout.index)
 
     def describe(self) -> dict[str, Any]:
-        return {part: {"fit": how, "coefficients": coef_table(f),
-                       **({"aic": float(f.aic)} if hasattr(f, "aic") and np.isfinite(f.aic) else {})}
-                for part, (f, how) in self.parts_.items()}
+        return self.summary_
+
+
+def _summary(fitted: Any, how: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"fit": how, "coefficients": coef_table(fitted)}
+    try:
+        out["aic"] = float(fitted.aic)
+    except Exception:  # noqa: BLE001 - penalised fits have no AIC
+        pass
+    return out

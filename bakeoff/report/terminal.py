@@ -17,7 +17,8 @@ def progress_printer(console: Console) -> Any:
     """A progress callback printing one line per finished candidate."""
     def show(event: str, row: dict[str, Any]) -> None:
         if event == "start":
-            console.print(f"[dim]… rung {row['rung']} {row['name']}[/dim]", end="\r")
+            if console.is_terminal:
+                console.print(f"[dim]… rung {row['rung']} {row['name']}[/dim]", end="\r")
             return
         colour = STYLE.get(row["status"], "white")
         took = f" {row['fit_s']:.2f}s" if row.get("fit_s") is not None else ""
