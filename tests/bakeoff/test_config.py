@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from bakeoff.config import experiment_from_dict, load_experiment
+from bakeoff.durations import parse_duration
+from bakeoff.errors import ConfigError
+
+BASE = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"}}
+
+
+@pytest.mark.parametrize("text,seconds", [("90s", 90), ("5m", 300), ("1h30m", 5400), ("39w", 39 * 604800),
+                                          ("250ms", 0.25), (12, 12), ("2.5m", 150)])
+def test_durations(text, seconds):
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("bad", ["-5", "0s", "five", "", "5x", True])
+def test_bad_durations(bad):
+    with pytest.raises(ValueError):
+        parse_duration(bad)
+
+
+def test_negative_timebox_message_names_field():
+    with pytest.raises(ConfigError) as err:
+        experiment_from_dict({**BASE, "timebox": {"total": "-5"}})
+    assert "The 'total' field of [timebox] must be a positive duration" in str(err.value)
+    assert "Got '-5' instead" in str(err.value)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ({**BASE, "timbox": {}}, "Did you mean 'timebox'?"),
+    ({**BASE, "problem": {**BASE["problem"], "segmnts": []}}, "Did you mean 'segments'?"),
+    ({**BASE, "problem": {"kind": "binary"}}, "missing the required field 'target'"),
+    ({"data": {}, "problem": BASE["problem"]}, "exactly one of source, table, query or builtin"),
+    ({**BASE, "problem": {**BASE["problem"], "kind": "binari"}}, "Got 'binari' instead"),
+    ({**BASE, "timebox": {"total": "1m", "per_candidate": "2m"}}, "must not exceed"),
+    ({**BASE, "problem": {"kind": "customer_base", "target": "purchases"}}, "needs entity, time, calibration_end"),
+    ({**BASE, "candidate": [{"name": "a", "family": "sql"}, {"name": "a", "family": "sql"}]}, "unique"),
+])
+def test_config_errors(raw, expected):
+    with pytest.raises(ConfigError) as err:
+        experiment_from_dict(raw)
+    assert expected in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_toml_syntax_error_names_line(write_config):
+    path = write_config('[experiment]\nname = "x"\nseed = = 3\n')
+    with pytest.raises(ConfigError) as err:
+        load_experiment(path)
+    assert "line 3" in str(err.value) and str(path) in str(err.value)
+
+
+def test_overrides_and_defaults(write_config):
+    path = write_config('[data]\nbuiltin = "breast_cancer"\n[problem]\nkind = "binary"\ntarget = "benign"\n')
+    exp = load_experiment(path, timebox="2m", seed=7)
+    assert exp.timebox.total == 120 and exp.seed == 7
+    assert exp.base_dir == path.parent
+    assert exp.problem.split.holdout == 0.25
+
+
+def test_missing_file():
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_experiment("nowhere/exp.toml")

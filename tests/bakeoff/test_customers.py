@@ -1,0 +1,39 @@
+"""The DuckDB customer frame against the published CDNOW cohort (Fader, Hardie & Lee 2005)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+
+def published_summary() -> pd.DataFrame:
+    path = resources.files("lifetimes") / "datasets" / "cdnow_customers_summary.csv"
+    pub = pd.read_csv(str(path))
+    pub.index = pub["ID"].map(lambda i: f"{i:04d}")
+    return pub
+
+
+def test_calibration_summary_equals_published(cdnow_frame):
+    pub = published_summary()
+    ours = cdnow_frame.holdout
+    assert len(ours) == 2357
+    assert list(ours.index) == list(pub.index)
+    assert np.array_equal(ours["x"].to_numpy(), pub["frequency"].to_numpy())
+    assert np.array_equal(ours["t_x"].round(2).to_numpy(), pub["recency"].to_numpy())
+    assert np.array_equal(ours["T"].round(2).to_numpy(), pub["T"].to_numpy())
+
+
+def test_holdout_targets(cdnow_frame):
+    assert cdnow_frame.holdout_y.sum() == 1882  # repeat purchases in weeks 40-78
+    assert (cdnow_frame.holdout["x"] > 0).sum() == 946
+
+
+def test_nothing_after_calibration_reaches_features(cdnow_frame):
+    h = cdnow_frame.holdout
+    assert (h["t_x"] <= h["T"]).all() and h["recency_days"].min() >= 0
+    assert cdnow_frame.problem.task == "count" and cdnow_frame.problem.horizon_weeks == 39
+    # the training label window ends at calibration_end and starts after the training cut-off
+    assert cdnow_frame.problem.label_weeks < 39
+    assert cdnow_frame.train["T"].max() < h["T"].max()
