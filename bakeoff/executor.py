@@ -45,7 +45,23 @@ def context(method: str = "forkserver") -> Any:
     return _CONTEXTS[method]
 
 
+_IN_WORKER = False
+
+
+def nested_method() -> str:
+    """How work nested inside a candidate (tuning trials) is isolated.
+
+    ``fork`` inside an isolated worker, which has only imported its libraries (cheap,
+    and the data is shared copy-on-write); ``forkserver`` anywhere else, because
+    forking a process whose OpenMP runtime already started its thread pool (after an
+    XGBoost or HistGradientBoosting fit) leaves the child hanging.
+    """
+    return "fork" if _IN_WORKER else "forkserver"
+
+
 def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int | None) -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_mb:
         limit = memory_mb * 1024 * 1024

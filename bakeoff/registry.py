@@ -120,6 +120,11 @@ def _filter(specs: list[Spec], exp: Experiment) -> list[Spec]:
                 raise ConfigError(f"[ladder].{field_name}: unknown candidate or family '{item}'."
                                   f"{did_you_mean(item, valid)}")
     custom = {c.name for c in exp.candidate}
+    names = {s.name for s in specs}
+
+    def hit(spec: Spec, items: set[str]) -> bool:
+        return spec.name in items or any(i == spec.family and i not in names for i in items)
+
     inc, exc = set(exp.ladder.include), set(exp.ladder.exclude)
-    keep = [s for s in specs if not inc or s.name in inc or s.family in inc or s.name in custom]
-    return [s for s in keep if s.name not in exc and s.family not in exc]
+    keep = [s for s in specs if not inc or hit(s, inc) or s.name in custom]
+    return [s for s in keep if not hit(s, exc)]

@@ -120,8 +120,8 @@ def sentences(rows: list[dict], scores: Scores, confidence: float) -> list[str]:
         verdict = _verdict(real, gap, abs(best["metrics"][m.name]))
         ci = f" ({confidence:.0%} CI of the difference {r['vs_best_low']:+.3g} to {r['vs_best_high']:+.3g})" \
             if math.isfinite(lo) and math.isfinite(hi) else ""
-        out.append(f"{r['name']} is {_ratio(best, r)} than {best['name']} and its {m.label} is "
-                   f"{gap:.3g} {worse}{ci}: {verdict}.")
+        diff = f"has the same {m.label}" if gap == 0 else f"its {m.label} is {gap:.3g} {worse}{ci}"
+        out.append(f"{r['name']} is {_ratio(best, r)} than {best['name']} and {diff}: {verdict}.")
     return out
 
 
@@ -140,7 +140,8 @@ def _ratio(best: dict, r: dict) -> str:
     if ratio >= 1.05:
         return f"{ratio:,.0f}× cheaper to run" if ratio >= 10 else f"{ratio:.1f}× cheaper to run"
     if ratio <= 1 / 1.05:
-        return f"{1 / ratio:,.1f}× more expensive to run"
+        inv = 1 / ratio
+        return f"{inv:,.0f}× more expensive to run" if inv >= 10 else f"{inv:.1f}× more expensive to run"
     return "about as cheap to run"
 
 

@@ -125,7 +125,7 @@ class TunedXGBoost(XGBoost):
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
         import optuna
 
-        from bakeoff.executor import run_isolated
+        from bakeoff.executor import nested_method, run_isolated
 
         self.design_ = Design().fit(frame.train, frame.features)
         self.task_ = frame.problem.task
@@ -136,6 +136,7 @@ class TunedXGBoost(XGBoost):
         study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
         stop_at = budget.deadline - self.refit_reserve * budget.remaining()
         self.history_: list[dict[str, Any]] = []
+        self.isolation_ = nested_method()
         for _ in range(self.n_trials):
             left = stop_at - _now()
             if left < 0.2:
@@ -143,7 +144,7 @@ class TunedXGBoost(XGBoost):
             trial = study.ask()
             params = {**suggest(trial), **self.params}
             out = run_isolated(cv_score, (frame, X, y, params, seed, budget.threads, folds),
-                               min(self.trial_timeout, left), method="fork")
+                               min(self.trial_timeout, left), method=self.isolation_)
             ok = out.status.value == "OK" and isinstance(out.value, float) and np.isfinite(out.value)
             state = optuna.trial.TrialState.COMPLETE if ok else optuna.trial.TrialState.FAIL
             study.tell(trial, out.value if ok else None, state=state)
@@ -157,7 +158,7 @@ class TunedXGBoost(XGBoost):
 
     def describe(self) -> dict[str, Any]:
         done = sum(1 for h in self.history_ if h["state"] == "COMPLETE")
-        return {"trials": len(self.history_), "trials_complete": done, "best_cv_loss": self.best_value_,
+        return {"trials": len(self.history_), "isolation": self.isolation_, "trials_complete": done, "best_cv_loss": self.best_value_,
                 "best_params": self.best_params_, "history": self.history_}
 
 
