@@ -50,3 +50,50 @@ class CandidateConformance:
 
     def test_contract(self, spec: Spec, frame: Frame) -> None:
         check_candidate(spec, frame)
+
+
+class Hang(Candidate):
+    """A candidate that never finishes: a pure-Python loop (``mode="python"``) or long BLAS calls (``"c"``)."""
+
+    family = "test"
+    rung = 9
+    summary = "test helper: never finishes"
+
+    def __init__(self, *, mode: str = "python", **params: object) -> None:
+        self.mode = mode
+
+    def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Hang:
+        if self.mode == "c":
+            a = np.random.default_rng(seed).random((2500, 2500))
+            while True:
+                a = a @ a.T / 2500.0
+        while True:
+            pass
+
+
+class Crash(Candidate):
+    """A candidate that crashes: ``mode="raise"``, ``"segfault"``, ``"nan"`` or ``"short"`` predictions."""
+
+    family = "test"
+    rung = 9
+    summary = "test helper: fails on purpose"
+
+    def __init__(self, *, mode: str = "raise", **params: object) -> None:
+        self.mode = mode
+
+    def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Crash:
+        if self.mode == "raise":
+            raise RuntimeError("deliberate failure")
+        if self.mode == "segfault":
+            import ctypes
+
+            ctypes.string_at(0)
+        return self
+
+    def predict(self, frame: Frame):  # noqa: ANN201
+        import pandas as pd
+
+        n = len(frame.holdout)
+        if self.mode == "nan":
+            return pd.Series(np.nan, index=frame.holdout.index)
+        return np.zeros(n - 1)

@@ -1,0 +1,65 @@
+"""The runner under the boxes: TIMEOUT, FAILED and SKIPPED rows, and a total box that holds."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bakeoff.config import experiment_from_dict
+from bakeoff.runner import climb, prepare
+from bakeoff.registry import Spec
+from bakeoff.runner import run
+
+NOOP = {"data": {"builtin": "breast_cancer"},
+        "problem": {"kind": "binary", "target": "benign", "key": "row_id"}, "score": {"bootstrap": 0}}
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return prepare(experiment_from_dict(NOOP))[0]
+
+
+def exp(total: str, per: str):
+    return experiment_from_dict({**NOOP, "timebox": {"total": total, "per_candidate": per}})
+
+
+def test_hanging_candidates_time_out_and_the_run_goes_on(frame):
+    specs = [Spec("loop", "bakeoff.testing:Hang", {"mode": "python"}),
+             Spec("blas", "bakeoff.testing:Hang", {"mode": "c"}),
+             Spec("mean", "baselines.naive:Mean")]
+    start = time.monotonic()
+    rows = climb(exp("30s", "1.5s"), frame, specs, lambda *_: None)
+    took = time.monotonic() - start
+    assert [r["status"] for r in rows] == ["TIMEOUT", "TIMEOUT", "OK"]
+    assert all(1.4 < r["fit_s"] < 1.5 + 2.0 for r in rows[:2])
+    assert took < 2 * 1.5 + 2.0 + 5.0
+
+
+def test_total_box_holds_and_later_candidates_are_skipped(frame):
+    specs = [Spec("loop", "bakeoff.testing:Hang"), Spec("loop2", "bakeoff.testing:Hang"),
+             Spec("mean", "baselines.naive:Mean")]
+    start = time.monotonic()
+    rows = climb(exp("2s", "2s"), frame, specs, lambda *_: None)
+    assert time.monotonic() - start < 2.0 + 2.0
+    assert rows[0]["status"] == "TIMEOUT"
+    assert rows[1]["status"] == "SKIPPED" and rows[1]["message"] == "timebox exhausted"
+    assert rows[2]["status"] == "SKIPPED"
+
+
+@pytest.mark.parametrize("mode,expected", [("raise", "RuntimeError: deliberate failure"),
+                                           ("segfault", "SIGSEGV"),
+                                           ("nan", "NaN or infinite predictions"),
+                                           ("short", "predictions for 142 holdout rows")])
+def test_failures_become_rows(frame, mode, expected):
+    rows = climb(exp("60s", "30s"), frame, [Spec("bad", "bakeoff.testing:Crash", {"mode": mode})],
+                 lambda *_: None)
+    assert rows[0]["status"] == "FAILED" and expected in rows[0]["message"]
+
+
+def test_same_seed_same_table(tmp_path):
+    raw = {**NOOP, "score": {"bootstrap": 100}, "ladder": {"include": ["mean", "glm", "decision_tree", "xgboost"]}}
+    a = run(experiment_from_dict(raw), write=False).table
+    b = run(experiment_from_dict(raw), write=False).table
+    cols = ["status", "primary", "ci_low", "ci_high", "vs_best", "pareto"]
+    assert a[cols].equals(b[cols])
