@@ -145,11 +145,8 @@ class ParetoNBD(_BTYD):
 
     def fit_params(self, x, t_x, T, w, budget):  # noqa: ANN001, ANN201 - see base
         scale = w.sum()
-
-        def nll(p: np.ndarray) -> float:
-            return -np.dot(w, bm.pareto_log_likelihood(p, x, t_x, T)) / scale
-
-        return _rescale_ll(fit_multistart(nll, STARTS, self.names, budget), scale)
+        lik = bm.ParetoLikelihood(x, t_x, T, w)
+        return _rescale_ll(fit_multistart(lambda p: -lik.total(p) / scale, STARTS, self.names, budget), scale)
 
     def expected(self, x, t_x, T):  # noqa: ANN001, ANN201
         return bm.pareto_expected(self.params_, self.horizon_, x, t_x, T)

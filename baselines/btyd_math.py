@@ -95,3 +95,41 @@ def bgnbd_p_active(params: np.ndarray, t: float, x: np.ndarray, p_alive: np.ndar
     """
     r, alpha = params[0], params[1]
     return p_alive * (1.0 - ((alpha + T) / (alpha + T + t)) ** (r + x))
+
+
+class ParetoLikelihood:
+    """Weighted Pareto/NBD log-likelihood of many (x, t_x, T) rows, fast for repeated calls.
+
+    The hypergeometric terms depend on (x, t_x) and on (x, T) only, which take far fewer
+    distinct values than the triples; they are computed once per distinct pair.
+    """
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> None:
+        self.x, self.t_x, self.T, self.w = x, t_x, T, w
+        self.p1, self.i1 = _pairs(x, t_x)
+        self.p2, self.i2 = _pairs(x, T)
+        self.same = t_x >= T
+
+    def total(self, params: np.ndarray) -> float:
+        """Sum of weighted log-likelihoods."""
+        r, alpha, s, beta = params
+        x, T = self.x, self.T
+        a1, a2 = r + s + self.p1[:, 0], r + s + self.p2[:, 0]
+        if alpha >= beta:
+            b1, b2, big, d = s + 1.0, s + 1.0, alpha, alpha - beta
+        else:
+            b1, b2, big, d = r + self.p1[:, 0], r + self.p2[:, 0], beta, beta - alpha
+        l1 = (_log_2f1_shifted(a1, b1, d / (big + self.p1[:, 1])) - a1 * np.log(big + self.p1[:, 1]))[self.i1]
+        l2 = (_log_2f1_shifted(a2, b2, d / (big + self.p2[:, 1])) - a2 * np.log(big + self.p2[:, 1]))[self.i2]
+        diff = np.minimum(np.clip(l2 - l1, None, 0.0), -1e-300)
+        with np.errstate(divide="ignore"):
+            log_a0 = np.where(self.same, -np.inf, l1 + np.log(-np.expm1(diff)))
+        head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        first = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        ll = head + np.logaddexp(first, np.log(s / (r + s + x)) + log_a0)
+        return float(np.dot(self.w, ll))
+
+
+def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    uniq, inv = np.unique(np.stack([a, b], axis=1), axis=0, return_inverse=True)
+    return uniq, inv.ravel()

@@ -84,3 +84,13 @@ def test_no_repeat_buyers_is_refused(cdnow_frame, seed):
     frame = dataclasses.replace(cdnow_frame, holdout=h)
     with pytest.raises(CandidateError, match="no repeat buyers"):
         ParetoNBD().fit(frame, budget=Budget.of(60), seed=seed)
+
+
+def test_fast_likelihood_equals_rowwise(cdnow_frame):
+    h = cdnow_frame.holdout
+    x, t_x, T = (h[c].to_numpy(float) for c in ("x", "t_x", "T"))
+    w = np.arange(len(x)) % 3 + 1.0
+    for par in ([0.553, 10.578, 0.606, 11.669], [1.2, 3.0, 0.4, 9.0], [0.3, 15.0, 2.0, 4.0]):
+        p = np.array(par)
+        assert bm.ParetoLikelihood(x, t_x, T, w).total(p) == pytest.approx(
+            np.dot(w, bm.pareto_log_likelihood(p, x, t_x, T)), rel=1e-12)
