@@ -19,9 +19,9 @@ Config = Annotated[Path, typer.Argument(help="Experiment TOML file.")]
 
 
 def _console() -> Any:
-    from rich.console import Console
-
     import shutil
+
+    from rich.console import Console
 
     width = max(shutil.get_terminal_size((160, 40)).columns, 140)
     return Console(stderr=False, highlight=False, width=width)

@@ -60,6 +60,7 @@ class Frame:
     features: tuple[str, ...]
     holdout_y: pd.Series | None = None
     segments: pd.DataFrame | None = None
+    train_time: np.ndarray | None = None
 
     @property
     def y_train(self) -> pd.Series:
@@ -100,11 +101,14 @@ def _tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str)
     y = _clean_target(df[p.target], p.kind, origin, p.target)
     features = _feature_columns(df, exp, key)
     train_mask = _split(df, y, exp, origin)
+    when = None
+    if p.split.method == "time":
+        when = pd.to_datetime(df.loc[train_mask, p.split.column], errors="coerce").to_numpy("datetime64[ns]")
     problem = Problem(kind=p.kind, task=p.kind, target=p.target, key=key)
     train = df.loc[train_mask, list(features)].assign(**{p.target: y[train_mask]})
     holdout = df.loc[~train_mask, list(features)]
     seg = df.loc[~train_mask, list(p.segments)] if p.segments else None
-    frame = Frame(problem, train, holdout, features, y[~train_mask], seg)
+    frame = Frame(problem, train, holdout, features, y[~train_mask], seg, when)
     check_frame(frame, origin)
     return frame
 

@@ -16,9 +16,11 @@ from bakeoff.candidate import Status, derive_seed
 from bakeoff.config import Experiment, load_experiment
 from bakeoff.cost import cost_of
 from bakeoff.data import connect, load_data
+from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import BakeoffError, NotApplicable
 from bakeoff.executor import run_isolated
 from bakeoff.frame import Frame, build_frame
+from bakeoff.metrics import METRICS
 from bakeoff.registry import Spec, resolve_ladder
 from bakeoff.result import Result
 from bakeoff.scoring import metric_names, score_all
@@ -65,7 +67,11 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     frame, origin = prepare(exp)
     specs = resolve_ladder(exp)
     names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
-    rows = climb(exp, frame, specs, progress or (lambda *_: None))
+    stop = None
+    if exp.ladder.early_stop:
+        assert frame.holdout_y is not None
+        stop = EarlyStop(METRICS[names[0]], frame.holdout_y.to_numpy(float), exp.ladder.margin)
+    rows = climb(exp, frame, specs, progress or (lambda *_: None), stop)
     result = tabulate(exp, frame, rows, names, origin, time.monotonic() - started)
     if write:
         from bakeoff.report.files import write_outputs
@@ -74,8 +80,13 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     return result
 
 
-def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress) -> list[dict[str, Any]]:
-    """Run every candidate in ladder order under the per-candidate and total boxes."""
+def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
+          stop: EarlyStop | None = None) -> list[dict[str, Any]]:
+    """Run every candidate in ladder order under the per-candidate and total boxes.
+
+    With ``stop`` (``[ladder].early_stop``), candidates above two successive rungs that did
+    not improve on the best so far are SKIPPED with the reason.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="bakeoff-"))
     try:
         frame_path = workdir / "frame.pkl"
@@ -86,7 +97,13 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress) 
         for spec in specs:
             row = _base_row(spec)
             progress("start", row)
-            row.update(_turn(exp, frame, spec, executor, str(frame_path), deadline))
+            why = stop.before(row["rung"]) if stop else None
+            if why:
+                row.update(status=Status.SKIPPED.value, message=why)
+            else:
+                row.update(_turn(exp, frame, spec, executor, str(frame_path), deadline))
+            if stop:
+                stop.observe(row)
             rows.append(row)
             progress("done", row)
         return rows

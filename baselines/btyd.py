@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from baselines import btyd_math as bm
 from bakeoff.candidate import Budget, Candidate
 from bakeoff.errors import CandidateError, NotApplicable
 from bakeoff.frame import Frame, Problem
+from baselines import btyd_math as bm
 
 LOG_BOUND = 9.0          # parameters live in [e^-9, e^9]
 AGREE_RTOL = 1e-2        # starts must agree on every parameter within 1%

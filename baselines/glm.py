@@ -14,9 +14,9 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from baselines._features import Design
 from bakeoff.candidate import Budget, Candidate
 from bakeoff.frame import Frame
+from baselines._features import Design
 
 RIDGE_ALPHA = 1e-2
 MAX_COEFS = 40

@@ -7,9 +7,9 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from baselines._features import Design
 from bakeoff.candidate import Budget, Candidate
 from bakeoff.frame import Frame
+from baselines._features import Design
 
 
 class _SklearnModel(Candidate):

@@ -7,9 +7,9 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from baselines._features import Design
 from bakeoff.candidate import Budget, Candidate
 from bakeoff.frame import Frame
+from baselines._features import Design
 
 
 def objective(frame: Frame) -> str:
@@ -108,7 +108,8 @@ class TunedXGBoost(XGBoost):
     Each trial runs in a forked process under its own hard box (ask/tell); a killed
     or crashed trial is told as FAIL. Tuning stops when the box (less a reserve for
     the final refit) runs out or ``n_trials`` is reached; the best parameters are
-    refit on the whole training part.
+    refit on the whole training part. Validation is k-fold on the training part, or a
+    forward split (the latest quarter of the training rows) when the holdout is cut by time.
     """
 
     rung = 5
@@ -131,12 +132,13 @@ class TunedXGBoost(XGBoost):
         self.task_ = frame.problem.task
         X = self.design_.transform(frame.train).to_numpy()
         y = frame.y_train.to_numpy(float)
-        folds = make_folds(len(y), self.folds, seed)
+        folds = make_folds(len(y), self.folds, seed, frame.train_time)
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
         stop_at = budget.deadline - self.refit_reserve * budget.remaining()
         self.history_: list[dict[str, Any]] = []
         self.isolation_ = nested_method()
+        self.validation_ = "forward split by time" if frame.train_time is not None else f"{self.folds}-fold"
         for _ in range(self.n_trials):
             left = stop_at - _now()
             if left < 0.2:
@@ -158,7 +160,8 @@ class TunedXGBoost(XGBoost):
 
     def describe(self) -> dict[str, Any]:
         done = sum(1 for h in self.history_ if h["state"] == "COMPLETE")
-        return {"trials": len(self.history_), "isolation": self.isolation_, "trials_complete": done, "best_cv_loss": self.best_value_,
+        return {"trials": len(self.history_), "isolation": self.isolation_, "validation": self.validation_,
+                "trials_complete": done, "best_cv_loss": self.best_value_,
                 "best_params": self.best_params_, "history": self.history_}
 
 

@@ -7,9 +7,8 @@ import time
 import pytest
 
 from bakeoff.config import experiment_from_dict
-from bakeoff.runner import climb, prepare
 from bakeoff.registry import Spec
-from bakeoff.runner import run
+from bakeoff.runner import climb, prepare, run
 
 NOOP = {"data": {"builtin": "breast_cancer"},
         "problem": {"kind": "binary", "target": "benign", "key": "row_id"}, "score": {"bootstrap": 0}}
@@ -63,3 +62,18 @@ def test_same_seed_same_table(tmp_path):
     b = run(experiment_from_dict(raw), write=False).table
     cols = ["status", "primary", "ci_low", "ci_high", "vs_best", "pareto"]
     assert a[cols].equals(b[cols])
+
+
+def test_early_stop_skips_rungs_after_two_misses(frame):
+    from bakeoff.earlystop import EarlyStop
+    from bakeoff.metrics import METRICS
+
+    raw = {**NOOP, "ladder": {"early_stop": True, "margin": 0.5}}
+    e = experiment_from_dict(raw)
+    specs = [Spec("mean", "baselines.naive:Mean"), Spec("glm", "baselines.glm:GLM"),
+             Spec("tree", "baselines.trees:DecisionTree"), Spec("xgb", "baselines.xgb:XGBoost")]
+    stop = EarlyStop(METRICS["roc_auc"], frame.holdout_y.to_numpy(float), 0.5)
+    rows = climb(e, frame, specs, lambda *_: None, stop)
+    # rung 2 (glm) beats the base rate by ~0.5 AUC... but not by more than 0.5; rung 3 neither: rung 4 skipped
+    assert [r["status"] for r in rows] == ["OK", "OK", "OK", "SKIPPED"]
+    assert rows[3]["message"].startswith("early stop: rungs 2 and 3 did not beat the best so far")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from lifetimes.fitters.pareto_nbd_fitter import ParetoNBDFitter
 
-from baselines import btyd_math as bm
-from baselines.btyd import BGNBD, GammaGamma, ParetoNBD
 from bakeoff.candidate import Budget
 from bakeoff.errors import CandidateError
+from baselines import btyd_math as bm
+from baselines.btyd import BGNBD, GammaGamma, ParetoNBD
 
 
 def test_pareto_nbd_matches_published(cdnow_frame, seed):

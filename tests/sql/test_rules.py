@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from baselines.sql_rules import SqlRule
 from bakeoff.candidate import Budget
 from bakeoff.errors import CandidateError
 from bakeoff.frame import Frame, Problem
 from bakeoff.sandbox import run_rule
+from baselines.sql_rules import SqlRule
 
 
 def tiny_frame(task: str = "regression") -> Frame:
