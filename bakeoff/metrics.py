@@ -34,6 +34,19 @@ class Metric:
         return a > b if self.higher_is_better else a < b
 
 
+def _ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> np.ndarray:
+    """Expected calibration error over equal-width probability bins."""
+    idx = np.minimum((np.clip(p, 0, 1) * bins).astype(np.int64), bins - 1)
+    out = np.zeros(y.shape[0])
+    for b in range(bins):
+        mask = idx == b
+        n = mask.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gap = np.abs((y * mask).sum(axis=1) - (p * mask).sum(axis=1)) / np.maximum(n, 1)
+        out += np.where(n > 0, gap * n / y.shape[1], 0.0)
+    return out
+
+
 def _rmse(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.sqrt(np.mean((y - p) ** 2, axis=1))
 
@@ -112,6 +125,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("roc_auc", _roc_auc, True, ("binary",), "ROC AUC"),
     Metric("log_loss", _log_loss, False, ("binary",), "log loss"),
     Metric("brier", _brier, False, ("binary",), "Brier score"),
+    Metric("ece", _ece, False, ("binary",), "expected calibration error"),
     Metric("pr_auc", _pr_auc, True, ("binary",), "PR AUC"),
     Metric("lift_top_decile", _lift, True, ("binary",), "top-decile lift"),
     Metric("rmse", _rmse, False, ALL, "RMSE"),
@@ -123,7 +137,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
 )}
 
 DEFAULTS: dict[str, tuple[str, ...]] = {
-    "binary": ("roc_auc", "log_loss", "brier", "pr_auc", "lift_top_decile"),
+    "binary": ("roc_auc", "log_loss", "brier", "ece", "pr_auc", "lift_top_decile"),
     "regression": ("rmse", "mae", "r2"),
     "count": ("poisson_deviance", "mae", "rmse", "bias_pct"),
     "spend": ("rmse", "mae", "gini", "bias_pct"),

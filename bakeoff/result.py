@@ -57,6 +57,9 @@ class Result:
     problem: Problem
     holdout_y: np.ndarray | None = None
     predictions: dict[str, np.ndarray] = field(default_factory=dict)
+    segments: pd.DataFrame | None = None
+    segment_notes: list[str] = field(default_factory=list)
+    calibration: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     out_dir: Path | None = None
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
@@ -73,6 +76,8 @@ class Result:
             "primary_metric": self.primary, "chosen": self.chosen, "choice_reason": self.reason,
             "sentences": self.sentences, "environment": environment(),
             "candidates": [_clean({k: r.get(k) for k in ROW_FIELDS if k in r}) for r in self.rows],
+            "segments": _clean(self.segments.to_dict("records")) if self.segments is not None else [],
+            "segment_notes": self.segment_notes, "calibration": _clean(self.calibration),
         }
 
     def _repr_html_(self) -> str:

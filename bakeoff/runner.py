@@ -16,6 +16,7 @@ from bakeoff.candidate import Status, derive_seed
 from bakeoff.config import Experiment, load_experiment
 from bakeoff.cost import cost_of
 from bakeoff.data import connect, load_data
+from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
 from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import BakeoffError, NotApplicable
 from bakeoff.executor import run_isolated
@@ -169,10 +170,14 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[dict[str, Any]], names: t
     annotate(rows, scores)
     choice = choose(rows, scores, exp.choose)
     table = to_frame(rows, names[0], choice.name)
+    best = next((r["vs_best_name"] for r in rows if r.get("vs_best_name")), None)
+    seg = segment_scores(frame.segments, y, preds, scores.primary)
     return Result(experiment=exp, rows=rows, table=table, primary=names[0], chosen=choice.name,
                   reason=choice.reason, sentences=sentences(rows, scores, exp.score.confidence),
                   origin=origin, wall_s=wall_s, n_train=len(frame.train), n_holdout=len(frame.holdout),
-                  holdout_y=y, predictions=preds, problem=frame.problem)
+                  holdout_y=y, predictions=preds, problem=frame.problem, segments=seg,
+                  segment_notes=ranking_flips(seg, scores.primary, best),
+                  calibration=calibration_tables(frame.problem, frame.holdout, y, preds))
 
 
 def finite(x: Any) -> bool:

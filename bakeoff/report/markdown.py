@@ -29,6 +29,7 @@ def markdown(result: Result) -> str:
     lines += ["", "`*` after *vs best*: the paired bootstrap interval of the difference excludes zero.", ""]
     if result.sentences:
         lines += ["## In plain words", "", *[f"- {s}" for s in result.sentences], ""]
+    lines += _segments(result) + _calibration(result)
     lines += ["## Candidates", ""]
     for row in result.rows:
         lines += _describe(row)
@@ -55,3 +56,34 @@ def _describe(row: dict) -> list[str]:
     if sql:
         out += ["```sql", sql.strip(), "```", ""]
     return out
+
+
+def _segments(result: Result) -> list[str]:
+    seg = result.segments
+    if seg is None or seg.empty:
+        return []
+    wide = seg.pivot_table(index=["column", "value", "n"], columns="candidate", values=result.primary,
+                           sort=False)
+    names = [r["name"] for r in result.rows if r["name"] in wide.columns]
+    out = ["## Segments", "", f"{result.primary} per segment value.", "",
+           "| segment | n | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for (col, value, n), row in wide.iterrows():
+        out.append(f"| {col} = {value} | {n:,} | " + " | ".join(f"{row[c]:.4g}" for c in names) + " |")
+    return out + [""] + [f"- {s}" for s in result.segment_notes] + [""]
+
+
+def _calibration(result: Result) -> list[str]:
+    if not result.calibration or result.problem.kind != "customer_base":
+        return []  # other bins differ per candidate: they are in results.json
+    out = ["## Calibration", "", "Actual vs predicted mean per bin "
+           + ("(predicted probability)." if result.problem.task == "binary" else
+              "(calibration-period repeat purchases x)." if result.problem.kind == "customer_base"
+              else "(predicted decile)."), ""]
+    first = next(iter(result.calibration.values()))
+    names = list(result.calibration)
+    out += ["| bin | n | actual | " + " | ".join(names) + " |", "|---|---|---|" + "---|" * len(names)]
+    for i, b in enumerate(first):
+        cells = [f"{result.calibration[n][i]['predicted']:.3g}" if i < len(result.calibration[n])
+                 and result.calibration[n][i]["bin"] == b["bin"] else "" for n in names]
+        out.append(f"| {b['bin']} | {b['n']:,} | {b['actual']:.3g} | " + " | ".join(cells) + " |")
+    return out + [""]
