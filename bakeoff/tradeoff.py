@@ -84,8 +84,9 @@ def choose(rows: list[dict], scores: Scores, rule: ChooseSection) -> Choice:
         pick = sorted(near, key=lambda r: (r["cost"]["monthly_usd"], r["rung"]))[0]
         how = "the cheapest"
     if pick is best:
+        other = "cheaper" if rule.rule == "cheapest_within" else "simpler"
         return Choice(pick["name"], f"Chose {pick['name']}: it has the best {m.label} ({bval:.4g}) and no "
-                      f"candidate within {tol} of it is {how.removeprefix('the ')}.")
+                      f"{other} candidate comes within {tol} of it.")
     return Choice(pick["name"], f"Chose {pick['name']}: {how} candidate within {tol} of the best {m.label} "
                   f"({best['name']}, {bval:.4g}); its {m.label} is {pick['metrics'][m.name]:.4g} and it costs "
                   f"{_usd(pick['cost']['monthly_usd'])} a month against {_usd(best['cost']['monthly_usd'])}.")

@@ -43,7 +43,7 @@ def cells(result: Result, row: dict[str, Any]) -> list[str]:
     if ok and row.get("vs_best_name") and row["vs_best_name"] != row["name"]:
         star = "" if row.get("vs_best_low", 0) <= 0 <= row.get("vs_best_high", 0) else "*"
         vs = f"{row['vs_best']:+.3g}{star}"
-    status = row["status"] if ok else f"{row['status']}: {row.get('message', '')}"[:60]
+    status = row["status"] if ok else f"{row['status']}: {row.get('message', '')}"[:90]
     chosen = " ✔" if row["name"] == result.chosen else ""
     return [
         str(row["rung"]), row["name"] + chosen, status, num(metric), ci, vs,

@@ -18,6 +18,9 @@ def markdown(result: Result) -> str:
     what = f"{p.kind} problem, target `{p.target}`"
     if p.horizon_weeks:
         what += f", holdout horizon {p.horizon_weeks:g} weeks"
+    if p.label_weeks and p.horizon_weeks and p.label_weeks < p.horizon_weeks:
+        what += (f" (models that need a training target learn it over a {p.label_weeks:.1f}-week window ending at "
+                 f"calibration end; their predictions are scaled ×{p.horizon_scale:.2f} to the horizon)")
     lines += [f"{what}; {result.n_train:,} training and {result.n_holdout:,} holdout rows from `{result.origin}`.",
               f"Seed {exp.seed}; time box {format_seconds(exp.timebox.total)} total, "
               f"{format_seconds(exp.timebox.per_candidate)} per candidate; wall time "
