@@ -27,7 +27,7 @@ def _console() -> Any:
     return Console(stderr=False, highlight=False, width=width)
 
 
-def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
+def _guard(fn: Any, *args: Any, interrupt_ok: bool = False, **kwargs: Any) -> Any:
     from bakeoff.errors import BakeoffError
 
     try:
@@ -35,7 +35,10 @@ def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
     except BakeoffError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if interrupt_ok:
+            raise
+        del exc
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
 
@@ -47,6 +50,7 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Experiment seed (overrides [experiment].seed).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default runs/<name>/<timestamp>/).")] = None,
     engine: Annotated[str | None, typer.Option(help="Executor: local (default) or inline.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Reuse candidates finished by an interrupted run.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the table.")] = False,
 ) -> None:
     """Run the bake-off described by CONFIG and print the trade-off table."""
@@ -55,7 +59,12 @@ def run(
 
     console = _console()
     progress = None if quiet else progress_printer(console)
-    result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine, progress=progress)
+    try:
+        result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine,
+                        progress=progress, resume=resume, interrupt_ok=True)
+    except KeyboardInterrupt as exc:
+        typer.echo(f"interrupted: partial result in {exc}; finish it with --resume", err=True)
+        raise typer.Exit(130) from None
     render(result, console)
 
 
@@ -69,6 +78,9 @@ def validate(config: Config) -> None:
     exp = _guard(load_experiment, config)
     frame, origin = _guard(prepare, exp)
     specs = _guard(resolve_ladder, exp)
+    from bakeoff.guards import check_sql_rules
+
+    _guard(check_sql_rules, specs, frame)
     typer.echo(f"{config}: OK — {frame.problem.kind} problem, target '{frame.problem.target}', "
                f"{len(frame.train):,} training / {len(frame.holdout):,} holdout rows, "
                f"{len(frame.features)} features, {len(specs)} candidates.")
@@ -94,6 +106,9 @@ def candidates() -> None:
 
 def main() -> None:
     """Entry point of the ``bakeoff`` script."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C works even if a launcher ignored it
     try:
         app()
     except SystemExit:

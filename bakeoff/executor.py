@@ -89,6 +89,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple, timeout: float, *, method:
     start = time.monotonic()
     proc.start()
     send.close()
+    ready, value = False, None
     try:
         ready = recv.poll(max(timeout, 0.0))
         value = recv.recv() if ready else None

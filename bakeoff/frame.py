@@ -99,7 +99,7 @@ def _tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str)
         raise DataError(f"{origin}: [problem].key column '{key}' must be unique; {dupes} rows repeat a key.")
     df = df.set_index(key)
     y = _clean_target(df[p.target], p.kind, origin, p.target)
-    features = _feature_columns(df, exp, key)
+    features = _feature_columns(df, exp, key, origin)
     train_mask = _split(df, y, exp, origin)
     when = None
     if p.split.method == "time":
@@ -141,16 +141,16 @@ def _clean_target(y: pd.Series, kind: str, origin: str, name: str) -> pd.Series:
     return y
 
 
-def _feature_columns(df: pd.DataFrame, exp: Experiment, key: str) -> tuple[str, ...]:
+def _feature_columns(df: pd.DataFrame, exp: Experiment, key: str, origin: str) -> tuple[str, ...]:
     p = exp.problem
-    if p.features:
-        return tuple(p.features)
     drop = {p.target, key, p.split.column, *p.exclude}
+    cols = list(p.features) if p.features else [c for c in df.columns if c not in drop]
     keep = []
-    for col in df.columns:
-        if col in drop or pd.api.types.is_datetime64_any_dtype(df[col]):
-            continue
+    for col in cols:
         if df[col].isna().all():
+            raise DataError(f"{origin}: feature column '{col}' is empty (all {len(df)} values missing); drop it from the "
+                            "data or list it in [problem].exclude.")
+        if pd.api.types.is_datetime64_any_dtype(df[col]) and not p.features:
             continue
         keep.append(col)
     if not keep:
@@ -162,8 +162,11 @@ def _split(df: pd.DataFrame, y: pd.Series, exp: Experiment, origin: str) -> np.n
     s = exp.problem.split
     if s.method == "time":
         when = pd.to_datetime(df[s.column], errors="coerce")
-        if when.isna().all():
-            raise DataError(f"{origin}: split column '{s.column}' holds no parseable dates.")
+        bad = int((when.isna() & df[s.column].notna()).sum())
+        if bad:
+            example = df.loc[when.isna() & df[s.column].notna(), s.column].iloc[0]
+            raise DataError(f"{origin}: {bad} values of split column '{s.column}' are not dates "
+                            f"(e.g. {example!r}); expected YYYY-MM-DD.")
         mask = (when <= pd.Timestamp(s.cutoff)).to_numpy()
         if mask.all() or not mask.any():
             raise DataError(f"{origin}: split cutoff {s.cutoff} is outside the data range "

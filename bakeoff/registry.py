@@ -93,8 +93,10 @@ def resolve_ladder(exp: Experiment) -> list[Spec]:
     specs = [Spec(n, t, dict(p)) for n, (t, p) in names.items()]
     for c in exp.candidate:
         specs = [s for s in specs if s.name != c.name]
-        specs.append(_custom(c.name, c.family, {**c.params, **({"rung": c.rung} if c.rung is not None else {})},
-                             names))
+        params = {**c.params, **({"rung": c.rung} if c.rung is not None else {})}
+        if isinstance(params.get("file"), str) and (exp.base_dir / params["file"]).is_file():
+            params["file"] = str(exp.base_dir / params["file"])  # relative to the config file first
+        specs.append(_custom(c.name, c.family, params, names))
     specs = _filter(specs, exp)
     order = {s.name: i for i, s in enumerate(specs)}
     return sorted(specs, key=lambda s: (s.rung, order[s.name]))

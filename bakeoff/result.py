@@ -60,6 +60,7 @@ class Result:
     segments: pd.DataFrame | None = None
     segment_notes: list[str] = field(default_factory=list)
     calibration: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    leakage: list[str] = field(default_factory=list)
     out_dir: Path | None = None
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
@@ -77,7 +78,7 @@ class Result:
             "sentences": self.sentences, "environment": environment(),
             "candidates": [_clean({k: r.get(k) for k in ROW_FIELDS if k in r}) for r in self.rows],
             "segments": _clean(self.segments.to_dict("records")) if self.segments is not None else [],
-            "segment_notes": self.segment_notes, "calibration": _clean(self.calibration),
+            "segment_notes": self.segment_notes, "leakage_warnings": self.leakage, "calibration": _clean(self.calibration),
         }
 
     def _repr_html_(self) -> str:

@@ -13,14 +13,16 @@ from typing import Any
 import numpy as np
 
 from bakeoff.candidate import Status, derive_seed
+from bakeoff.checkpoint import Checkpoint, run_key
 from bakeoff.config import Experiment, load_experiment
 from bakeoff.cost import cost_of
-from bakeoff.data import connect, load_data
+from bakeoff.data import connect, data_hash, load_data
 from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
 from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import BakeoffError, NotApplicable
 from bakeoff.executor import run_isolated
 from bakeoff.frame import Frame, build_frame
+from bakeoff.guards import check_sql_rules, leakage_warnings
 from bakeoff.metrics import METRICS
 from bakeoff.registry import Spec, resolve_ladder
 from bakeoff.result import Result
@@ -46,7 +48,7 @@ def prepare(exp: Experiment) -> tuple[Frame, str]:
 
 def run(config: str | Path | Experiment, *, timebox: str | float | None = None, seed: int | None = None,
         out: str | Path | None = None, engine: str | None = None, progress: Progress | None = None,
-        write: bool = True) -> Result:
+        write: bool = True, resume: bool = False, checkpoint_dir: str | Path | None = None) -> Result:
     """Run a bake-off and return its :class:`Result` (also written to ``out`` unless ``write=False``).
 
     Args:
@@ -57,6 +59,11 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         engine: Overrides ``[executor].engine`` (``local``, ``inline``, ``ray``).
         progress: Called with ("start" | "done", row) per candidate.
         write: Write results.json, tradeoff.csv and report.md.
+        resume: Reuse candidates finished by an earlier, interrupted run of the same config.
+        checkpoint_dir: Where finished candidates are persisted (default ``runs/<name>/``).
+
+    Raises:
+        KeyboardInterrupt: After Ctrl-C, once the partial result has been written.
     """
     exp = config if isinstance(config, Experiment) else load_experiment(config)
     if any(v is not None for v in (timebox, seed, engine)):
@@ -72,21 +79,48 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     if exp.ladder.early_stop:
         assert frame.holdout_y is not None
         stop = EarlyStop(METRICS[names[0]], frame.holdout_y.to_numpy(float), exp.ladder.margin)
-    rows = climb(exp, frame, specs, progress or (lambda *_: None), stop)
+    check_sql_rules(specs, frame)
+    key = run_key(exp, data_hash(frame.train) + data_hash(frame.holdout))
+    ckpt = Checkpoint.for_run(exp, key, Path(checkpoint_dir) if checkpoint_dir else None)
+    done = ckpt.load() if resume else {}
+    if not resume:
+        ckpt.clear()
+    interrupted = False
+    try:
+        rows = climb(exp, frame, specs, progress or (lambda *_: None), stop, done=done, save=ckpt.save)
+    except Interrupted as exc:
+        rows, interrupted = exc.rows, True
     result = tabulate(exp, frame, rows, names, origin, time.monotonic() - started)
+    result.leakage = leakage_warnings(exp, frame)
     if write:
         from bakeoff.report.files import write_outputs
 
         result.out_dir = write_outputs(result, out)
+    if interrupted:
+        raise KeyboardInterrupt(str(result.out_dir or ""))
+    ckpt.clear()
     return result
 
 
+class Interrupted(Exception):  # noqa: N818 - carries the rows finished before Ctrl-C
+    """Ctrl-C during the climb; ``rows`` holds every candidate (the unfinished ones SKIPPED)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        super().__init__("interrupted")
+        self.rows = rows
+
+
 def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
-          stop: EarlyStop | None = None) -> list[dict[str, Any]]:
+          stop: EarlyStop | None = None, *, done: dict[str, dict[str, Any]] | None = None,
+          save: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
     """Run every candidate in ladder order under the per-candidate and total boxes.
 
     With ``stop`` (``[ladder].early_stop``), candidates above two successive rungs that did
-    not improve on the best so far are SKIPPED with the reason.
+    not improve on the best so far are SKIPPED with the reason. Rows in ``done`` (from a
+    checkpoint) are reused; every new row is passed to ``save`` as soon as it finishes.
+
+    Raises:
+        Interrupted: On Ctrl-C, after the running worker was killed.
     """
     workdir = Path(tempfile.mkdtemp(prefix="bakeoff-"))
     try:
@@ -94,15 +128,24 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
         frame_path.write_bytes(pickle.dumps(frame.without_truth(), protocol=pickle.HIGHEST_PROTOCOL))
         deadline = time.monotonic() + exp.timebox.total
         executor = make_executor(exp)
-        rows = []
-        for spec in specs:
+        rows: list[dict[str, Any]] = []
+        for i, spec in enumerate(specs):
             row = _base_row(spec)
             progress("start", row)
             why = stop.before(row["rung"]) if stop else None
             if why:
                 row.update(status=Status.SKIPPED.value, message=why)
+            elif done and spec.name in done:
+                row.update(done[spec.name])
             else:
-                row.update(_turn(exp, frame, spec, executor, str(frame_path), deadline))
+                try:
+                    row.update(_turn(exp, frame, spec, executor, str(frame_path), deadline))
+                except KeyboardInterrupt:
+                    rest = [{**_base_row(s), "status": Status.SKIPPED.value, "message": "interrupted (Ctrl-C)"}
+                            for s in specs[i:]]
+                    raise Interrupted(rows + rest) from None
+                if save and row["status"] != Status.SKIPPED.value:
+                    save(row)
             if stop:
                 stop.observe(row)
             rows.append(row)

@@ -97,3 +97,27 @@ class Crash(Candidate):
         if self.mode == "nan":
             return pd.Series(np.nan, index=frame.holdout.index)
         return np.zeros(n - 1)
+
+
+class Sleep(Candidate):
+    """A slow but honest candidate: sleeps ``seconds`` (or ``$BAKEOFF_TEST_SLEEP``), predicts the mean."""
+
+    family = "test"
+    rung = 9
+    summary = "test helper: slow mean"
+
+    def __init__(self, *, seconds: float = 1.0, **params: object) -> None:
+        self.seconds = seconds
+
+    def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Sleep:
+        import os
+        import time
+
+        time.sleep(float(os.environ.get("BAKEOFF_TEST_SLEEP", self.seconds)))
+        self.value_ = float(frame.y_train.mean())
+        return self
+
+    def predict(self, frame: Frame):  # noqa: ANN201
+        import pandas as pd
+
+        return pd.Series(self.value_, index=frame.holdout.index)

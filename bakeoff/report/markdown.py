@@ -30,6 +30,8 @@ def markdown(result: Result) -> str:
     for row in result.rows:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells(result, row)) + " |")
     lines += ["", "`*` after *vs best*: the paired bootstrap interval of the difference excludes zero.", ""]
+    if result.leakage:
+        lines += ["## Leakage warnings", "", *[f"- ⚠ {w}" for w in result.leakage], ""]
     if result.sentences:
         lines += ["## In plain words", "", *[f"- {s}" for s in result.sentences], ""]
     lines += _segments(result) + _calibration(result)

@@ -1,0 +1,81 @@
+"""Crash-safe runs: every finished candidate is persisted the moment it completes.
+
+A checkpoint folder (``runs/<name>/.checkpoint-<key>/``) holds one JSON file per
+finished candidate and its predictions as ``.npy``; each file is written to a
+temporary name and renamed, so a ``kill -9`` never leaves a half-written entry.
+``bakeoff run --resume`` reuses the entries whose key matches (same config text,
+seed and data) and runs the rest; a completed run removes its checkpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bakeoff.config import Experiment
+
+
+def run_key(exp: Experiment, data_hash: str) -> str:
+    """What must match for a resume: the experiment (timebox aside), its seed and the data."""
+    raw = exp.model_dump(mode="json", exclude={"path", "timebox"})
+    text = json.dumps(raw, sort_keys=True, default=str) + data_hash
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Checkpoint:
+    """One run's persisted rows."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def for_run(cls, exp: Experiment, key: str, base: Path | None = None) -> Checkpoint:
+        """The checkpoint folder of this experiment and key."""
+        return cls((base or Path("runs") / exp.name) / f".checkpoint-{key}")
+
+    def save(self, row: dict[str, Any]) -> None:
+        """Persist one finished row (atomically)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = _safe(row["name"])
+        data = {k: v for k, v in row.items() if k != "predictions"}
+        if row.get("predictions") is not None:
+            _atomic(self.root / f"{name}.npy", lambda p: np.save(p, np.asarray(row["predictions"])))
+        _atomic(self.root / f"{name}.json", lambda p: p.write_text(json.dumps(data, default=str)))
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        """Finished rows by candidate name (entries missing their predictions are ignored)."""
+        rows: dict[str, dict[str, Any]] = {}
+        if not self.root.is_dir():
+            return rows
+        for path in sorted(self.root.glob("*.json")):
+            try:
+                row = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError):
+                continue
+            if row.get("status") == "OK":
+                npy = path.with_suffix(".npy")
+                if not npy.is_file():
+                    continue
+                row["predictions"] = np.load(npy)
+            rows[row["name"]] = row
+        return rows
+
+    def clear(self) -> None:
+        """Remove the checkpoint after a completed run."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}{path.suffix}")
+    write(tmp)
+    os.replace(tmp, path)

@@ -1,0 +1,85 @@
+"""Checks before and beside the climb: user SQL that does not parse, and target leakage.
+
+A rule file that is missing or does not parse is bad input (exit 2, naming the
+file and DuckDB's message). Leakage is reported, not refused: a feature that equals
+(or is a deterministic function of) the target, or a date column with values after
+the split cutoff in the training part, becomes a warning in the report.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from bakeoff.config import Experiment
+from bakeoff.errors import ConfigError
+from bakeoff.frame import Frame
+from bakeoff.registry import Spec
+
+LEAK_RHO = 0.995
+
+
+def check_sql_rules(specs: list[Spec], frame: Frame) -> None:
+    """Parse every SQL rule of the ladder with placeholders filled in.
+
+    Raises:
+        ConfigError: Naming the file and DuckDB's parser message.
+    """
+    from baselines.sql_rules import SqlRule, _Keep, quote
+
+    for spec in specs:
+        if "file" not in spec.params or not issubclass(spec.cls(), SqlRule):
+            continue
+        rule = spec.build()
+        sql = rule._sql()  # raises ConfigError naming a missing file
+        values = {"target": quote(frame.problem.target), "key": quote(frame.problem.key),
+                  "target_name": frame.problem.target, "horizon_weeks": "1", "feature": quote("f")}
+        params = {k: "1" for k in {**sql.params, **rule.overrides}} | values
+        try:
+            text = sql.text.format_map(_Keep(params, quote_feature=False))
+            duckdb.connect(":memory:").extract_statements(text)
+        except duckdb.Error as exc:
+            raise ConfigError(f"SQL rule '{sql.path}' ([[candidate]] '{spec.name}') does not parse: "
+                              f"{str(exc).splitlines()[0]}") from None
+        except (ValueError, IndexError) as exc:
+            raise ConfigError(f"SQL rule '{sql.path}' has a malformed placeholder: {exc}") from None
+
+
+def leakage_warnings(exp: Experiment, frame: Frame) -> list[str]:
+    """Warnings for features that give the target away or come from after the cutoff."""
+    out = []
+    y = frame.y_train
+    for col in frame.features:
+        s = frame.train[col]
+        if not pd.api.types.is_numeric_dtype(s) or s.nunique() < 2:
+            continue
+        rho = s.rank().corr(y.rank())
+        if np.isfinite(rho) and abs(rho) >= LEAK_RHO:
+            out.append(f"Feature '{col}' is almost a copy of the target '{frame.problem.target}' on the training "
+                       f"part (rank correlation {rho:+.3f}): check it is known at prediction time.")
+        elif _determines(s, y):
+            out.append(f"Feature '{col}' determines the target exactly on the training part (each value maps "
+                       f"to one target value): it may be built from the target.")
+    return out + _after_cutoff(exp, frame)
+
+
+def _determines(s: pd.Series, y: pd.Series) -> bool:
+    n_values = s.nunique()
+    if n_values > 0.5 * len(s) or y.nunique() < 2:
+        return False  # near-unique columns (ids) trivially map to one target each
+    return bool((y.groupby(s.to_numpy()).nunique() <= 1).all())
+
+
+def _after_cutoff(exp: Experiment, frame: Frame) -> list[str]:
+    split = exp.problem.split
+    if split.method != "time" or split.cutoff is None:
+        return []
+    out = []
+    cutoff = pd.Timestamp(split.cutoff)
+    for col in frame.features:
+        s = frame.train[col]
+        if pd.api.types.is_datetime64_any_dtype(s) and (s > cutoff).any():
+            out.append(f"Feature '{col}' has {int((s > cutoff).sum())} training values after the cutoff "
+                       f"{split.cutoff}: it is built from data the model would not have.")
+    return out
