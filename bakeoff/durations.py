@@ -21,6 +21,8 @@ def parse_duration(text: str | int | float) -> float:
         raise ValueError("a duration, not a boolean")
     if isinstance(text, int | float):
         seconds = float(text)
+    elif not isinstance(text, str):
+        raise ValueError(f"expected a string like \"90s\", got {type(text).__name__}")
     else:
         raw = text.strip().lower().replace(" ", "")
         if not raw or _PART.sub("", raw):

@@ -124,6 +124,8 @@ def _named_columns(exp: Experiment) -> list[tuple[str, str]]:
 
 
 def _clean_target(y: pd.Series, kind: str, origin: str, name: str) -> pd.Series:
+    if y.isna().all():
+        raise DataError(f"{origin}: target column '{name}' is empty (all {len(y)} values missing).")
     if not pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
         raise DataError(f"{origin}: target column '{name}' must be numeric for a {kind} problem; "
                         f"found {y.dtype} values such as {y.dropna().iloc[0]!r}.")
@@ -148,8 +150,8 @@ def _feature_columns(df: pd.DataFrame, exp: Experiment, key: str, origin: str) -
     keep = []
     for col in cols:
         if df[col].isna().all():
-            raise DataError(f"{origin}: feature column '{col}' is empty (all {len(df)} values missing); drop it from the "
-                            "data or list it in [problem].exclude.")
+            raise DataError(f"{origin}: feature column '{col}' is empty (all {len(df)} values missing); "
+                            "drop it from the data or list it in [problem].exclude.")
         if pd.api.types.is_datetime64_any_dtype(df[col]) and not p.features:
             continue
         keep.append(col)

@@ -78,7 +78,8 @@ class Result:
             "sentences": self.sentences, "environment": environment(),
             "candidates": [_clean({k: r.get(k) for k in ROW_FIELDS if k in r}) for r in self.rows],
             "segments": _clean(self.segments.to_dict("records")) if self.segments is not None else [],
-            "segment_notes": self.segment_notes, "leakage_warnings": self.leakage, "calibration": _clean(self.calibration),
+            "segment_notes": self.segment_notes, "leakage_warnings": self.leakage,
+            "calibration": _clean(self.calibration),
         }
 
     def _repr_html_(self) -> str:

@@ -177,8 +177,16 @@ def _turn(exp: Experiment, frame: Frame, spec: Spec, executor: Any, frame_path: 
         return {"status": Status.SKIPPED.value, "message": "timebox exhausted"}
     box = min(exp.timebox.per_candidate, remaining)
     task = Task(spec, frame_path, derive_seed(exp.seed, spec.name), time.monotonic() + box,
-                exp.executor.threads, exp.executor.memory_mb)
+                exp.executor.threads, exp.executor.memory_mb or default_memory_mb())
     return executor(task, box)
+
+
+def default_memory_mb() -> int:
+    """Per-candidate address-space limit when none is configured: 60% of RAM, at least 4 GB."""
+    import os
+
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    return max(4096, int(total * 0.6))
 
 
 def make_executor(exp: Experiment) -> Callable[[Task, float], dict[str, Any]]:

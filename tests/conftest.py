@@ -40,3 +40,9 @@ def tabular(kind: str = "binary", **extra):
     raw = {"data": {"builtin": data[0]}, "problem": {"kind": kind, "target": data[1], "key": "row_id"},
            "score": {"bootstrap": 50}, **extra}
     return experiment_from_dict(raw)
+
+
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+_hyp_settings.register_profile("default", derandomize=True)  # reproducible runs; explore with --hypothesis-seed
+_hyp_settings.load_profile("default")
