@@ -169,7 +169,7 @@ def _turn(exp: Experiment, frame: Frame, spec: Spec, executor: Any, frame_path: 
     try:
         spec.build().check_applicable(frame.problem)
     except NotApplicable as exc:
-        return {"status": Status.SKIPPED.value, "message": str(exc)}
+        return {"status": Status.SKIPPED.value, "message": str(exc), "applicable": False}
     except Exception as exc:  # noqa: BLE001
         return {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {exc}"}
     remaining = deadline - time.monotonic()

@@ -78,6 +78,7 @@ def _execute(task: Task) -> dict[str, Any]:
             cand.fit(frame, budget=budget, seed=task.seed)
         with Stopwatch() as pred:
             raw = cand.predict(frame)
+        pred = _retime(cand, frame, pred, budget)
     predictions = check_predictions(raw, frame, task.spec.name)
     if not cand.horizon_native:
         predictions = to_horizon(predictions, frame.problem)
@@ -97,6 +98,21 @@ def _warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list
         if line not in seen:
             seen.append(line)
     return seen[:most]
+
+
+def _retime(cand: Any, frame: Frame, first: Stopwatch, budget: Budget) -> Stopwatch:
+    """Fast predictions are timed again (up to 5 more calls within 0.5 s) and the fastest kept, like timeit."""
+    best = first
+    spent = first.wall
+    for _ in range(5):
+        if spent > 0.5 or first.wall > 0.1 or budget.remaining() < 1.0:
+            break
+        with Stopwatch() as again:
+            cand.predict(frame)
+        spent += again.wall
+        if again.wall < best.wall:
+            best = again
+    return best
 
 
 def limit_threads(n: int) -> None:

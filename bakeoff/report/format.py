@@ -24,6 +24,8 @@ def usd(x: float | None) -> str:
     """Dollars: ``$12.30``, ``$0.0042``."""
     if x is None:
         return ""
+    if 0 < x < 0.0001:
+        return "<$0.0001"
     return f"${x:,.2f}" if x >= 1 else f"${x:.2g}"
 
 
@@ -53,3 +55,11 @@ def cells(result: Result, row: dict[str, Any]) -> list[str]:
         usd(row["cost"]["monthly_usd"]) if ok else "",
         ("yes" if row.get("pareto") else "") if ok else "",
     ]
+
+
+def shown_rows(result: Result) -> tuple[list[dict[str, Any]], str]:
+    """Rows for the table (not-applicable ones left out) and a footnote naming those left out."""
+    hidden = [r["name"] for r in result.rows if r.get("applicable") is False]
+    rows = [r for r in result.rows if r.get("applicable") is not False]
+    note = f"Not applicable to this problem (see results.json): {', '.join(hidden)}." if hidden else ""
+    return rows, note

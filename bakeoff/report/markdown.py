@@ -6,7 +6,7 @@ import json
 
 from bakeoff.cost import ASSUMPTION
 from bakeoff.durations import format_seconds
-from bakeoff.report.format import cells, headers
+from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.result import Result, environment
 
 
@@ -27,8 +27,10 @@ def markdown(result: Result) -> str:
               f"{format_seconds(result.wall_s)}.", "", f"**{result.reason}**", ""]
     head = headers(result)
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for row in result.rows:
+    rows, note = shown_rows(result)
+    for row in rows:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells(result, row)) + " |")
+    lines += ["", note, ""] if note else []
     lines += ["", "`*` after *vs best*: the paired bootstrap interval of the difference excludes zero.", ""]
     if result.leakage:
         lines += ["## Leakage warnings", "", *[f"- ⚠ {w}" for w in result.leakage], ""]
@@ -36,7 +38,7 @@ def markdown(result: Result) -> str:
         lines += ["## In plain words", "", *[f"- {s}" for s in result.sentences], ""]
     lines += _segments(result) + _calibration(result)
     lines += ["## Candidates", ""]
-    for row in result.rows:
+    for row in rows:
         lines += _describe(row)
     lines += ["## Cost model", "", f"{ASSUMPTION}. Price: ${exp.cost.usd_per_cpu_hour}/CPU-hour, "
               f"{exp.cost.retrains_per_month:g} retrains and {exp.cost.predictions_per_month:,.0f} predictions "

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bakeoff.report.format import cells, headers
+from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.result import Result
 
 STYLE = {"OK": "green", "SKIPPED": "dim", "FAILED": "red", "TIMEOUT": "yellow"}
@@ -32,11 +32,14 @@ def render(result: Result, console: Console) -> None:
     table = Table(title=f"Bake-off: {result.experiment.name}", show_lines=False)
     for h in headers(result):
         table.add_column(h, overflow="fold")
-    for row in result.rows:
+    rows, note = shown_rows(result)
+    for row in rows:
         cols = cells(result, row)
         style = "bold" if row["name"] == result.chosen else STYLE.get(row["status"], "")
         table.add_row(*cols, style=style if row["status"] != "OK" or row["name"] == result.chosen else None)
     console.print(table)
+    if note:
+        console.print(f"[dim]{note}[/dim]")
     console.print(f"[bold]{result.reason}[/bold]")
     for s in result.sentences[:6]:
         console.print(f"• {s}")
