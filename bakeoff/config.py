@@ -94,6 +94,7 @@ class ProblemSection(_Section):
     entity: str | None = None
     time: str | None = None
     amount: str | None = None
+    acquired: str | None = None
     calibration_end: dt.date | None = None
     holdout_end: dt.date | None = None
     horizon: Seconds | None = None

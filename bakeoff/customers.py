@@ -42,7 +42,24 @@ def prepare_transactions(exp: Experiment, con: duckdb.DuckDBPyConnection, origin
         if n_bad:
             raise DataError(f"{origin}: amount column '{p.amount}' has {n_bad} negative or missing values; "
                             "spend needs amounts >= 0 (zero-amount purchases are kept).")
+    if p.acquired:
+        _check_acquired(con, p.acquired, p.entity or "", cols, origin)
     run_sql_file(con, "transactions")
+
+
+def _check_acquired(con: duckdb.DuckDBPyConnection, acquired: str, entity: str, cols: dict[str, str],
+                    origin: str) -> None:
+    """Refuse transactions dated before the entity's recorded first purchase (``[problem].acquired``)."""
+    require_column(cols, acquired, "[problem].acquired", origin)
+    first = _date_expr(f'"{acquired}"', cols[acquired])
+    n, example = con.execute(f"""
+        SELECT count(*), any_value(t.entity) FROM transactions t
+        JOIN (SELECT CAST("{entity}" AS VARCHAR) AS entity, min({first}) AS first_day FROM data GROUP BY 1) a
+          ON a.entity = t.entity
+        WHERE t.ts < a.first_day""").fetchone()
+    if n:
+        raise DataError(f"{origin}: {n} transactions are dated before their entity's first purchase in column "
+                        f"'{acquired}' (e.g. entity {example!r}); fix the export or drop [problem].acquired.")
 
 
 def _date_expr(col: str, duck_type: str) -> str:

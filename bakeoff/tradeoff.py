@@ -101,7 +101,7 @@ def _within_limits(r: dict, rule: ChooseSection) -> bool:
 def _usd(x: float) -> str:
     if x >= 1:
         return f"${x:,.2f}"
-    return f"${x:.2g}" if x > 0 else "$0"
+    return f"${x:.3g}" if x > 0 else "$0"
 
 
 def sentences(rows: list[dict], scores: Scores, confidence: float) -> list[str]:
