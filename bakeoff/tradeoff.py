@@ -122,7 +122,9 @@ def sentences(rows: list[dict], scores: Scores, confidence: float) -> list[str]:
         ci = f" ({confidence:.0%} CI of the difference {r['vs_best_low']:+.3g} to {r['vs_best_high']:+.3g})" \
             if math.isfinite(lo) and math.isfinite(hi) else ""
         diff = f"has the same {m.label}" if gap == 0 else f"its {m.label} is {gap:.3g} {worse}{ci}"
-        out.append(f"{r['name']} is {_ratio(best, r)} than {best['name']} and {diff}: {verdict}.")
+        ratio = _ratio(best, r)
+        joiner = "as" if ratio.endswith("as cheap to run") else "than"
+        out.append(f"{r['name']} is {ratio} {joiner} {best['name']} and {diff}: {verdict}.")
     return out
 
 
