@@ -43,7 +43,9 @@ class Checkpoint:
         """Persist one finished row (atomically)."""
         self.root.mkdir(parents=True, exist_ok=True)
         name = _safe(row["name"])
-        data = {k: v for k, v in row.items() if k != "predictions"}
+        data = {k: v for k, v in row.items() if k not in ("predictions", "model")}
+        if row.get("model"):
+            _atomic(self.root / f"{name}.pkl", lambda p: p.write_bytes(row["model"]))
         if row.get("predictions") is not None:
             _atomic(self.root / f"{name}.npy", lambda p: np.save(p, np.asarray(row["predictions"])))
         _atomic(self.root / f"{name}.json", lambda p: p.write_text(json.dumps(data, default=str)))
@@ -63,6 +65,8 @@ class Checkpoint:
                 if not npy.is_file():
                     continue
                 row["predictions"] = np.load(npy)
+                pkl = path.with_suffix(".pkl")
+                row["model"] = pkl.read_bytes() if pkl.is_file() else None
             rows[row["name"]] = row
         return rows
 

@@ -51,6 +51,8 @@ def run(
     out: Annotated[Path | None, typer.Option(help="Output folder (default runs/<name>/<timestamp>/).")] = None,
     engine: Annotated[str | None, typer.Option(help="Executor: local (default) or inline.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Reuse candidates finished by an interrupted run.")] = False,
+    db: Annotated[Path, typer.Option("--db", help="Run-history file the run is recorded in.")] = Path(
+        "runs/bakeoff.duckdb"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the table.")] = False,
 ) -> None:
     """Run the bake-off described by CONFIG and print the trade-off table."""
@@ -61,11 +63,70 @@ def run(
     progress = None if quiet else progress_printer(console)
     try:
         result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine,
-                        progress=progress, resume=resume, interrupt_ok=True)
+                        progress=progress, resume=resume, history=db, interrupt_ok=True)
     except KeyboardInterrupt as exc:
         typer.echo(f"interrupted: partial result in {exc}; finish it with --resume", err=True)
         raise typer.Exit(130) from None
     render(result, console)
+
+
+DbOption = Annotated[Path, typer.Option("--db", help="Run-history file.")]
+
+
+@app.command()
+def history(
+    experiment: Annotated[str | None, typer.Argument(help="Only runs of this experiment.")] = None,
+    db: DbOption = Path("runs/bakeoff.duckdb"),
+) -> None:
+    """List recorded runs, newest first."""
+    from bakeoff.store import history as list_runs
+
+    runs = _guard(list_runs, experiment, db)
+    if runs.empty:
+        typer.echo("no runs recorded")
+        return
+    typer.echo(runs.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+
+
+@app.command()
+def compare(
+    run_a: Annotated[str, typer.Argument(help="Earlier run: id, unique suffix, or [experiment:]previous.")],
+    run_b: Annotated[str, typer.Argument(help="Later run: id, unique suffix, or [experiment:]latest.")],
+    db: DbOption = Path("runs/bakeoff.duckdb"),
+) -> None:
+    """Show what changed per candidate between two runs (the sprint-over-sprint view)."""
+    from bakeoff.store import compare as diff_runs
+
+    rows, notes = _guard(diff_runs, run_a, run_b, db)
+    for note in notes:
+        typer.echo(note)
+    typer.echo(rows.to_string(index=False, float_format=lambda x: f"{x:+.4g}" if x < 0 else f"{x:.4g}"))
+
+
+@app.command()
+def demo(
+    run: Annotated[str, typer.Argument(help="Run folder or run-history id.")],
+    candidate: Annotated[str | None, typer.Option(help="Candidate (default: the chosen one).")] = None,
+    n: Annotated[int, typer.Option(help="Rows per case.")] = 3,
+) -> None:
+    """Write demo.csv: real holdout rows showing typical, best and worst cases."""
+    from bakeoff.export import demo as make_demo
+
+    rows = _guard(make_demo, run, candidate, n)
+    typer.echo(rows.to_string(float_format=lambda x: f"{x:.4g}"))
+
+
+@app.command()
+def export(
+    run: Annotated[str, typer.Argument(help="Run folder or run-history id.")],
+    candidate: Annotated[str, typer.Option(help="Candidate to export.")],
+    to: Annotated[Path, typer.Option(help="Destination folder.")],
+) -> None:
+    """Export a candidate: model or rule SQL, feature SQL, model card."""
+    from bakeoff.export import export as do_export
+
+    dest = _guard(do_export, run, candidate, to)
+    typer.echo(f"exported {candidate} to {dest}")
 
 
 @app.command()

@@ -269,7 +269,20 @@ def _apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str
             raise ConfigError(f"Unknown override '{key}'.{did_you_mean(key, sections)}")
         section, field = sections[key]
         raw[section] = {**raw.get(section, {}), field: value}
+    if overrides.get("timebox") is not None:
+        _clamp_per_candidate(raw["timebox"])
     return raw
+
+
+def _clamp_per_candidate(box: dict[str, Any]) -> None:
+    """A total box given on the command line wins over a larger per-candidate box in the file."""
+    try:
+        total = parse_duration(box["total"])
+        per = parse_duration(box.get("per_candidate", TimeboxSection().per_candidate))
+    except ValueError:
+        return  # reported by validation
+    if per > total:
+        box["per_candidate"] = total
 
 
 def _first_error(exc: ValidationError, raw: dict[str, Any]) -> str:

@@ -61,6 +61,10 @@ class Result:
     segment_notes: list[str] = field(default_factory=list)
     calibration: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     leakage: list[str] = field(default_factory=list)
+    data_hash: str = ""
+    run_id: str = ""
+    models: dict[str, bytes] = field(default_factory=dict, repr=False)
+    holdout: pd.DataFrame | None = field(default=None, repr=False)
     out_dir: Path | None = None
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
@@ -69,7 +73,7 @@ class Result:
         exp = self.experiment
         return {
             "experiment": exp.name, "seed": exp.seed, "timebox_s": exp.timebox.total,
-            "per_candidate_s": exp.timebox.per_candidate, "wall_s": self.wall_s, "created": self.created,
+            "per_candidate_s": exp.timebox.per_candidate, "wall_s": self.wall_s, "created": self.created, "data_hash": self.data_hash,
             "problem": {"kind": self.problem.kind, "task": self.problem.task, "target": self.problem.target,
                         "key": self.problem.key, "horizon_weeks": self.problem.horizon_weeks,
                         "label_weeks": self.problem.label_weeks},
@@ -83,10 +87,19 @@ class Result:
         }
 
     def _repr_html_(self) -> str:
+        from bakeoff.report import plots
+
         cols = [c for c in ("rung", "status", "primary", "ci_low", "ci_high", "fit_s", "monthly_usd", "pareto",
                             "chosen") if c in self.table.columns]
         head = f"<p><b>{self.experiment.name}</b> — {self.primary}; {self.reason}</p>"
-        return head + self.table[cols].to_html(float_format=lambda x: f"{x:.4g}", na_rep="")
+        table = self.table[cols].to_html(float_format=lambda x: f"{x:.4g}", na_rep="")
+        return head + table + plots.svg(plots.frontier(self))
+
+    def plot(self, kind: str = "frontier") -> Any:
+        """A matplotlib figure: ``"frontier"`` (accuracy vs cost), ``"fit_times"`` or ``"calibration"``."""
+        from bakeoff.report import plots
+
+        return {"frontier": plots.frontier, "fit_times": plots.fit_times, "calibration": plots.calibration}[kind](self)
 
     def __repr__(self) -> str:
         ok = int((self.table["status"] == "OK").sum())

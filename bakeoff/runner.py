@@ -48,7 +48,8 @@ def prepare(exp: Experiment) -> tuple[Frame, str]:
 
 def run(config: str | Path | Experiment, *, timebox: str | float | None = None, seed: int | None = None,
         out: str | Path | None = None, engine: str | None = None, progress: Progress | None = None,
-        write: bool = True, resume: bool = False, checkpoint_dir: str | Path | None = None) -> Result:
+        write: bool = True, resume: bool = False, checkpoint_dir: str | Path | None = None,
+        history: str | Path | None = "runs/bakeoff.duckdb") -> Result:
     """Run a bake-off and return its :class:`Result` (also written to ``out`` unless ``write=False``).
 
     Args:
@@ -61,6 +62,7 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         write: Write results.json, tradeoff.csv and report.md.
         resume: Reuse candidates finished by an earlier, interrupted run of the same config.
         checkpoint_dir: Where finished candidates are persisted (default ``runs/<name>/``).
+        history: The DuckDB run-history file a written run is recorded in (None: not recorded).
 
     Raises:
         KeyboardInterrupt: After Ctrl-C, once the partial result has been written.
@@ -80,7 +82,8 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         assert frame.holdout_y is not None
         stop = EarlyStop(METRICS[names[0]], frame.holdout_y.to_numpy(float), exp.ladder.margin)
     check_sql_rules(specs, frame)
-    key = run_key(exp, data_hash(frame.train) + data_hash(frame.holdout))
+    key_data = data_hash(frame.train) + data_hash(frame.holdout)
+    key = run_key(exp, key_data)
     ckpt = Checkpoint.for_run(exp, key, Path(checkpoint_dir) if checkpoint_dir else None)
     done = ckpt.load() if resume else {}
     if not resume:
@@ -92,10 +95,15 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         rows, interrupted = exc.rows, True
     result = tabulate(exp, frame, rows, names, origin, time.monotonic() - started)
     result.leakage = leakage_warnings(exp, frame)
+    result.data_hash = key_data
     if write:
         from bakeoff.report.files import write_outputs
 
         result.out_dir = write_outputs(result, out)
+        if history and not interrupted:
+            from bakeoff.store import record
+
+            result.run_id = record(result, Path(history))
     if interrupted:
         raise KeyboardInterrupt(str(result.out_dir or ""))
     ckpt.clear()
@@ -212,6 +220,9 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[dict[str, Any]], names: t
     assert frame.holdout_y is not None
     y = frame.holdout_y.to_numpy(dtype=float)
     preds = {r["name"]: r.pop("predictions") for r in rows if r["status"] == Status.OK.value}
+    models = {r["name"]: r.pop("model") for r in rows if r.get("model")}
+    for r in rows:
+        r.pop("model", None)
     scores = score_all(y, preds, names, rounds=exp.score.bootstrap, confidence=exp.score.confidence,
                        seed=exp.seed)
     for r in rows:
@@ -228,7 +239,8 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[dict[str, Any]], names: t
                   origin=origin, wall_s=wall_s, n_train=len(frame.train), n_holdout=len(frame.holdout),
                   holdout_y=y, predictions=preds, problem=frame.problem, segments=seg,
                   segment_notes=ranking_flips(seg, scores.primary, best),
-                  calibration=calibration_tables(frame.problem, frame.holdout, y, preds))
+                  calibration=calibration_tables(frame.problem, frame.holdout, y, preds), models=models,
+                  holdout=frame.holdout)
 
 
 def finite(x: Any) -> bool:

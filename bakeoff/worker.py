@@ -87,6 +87,7 @@ def _execute(task: Task) -> dict[str, Any]:
         "fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred.wall, "predict_cpu_s": pred.cpu,
         "predict_ms_per_1k": 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0,
         "model_kb": model_kb(cand), "peak_rss_mb": peak_rss_mb(), "threads": task.threads,
+        "model": _pickled(cand),
         "params": _jsonable(cand.describe()), "warnings": _warning_lines(caught),
     }
 
@@ -113,6 +114,15 @@ def _retime(cand: Any, frame: Frame, first: Stopwatch, budget: Budget) -> Stopwa
         if again.wall < best.wall:
             best = again
     return best
+
+
+def _pickled(cand: Any, most: int = 256 * 1024 * 1024) -> bytes | None:
+    """The fitted candidate pickled (for export), or None when it cannot be or is too large."""
+    try:
+        blob = pickle.dumps(cand, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - export is then unavailable for this candidate
+        return None
+    return blob if len(blob) <= most else None
 
 
 def limit_threads(n: int) -> None:

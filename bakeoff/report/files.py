@@ -12,6 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
+from bakeoff.report.html import render_html
 from bakeoff.report.markdown import markdown
 from bakeoff.result import Result
 
@@ -33,6 +34,8 @@ def write_outputs(result: Result, out: str | Path | None) -> Path:
         (tmp / "results.json").write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
         result.table.to_csv(tmp / "tradeoff.csv")
         (tmp / "report.md").write_text(markdown(result), encoding="utf-8")
+        (tmp / "report.html").write_text(render_html(result), encoding="utf-8")
+        _write_artifacts(result, tmp)
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
@@ -40,3 +43,17 @@ def write_outputs(result: Result, out: str | Path | None) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+def _write_artifacts(result: Result, folder: Path) -> None:
+    """``holdout.parquet`` (features, actual, one prediction column per candidate) and ``models/*.pkl``."""
+    if result.holdout is not None and result.holdout_y is not None:
+        table = result.holdout.copy()
+        table["actual"] = result.holdout_y
+        for name, pred in result.predictions.items():
+            table[f"pred:{name}"] = pred
+        table.to_parquet(folder / "holdout.parquet")
+    if result.models:
+        (folder / "models").mkdir()
+        for name, blob in result.models.items():
+            (folder / "models" / f"{name}.pkl").write_bytes(blob)

@@ -1,0 +1,136 @@
+"""Run history in an embedded DuckDB file (default ``runs/bakeoff.duckdb``).
+
+Each run is one row in ``runs`` and one row per candidate in ``candidates``, both
+written in a single transaction: a crash mid-write never leaves a half-recorded run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from bakeoff.errors import BakeoffError, DataError
+from bakeoff.result import Result
+
+DEFAULT_DB = Path("runs") / "bakeoff.duckdb"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY, experiment VARCHAR, created VARCHAR, seed INTEGER, config_hash VARCHAR,
+    data_hash VARCHAR, primary_metric VARCHAR, chosen VARCHAR, reason VARCHAR, wall_s DOUBLE, out_dir VARCHAR,
+    results JSON);
+CREATE TABLE IF NOT EXISTS candidates (
+    run_id VARCHAR, name VARCHAR, rung INTEGER, family VARCHAR, status VARCHAR, message VARCHAR, metric DOUBLE,
+    ci_low DOUBLE, ci_high DOUBLE, fit_s DOUBLE, predict_ms_per_1k DOUBLE, model_kb DOUBLE, monthly_usd DOUBLE,
+    pareto BOOLEAN, chosen BOOLEAN);
+"""
+
+
+def _connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if read_only and not db.is_file():
+        raise DataError(f"No run history at '{db}'; run a bake-off first.")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db), read_only=read_only)
+    except duckdb.Error as exc:
+        raise BakeoffError(f"Cannot open run history '{db}': {str(exc).splitlines()[0]}") from None
+    if not read_only:
+        con.execute(SCHEMA)
+    return con
+
+
+def record(result: Result, db: Path = DEFAULT_DB) -> str:
+    """Store a finished run; returns its run id (``<experiment>/<folder name>``)."""
+    from bakeoff.report.html import config_hash
+
+    folder = result.out_dir.name if result.out_dir else result.created.replace(":", "")
+    run_id = f"{result.experiment.name}/{folder}"
+    con = _connect(db)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM candidates WHERE run_id = ?", [run_id])
+        con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+        con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            run_id, result.experiment.name, result.created, result.experiment.seed, config_hash(result),
+            result.data_hash, result.primary, result.chosen, result.reason, result.wall_s,
+            str(result.out_dir or ""), json.dumps(result.to_dict(), default=str)])
+        con.executemany("INSERT INTO candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [_candidate_row(run_id, r, result) for r in result.rows])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+    return run_id
+
+
+def _candidate_row(run_id: str, r: dict[str, Any], result: Result) -> list[Any]:
+    ok = r["status"] == "OK"
+    return [run_id, r["name"], r["rung"], r["family"], r["status"], r.get("message", ""),
+            r["metrics"][result.primary] if ok else None, r.get("ci_low"), r.get("ci_high"), r.get("fit_s"),
+            r.get("predict_ms_per_1k") if ok else None, r.get("model_kb"),
+            r["cost"]["monthly_usd"] if ok else None, bool(r.get("pareto")), r["name"] == result.chosen]
+
+
+def history(experiment: str | None = None, db: Path = DEFAULT_DB) -> pd.DataFrame:
+    """Runs, newest first (optionally of one experiment)."""
+    con = _connect(db, read_only=True)
+    try:
+        sql = ("SELECT r.run_id, r.created, r.seed, r.primary_metric, r.chosen, c.metric AS chosen_metric, "
+               "r.wall_s FROM runs r LEFT JOIN candidates c ON c.run_id = r.run_id AND c.chosen "
+               + ("WHERE r.experiment = ? " if experiment else "") + "ORDER BY r.created DESC, r.run_id DESC")
+        return con.execute(sql, [experiment] if experiment else []).df()
+    finally:
+        con.close()
+
+
+def resolve(run: str, db: Path = DEFAULT_DB) -> str:
+    """A full run id from an id, a unique suffix, or ``latest`` / ``previous`` (optionally ``name:latest``)."""
+    con = _connect(db, read_only=True)
+    try:
+        ids = [r[0] for r in con.execute("SELECT run_id FROM runs ORDER BY created DESC, run_id DESC").fetchall()]
+    finally:
+        con.close()
+    exp, _, which = run.rpartition(":") if ":" in run else ("", "", run)
+    pool = [i for i in ids if not exp or i.startswith(exp + "/")]
+    if which in ("latest", "previous"):
+        k = 0 if which == "latest" else 1
+        if len(pool) <= k:
+            raise DataError(f"Run history has no '{run}' run ({len(pool)} runs recorded).")
+        return pool[k]
+    hits = [i for i in ids if i == run or i.endswith(run)]
+    if len(hits) != 1:
+        raise DataError(f"Run '{run}' {'is ambiguous' if hits else 'is not in the history'}; "
+                        f"recent runs: {', '.join(ids[:5]) or 'none'}.")
+    return hits[0]
+
+
+def compare(run_a: str, run_b: str, db: Path = DEFAULT_DB) -> tuple[pd.DataFrame, list[str]]:
+    """Per-candidate changes from run A to run B, and sentences about what changed."""
+    a, b = resolve(run_a, db), resolve(run_b, db)
+    con = _connect(db, read_only=True)
+    try:
+        rows = con.execute("""
+            SELECT coalesce(x.name, y.name) AS candidate, x.status AS status_a, y.status AS status_b,
+                   x.metric AS metric_a, y.metric AS metric_b, y.metric - x.metric AS delta,
+                   x.monthly_usd AS usd_a, y.monthly_usd AS usd_b,
+                   CASE WHEN x.name IS NULL THEN 'new' WHEN y.name IS NULL THEN 'removed'
+                        WHEN x.status <> y.status THEN 'status changed' ELSE '' END AS change
+            FROM (SELECT * FROM candidates WHERE run_id = ?) x
+            FULL OUTER JOIN (SELECT * FROM candidates WHERE run_id = ?) y ON x.name = y.name
+            ORDER BY coalesce(y.rung, x.rung), candidate""", [a, b]).df()
+        meta = {r[0]: r[1:] for r in con.execute(
+            "SELECT run_id, chosen, primary_metric FROM runs WHERE run_id IN (?, ?)", [a, b]).fetchall()}
+    finally:
+        con.close()
+    notes = [f"Comparing {a} → {b} on {meta[b][1]}."]
+    if meta[a][0] != meta[b][0]:
+        notes.append(f"The chosen candidate changed: {meta[a][0]} → {meta[b][0]}.")
+    else:
+        notes.append(f"The chosen candidate is still {meta[b][0]}.")
+    notes += [f"{r.candidate}: {r.change}" for r in rows.itertuples() if r.change]
+    return rows, notes
