@@ -104,7 +104,8 @@ def _md_table(df: pd.DataFrame) -> str:
         return f"{v:.4g}" if isinstance(v, float) else str(v)
 
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(fmt(v) for v in (i, *row)) + " |" for i, row in zip(df.index, df.to_numpy())]
+    for i, row in zip(df.index, df.to_numpy(), strict=True):
+        lines.append("| " + " | ".join(fmt(v) for v in (i, *row)) + " |")
     return "\n".join(lines)
 
 

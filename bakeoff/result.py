@@ -73,7 +73,8 @@ class Result:
         exp = self.experiment
         return {
             "experiment": exp.name, "seed": exp.seed, "timebox_s": exp.timebox.total,
-            "per_candidate_s": exp.timebox.per_candidate, "wall_s": self.wall_s, "created": self.created, "data_hash": self.data_hash,
+            "per_candidate_s": exp.timebox.per_candidate, "wall_s": self.wall_s, "created": self.created,
+            "data_hash": self.data_hash,
             "problem": {"kind": self.problem.kind, "task": self.problem.task, "target": self.problem.target,
                         "key": self.problem.key, "horizon_weeks": self.problem.horizon_weeks,
                         "label_weeks": self.problem.label_weeks},
@@ -99,7 +100,8 @@ class Result:
         """A matplotlib figure: ``"frontier"`` (accuracy vs cost), ``"fit_times"`` or ``"calibration"``."""
         from bakeoff.report import plots
 
-        return {"frontier": plots.frontier, "fit_times": plots.fit_times, "calibration": plots.calibration}[kind](self)
+        makers = {"frontier": plots.frontier, "fit_times": plots.fit_times, "calibration": plots.calibration}
+        return makers[kind](self)
 
     def __repr__(self) -> str:
         ok = int((self.table["status"] == "OK").sum())
