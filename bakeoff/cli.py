@@ -49,7 +49,7 @@ def run(
     timebox: Annotated[str | None, typer.Option(help='Total time box, e.g. "2m" (overrides [timebox].total).')] = None,
     seed: Annotated[int | None, typer.Option(help="Experiment seed (overrides [experiment].seed).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default runs/<name>/<timestamp>/).")] = None,
-    engine: Annotated[str | None, typer.Option(help="Executor: local (default) or inline.")] = None,
+    engine: Annotated[str | None, typer.Option(help="Executor: local (default), ray or inline.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Reuse candidates finished by an interrupted run.")] = False,
     db: Annotated[Path, typer.Option("--db", help="Run-history file the run is recorded in.")] = Path(
         "runs/bakeoff.duckdb"),

@@ -19,7 +19,7 @@ from bakeoff.cost import cost_of
 from bakeoff.data import connect, data_hash, load_data
 from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
 from bakeoff.earlystop import EarlyStop
-from bakeoff.errors import BakeoffError, NotApplicable
+from bakeoff.errors import NotApplicable
 from bakeoff.executor import run_isolated
 from bakeoff.frame import Frame, build_frame
 from bakeoff.guards import check_sql_rules, leakage_warnings
@@ -135,7 +135,7 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
         frame_path = workdir / "frame.pkl"
         frame_path.write_bytes(pickle.dumps(frame.without_truth(), protocol=pickle.HIGHEST_PROTOCOL))
         deadline = time.monotonic() + exp.timebox.total
-        executor = make_executor(exp)
+        executor = make_executor(exp, frame.without_truth())
         rows: list[dict[str, Any]] = []
         for i, spec in enumerate(specs):
             row = _base_row(spec)
@@ -197,13 +197,15 @@ def default_memory_mb() -> int:
     return max(4096, int(total * 0.6))
 
 
-def make_executor(exp: Experiment) -> Callable[[Task, float], dict[str, Any]]:
+def make_executor(exp: Experiment, frame: Frame) -> Callable[[Task, float], dict[str, Any]]:
     """The function that runs one task under a box for the configured engine."""
     engine = exp.executor.engine
     if engine == "inline":
         return lambda task, box: execute(task)
     if engine == "ray":
-        raise BakeoffError("[executor].engine = \"ray\" is not available in this version; use \"local\".")
+        from bakeoff.ray_executor import RayExecutor
+
+        return RayExecutor(exp, frame)
     return _local
 
 

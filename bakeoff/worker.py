@@ -49,6 +49,13 @@ def load_frame(path: str) -> Frame:
     return _FRAMES[path]
 
 
+def execute_with_frame(task: Task, frame: Frame) -> dict[str, Any]:
+    """:func:`execute` with the frame handed over in memory (Ray tasks) instead of read from a file."""
+    _FRAMES.clear()
+    _FRAMES[task.frame_path] = frame
+    return execute(task)
+
+
 def execute(task: Task) -> dict[str, Any]:
     """Fit and predict one candidate; never raises (a failure is a FAILED dict)."""
     try:

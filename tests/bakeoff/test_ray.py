@@ -1,0 +1,50 @@
+"""The Ray executor: hard boxes through ray.cancel, and the same table as the local executor."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
+
+from bakeoff.config import experiment_from_dict  # noqa: E402
+from bakeoff.registry import Spec  # noqa: E402
+from bakeoff.runner import climb, prepare, run  # noqa: E402
+
+RAW = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign", "key": "row_id"},
+       "score": {"bootstrap": 100}, "ladder": {"include": ["mean", "sql_quantile_buckets", "glm", "decision_tree",
+                                                          "xgboost"]}}
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    yield
+    ray.shutdown()
+
+
+def test_c_bound_candidate_times_out_and_next_runs(ray_cluster):
+    exp = experiment_from_dict({**RAW, "executor": {"engine": "ray"},
+                                "timebox": {"total": "2m", "per_candidate": "2s"}})
+    frame, _ = prepare(exp)
+    specs = [Spec("blas", "bakeoff.testing:Hang", {"mode": "c"}), Spec("mean", "baselines.naive:Mean")]
+    start = time.monotonic()
+    rows = climb(exp, frame, specs, lambda *_: None)
+    assert rows[0]["status"] == "TIMEOUT" and rows[0]["fit_s"] < 2.0 + 1.0
+    assert rows[1]["status"] == "OK"
+    assert time.monotonic() - start < 2.0 + 1.0 + 10.0
+
+
+def test_crash_is_failed(ray_cluster):
+    exp = experiment_from_dict({**RAW, "executor": {"engine": "ray"}})
+    frame, _ = prepare(exp)
+    rows = climb(exp, frame, [Spec("bad", "bakeoff.testing:Crash", {"mode": "raise"})], lambda *_: None)
+    assert rows[0]["status"] == "FAILED" and "deliberate failure" in rows[0]["message"]
+
+
+def test_local_and_ray_give_the_same_table(ray_cluster):
+    local = run(experiment_from_dict(RAW), write=False)
+    remote = run(experiment_from_dict({**RAW, "executor": {"engine": "ray"}}), write=False)
+    cols = ["status", "primary", "ci_low", "ci_high", "vs_best", "vs_best_p"]
+    assert local.table[cols].equals(remote.table[cols])
