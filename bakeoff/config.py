@@ -51,6 +51,9 @@ class DataSection(_Section):
     database: str | None = None
     query: str | None = None
     builtin: str | None = None
+    buckets: int = Field(1, ge=1, le=4096)
+    memory_limit: str | None = Field(None, pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+    temp_directory: str | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSection:

@@ -90,11 +90,20 @@ def windows(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> tup
     return cal_end - dt.timedelta(days=round(label)), holdout_end, float(round(label))
 
 
-def customer_table(con: duckdb.DuckDBPyConnection, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
-    """Features as of ``cutoff`` joined with targets over ``(cutoff, end]``; indexed by entity."""
-    feats = run_sql_file(con, "customer_features", {"cutoff": cutoff}).set_index("entity")
-    targets = run_sql_file(con, "customer_targets", {"start": cutoff, "end": end}).set_index("entity")
-    out = feats.join(targets, how="left")
+def customer_table(con: duckdb.DuckDBPyConnection, cutoff: dt.date, end: dt.date, buckets: int = 1) -> pd.DataFrame:
+    """Features as of ``cutoff`` joined with targets over ``(cutoff, end]``; indexed by entity.
+
+    With ``buckets`` > 1 the same SQL runs once per ``hash(entity) % buckets`` bucket and the
+    parts are concatenated: each query holds one bucket's customers, so peak memory drops
+    while the result is identical (every customer lives in exactly one bucket).
+    """
+    parts = []
+    for b in range(buckets):
+        where = {"buckets": buckets, "bucket": b}
+        feats = run_sql_file(con, "customer_features", {"cutoff": cutoff, **where}).set_index("entity")
+        targets = run_sql_file(con, "customer_targets", {"start": cutoff, "end": end, **where}).set_index("entity")
+        parts.append(feats.join(targets, how="left"))
+    out = pd.concat(parts) if len(parts) > 1 else parts[0]
     for col, fill in (("purchases", 0), ("active", 0), ("spend", 0.0)):
         out[col] = out[col].fillna(fill).astype(float)
     return out.sort_index()
@@ -110,8 +119,8 @@ def build_customer_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin
                             [p.calibration_end, holdout_end]).fetchone()[0]
     if n_holdout == 0:
         raise DataError(f"{origin}: the holdout window ({p.calibration_end}, {holdout_end}] has no transactions.")
-    train = customer_table(con, t0, p.calibration_end)
-    holdout = customer_table(con, p.calibration_end, holdout_end)
+    train = customer_table(con, t0, p.calibration_end, exp.data.buckets)
+    holdout = customer_table(con, p.calibration_end, holdout_end, exp.data.buckets)
     targets = ["purchases", "active", "spend"]
     features = tuple(c for c in holdout.columns if c not in targets and holdout[c].notna().any())
     problem = Problem(kind="customer_base", task=TASK_OF_CUSTOMER_TARGET[p.target], target=p.target,

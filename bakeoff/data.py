@@ -19,11 +19,13 @@ from bakeoff.config import Experiment
 from bakeoff.errors import DataError, did_you_mean
 
 
-def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection, single-threaded unless asked otherwise."""
+def connect(memory_limit: str | None = None, temp_directory: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection; ``memory_limit`` and ``temp_directory`` bound what it holds and spills."""
     con = duckdb.connect(":memory:")
     if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET memory_limit = '{memory_limit}'")  # validated: digits and a unit
+    if temp_directory:
+        con.execute(f"SET temp_directory = '{temp_directory.replace(chr(39), chr(39) * 2)}'")
     return con
 
 

@@ -36,7 +36,7 @@ Progress = Callable[[str, dict[str, Any]], None]
 
 def prepare(exp: Experiment) -> tuple[Frame, str]:
     """Load the data and build the frame (what ``bakeoff validate`` checks)."""
-    con = connect()
+    con = connect(exp.data.memory_limit, exp.data.temp_directory)
     try:
         origin = load_data(exp, con)
         frame = build_frame(exp, con, origin)

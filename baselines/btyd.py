@@ -26,9 +26,15 @@ AGREE_RTOL = 1e-2        # starts must agree on every parameter within 1%
 STARTS = (np.array([0.5, 5.0, 0.5, 5.0]), np.array([1.5, 20.0, 1.0, 20.0]), np.array([0.2, 2.0, 2.0, 2.0]))
 
 
-def triples(frame: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Unique (x, t_x, T) of the calibration summary with their counts as weights."""
+def triples(frame: Frame, round_weeks: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Unique (x, t_x, T) of the calibration summary with their counts as weights.
+
+    With ``round_weeks`` t_x and T are rounded to whole weeks first (fewer distinct triples,
+    slightly different estimates; predictions still use the exact values).
+    """
     h = frame.holdout[["x", "t_x", "T"]].astype(float)
+    if round_weeks:
+        h = h.assign(T=h["T"].round(), t_x=np.minimum(h["t_x"].round(), h["T"].round()))
     g = h.groupby(["x", "t_x", "T"], sort=True).size().reset_index(name="w")
     return g["x"].to_numpy(), g["t_x"].to_numpy(), g["T"].to_numpy(), g["w"].to_numpy(float)
 
@@ -88,7 +94,8 @@ class _BTYD(Candidate):
     horizon_native = True
     names: tuple[str, ...] = ()
 
-    def __init__(self, **params: Any) -> None:
+    def __init__(self, *, round_weeks: bool = False, **params: Any) -> None:
+        self.round_weeks = round_weeks
         self.params = {k: v for k, v in params.items() if k != "rung"}
 
     def check_applicable(self, problem: Problem) -> None:
@@ -97,7 +104,7 @@ class _BTYD(Candidate):
             raise NotApplicable("needs a holdout horizon")
 
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
-        x, t_x, T, w = triples(frame)
+        x, t_x, T, w = triples(frame, self.round_weeks)
         check_data(x, w)
         self.n_triples_, self.n_customers_ = len(x), int(w.sum())
         self.params_, self.ll_, self.starts_ = self.fit_params(x, t_x, T, w, budget)
@@ -131,6 +138,7 @@ class _BTYD(Candidate):
     def describe(self) -> dict[str, Any]:
         out = {"params": dict(zip(self.names, map(float, self.params_), strict=True)),
                "log_likelihood": self.ll_, "customers": self.n_customers_, "triples": self.n_triples_,
+               "round_weeks": self.round_weeks,
                "starts": self.starts_}
         if self.spend_:
             out["gamma_gamma"] = self.gg_.describe()

@@ -66,7 +66,7 @@ def fit_times(n_customers: int, weighted: bool) -> tuple[float, int, np.ndarray]
     con.execute("CREATE TEMP VIEW transactions AS SELECT CAST(customer_id AS VARCHAR) AS entity, "
                 "CAST(date AS DATE) AS ts, amount FROM df")
     run_sql_file(con, "transactions")
-    h = run_sql_file(con, "customer_features", {"cutoff": CAL_END})[["x", "t_x", "T"]]
+    h = run_sql_file(con, "customer_features", {"cutoff": CAL_END, "buckets": 1, "bucket": 0})[["x", "t_x", "T"]]
     if weighted:
         g = h.groupby(["x", "t_x", "T"]).size().reset_index(name="w")
     else:

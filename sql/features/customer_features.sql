@@ -1,7 +1,8 @@
 -- name: customer_features
 -- summary: per customer acquired on or before $cutoff: the BTYD summary (x, t_x, T in weeks, monetary
 --          mean of repeat purchase days) and RFM features; reads nothing after $cutoff
--- input: table daily(entity, day, lines, amount); parameters $cutoff (DATE)
+-- input: table daily(entity, day, lines, amount); parameters $cutoff (DATE), $buckets, $bucket
+--        (customers with hash(entity) % $buckets = $bucket: 1 and 0 for everyone)
 SELECT entity,
        count(*) - 1                                             AS x,
        date_diff('day', min(day), max(day)) / 7.0               AS t_x,
@@ -22,4 +23,5 @@ SELECT entity,
        arg_max(amount, day)                                     AS spend_last
 FROM daily
 WHERE day <= $cutoff::DATE
+  AND hash(entity) % $buckets::UBIGINT = $bucket::UBIGINT
 GROUP BY entity

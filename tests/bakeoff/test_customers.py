@@ -37,3 +37,21 @@ def test_nothing_after_calibration_reaches_features(cdnow_frame):
     # the training label window ends at calibration_end and starts after the training cut-off
     assert cdnow_frame.problem.label_weeks < 39
     assert cdnow_frame.train["T"].max() < h["T"].max()
+
+
+def test_bucketed_summary_equals_single_query():
+    import datetime as dt
+
+    from bakeoff.config import load_experiment
+    from bakeoff.customers import customer_table, prepare_transactions
+    from bakeoff.data import connect, load_data
+    from tests.conftest import ROOT
+
+    exp = load_experiment(ROOT / "experiments" / "cdnow" / "purchases.toml")
+    con = connect()
+    origin = load_data(exp, con)
+    prepare_transactions(exp, con, origin)
+    cal, end = dt.date(1997, 9, 30), dt.date(1998, 6, 30)
+    single = customer_table(con, cal, end)
+    bucketed = customer_table(con, cal, end, buckets=7).sort_index()
+    pd.testing.assert_frame_equal(single, bucketed)

@@ -94,3 +94,10 @@ def test_fast_likelihood_equals_rowwise(cdnow_frame):
         p = np.array(par)
         assert bm.ParetoLikelihood(x, t_x, T, w).total(p) == pytest.approx(
             np.dot(w, bm.pareto_log_likelihood(p, x, t_x, T)), rel=1e-12)
+
+
+def test_round_weeks_shrinks_triples_and_moves_little(cdnow_frame, seed):
+    exact = ParetoNBD().fit(cdnow_frame, budget=Budget.of(60), seed=seed)
+    rounded = ParetoNBD(round_weeks=True).fit(cdnow_frame, budget=Budget.of(60), seed=seed)
+    assert rounded.n_triples_ < exact.n_triples_
+    assert np.allclose(rounded.params_, exact.params_, rtol=0.1)
