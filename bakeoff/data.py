@@ -22,6 +22,7 @@ from bakeoff.errors import DataError, did_you_mean
 def connect(memory_limit: str | None = None, temp_directory: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection; ``memory_limit`` and ``temp_directory`` bound what it holds and spills."""
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")  # validated: digits and a unit
     if temp_directory:
