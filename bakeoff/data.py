@@ -22,7 +22,10 @@ from bakeoff.errors import DataError, did_you_mean
 def connect(memory_limit: str | None = None, temp_directory: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection; ``memory_limit`` and ``temp_directory`` bound what it holds and spills."""
     con = duckdb.connect(":memory:")
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")  # keeps stdout clean for the CLI and pipes
+    except duckdb.Error:
+        pass  # inside Jupyter DuckDB refuses to touch the bar without ipywidgets; it is off there anyway
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")  # validated: digits and a unit
     if temp_directory:
