@@ -104,9 +104,13 @@ def customer_table(con: duckdb.DuckDBPyConnection, cutoff: dt.date, end: dt.date
         targets = run_sql_file(con, "customer_targets", {"start": cutoff, "end": end, **where}).set_index("entity")
         parts.append(feats.join(targets, how="left"))
     out = pd.concat(parts) if len(parts) > 1 else parts[0]
+    return _fill_targets(out).sort_index()
+
+
+def _fill_targets(out: pd.DataFrame) -> pd.DataFrame:
     for col, fill in (("purchases", 0), ("active", 0), ("spend", 0.0)):
         out[col] = out[col].fillna(fill).astype(float)
-    return out.sort_index()
+    return out
 
 
 def build_customer_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> Frame:
@@ -119,8 +123,11 @@ def build_customer_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin
                             [p.calibration_end, holdout_end]).fetchone()[0]
     if n_holdout == 0:
         raise DataError(f"{origin}: the holdout window ({p.calibration_end}, {holdout_end}] has no transactions.")
-    train = customer_table(con, t0, p.calibration_end, exp.data.buckets)
-    holdout = customer_table(con, p.calibration_end, holdout_end, exp.data.buckets)
+    if exp.executor.engine == "ray" and exp.data.buckets > 1:
+        train, holdout = _ray_buckets(exp, t0, holdout_end)
+    else:
+        train = customer_table(con, t0, p.calibration_end, exp.data.buckets)
+        holdout = customer_table(con, p.calibration_end, holdout_end, exp.data.buckets)
     targets = ["purchases", "active", "spend"]
     features = tuple(c for c in holdout.columns if c not in targets and holdout[c].notna().any())
     problem = Problem(kind="customer_base", task=TASK_OF_CUSTOMER_TARGET[p.target], target=p.target,
@@ -137,3 +144,37 @@ def _segments(exp: Experiment, con: duckdb.DuckDBPyConnection, index: pd.Index) 
     cols = ", ".join(f'any_value("{s}") AS "{s}"' for s in exp.problem.segments)
     seg = con.execute(f'SELECT CAST("{exp.problem.entity}" AS VARCHAR) AS entity, {cols} FROM data GROUP BY 1').df()
     return seg.set_index("entity").reindex(index)
+
+
+def bucket_part(exp: Experiment, t0: dt.date, holdout_end: dt.date, bucket: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One bucket's training and holdout tables, computed from the data source in a fresh connection."""
+    from bakeoff.data import connect, load_data
+
+    con = connect(exp.data.memory_limit, exp.data.temp_directory)
+    try:
+        origin = load_data(exp, con)
+        prepare_transactions(exp, con, origin)
+        assert exp.problem.calibration_end is not None
+        parts = []
+        for start, end in ((t0, exp.problem.calibration_end), (exp.problem.calibration_end, holdout_end)):
+            where = {"buckets": exp.data.buckets, "bucket": bucket}
+            feats = run_sql_file(con, "customer_features", {"cutoff": start, **where}).set_index("entity")
+            targets = run_sql_file(con, "customer_targets", {"start": start, "end": end, **where}).set_index("entity")
+            parts.append(_fill_targets(feats.join(targets, how="left")))
+        return parts[0], parts[1]
+    finally:
+        con.close()
+
+
+def _ray_buckets(exp: Experiment, t0: dt.date, holdout_end: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Bucket passes as Ray tasks (each reads the source itself), merged here; global steps run after."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=exp.executor.address, num_cpus=exp.executor.num_cpus, include_dashboard=False,
+                 log_to_driver=False, ignore_reinit_error=True)
+    task = ray.remote(max_retries=1)(bucket_part)
+    parts = ray.get([task.remote(exp, t0, holdout_end, b) for b in range(exp.data.buckets)])
+    train = pd.concat([p[0] for p in parts]).sort_index()
+    holdout = pd.concat([p[1] for p in parts]).sort_index()
+    return train, holdout

@@ -46,6 +46,7 @@ def context(method: str = "forkserver") -> Any:
 
 
 _IN_WORKER = False
+_IN_RAY = False
 
 
 def nested_method() -> str:
@@ -56,7 +57,36 @@ def nested_method() -> str:
     forking a process whose OpenMP runtime already started its thread pool (after an
     XGBoost or HistGradientBoosting fit) leaves the child hanging.
     """
+    if _IN_RAY:
+        return "ray"
     return "fork" if _IN_WORKER else "forkserver"
+
+
+def share(args: tuple, method: str) -> tuple:
+    """Put large arguments into Ray's object store once (``method == "ray"``); otherwise unchanged."""
+    if method != "ray":
+        return args
+    import ray
+
+    return tuple(ray.put(a) for a in args)
+
+
+def _run_ray(fn: Callable[..., Any], args: tuple, timeout: float) -> Outcome:
+    """One Ray task under a hard box: ``ray.wait`` to the deadline, then ``ray.cancel(force=True)``."""
+    import ray
+
+    start = time.monotonic()
+    ref = ray.remote(max_retries=0)(fn).remote(*args)
+    ready, _ = ray.wait([ref], timeout=max(timeout, 0.0))
+    if not ready:
+        ray.cancel(ref, force=True)
+        return Outcome(Status.TIMEOUT, message=f"killed at the {timeout:.1f}s box (ray.cancel)",
+                       elapsed=time.monotonic() - start)
+    try:
+        return Outcome(Status.OK, value=ray.get(ref), elapsed=time.monotonic() - start)
+    except ray.exceptions.RayError as exc:
+        return Outcome(Status.FAILED, message=f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}",
+                       elapsed=time.monotonic() - start)
 
 
 def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int | None) -> None:
@@ -83,6 +113,8 @@ def run_isolated(fn: Callable[..., Any], args: tuple, timeout: float, *, method:
     Returns:
         OK with the value, TIMEOUT with the elapsed time, or FAILED when the worker died.
     """
+    if method == "ray":
+        return _run_ray(fn, args, timeout)
     ctx = context(method)
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, fn, args, memory_mb), daemon=False)

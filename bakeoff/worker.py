@@ -51,6 +51,9 @@ def load_frame(path: str) -> Frame:
 
 def execute_with_frame(task: Task, frame: Frame) -> dict[str, Any]:
     """:func:`execute` with the frame handed over in memory (Ray tasks) instead of read from a file."""
+    from bakeoff import executor
+
+    executor._IN_RAY = True  # nested work (tuning trials) becomes Ray tasks too
     _FRAMES.clear()
     _FRAMES[task.frame_path] = frame
     return execute(task)

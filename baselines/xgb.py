@@ -105,7 +105,8 @@ def suggest(trial: Any) -> dict[str, Any]:
 class TunedXGBoost(XGBoost):
     """XGBoost tuned with Optuna TPE inside the candidate's box.
 
-    Each trial runs in a forked process under its own hard box (ask/tell); a killed
+    Each trial runs in a forked process (a Ray task under the Ray engine) under its own hard box
+    (ask/tell); a killed
     or crashed trial is told as FAIL. Tuning stops when the box (less a reserve for
     the final refit) runs out or ``n_trials`` is reached; the best parameters are
     refit on the whole training part. Validation is k-fold on the training part, or a
@@ -126,7 +127,7 @@ class TunedXGBoost(XGBoost):
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
         import optuna
 
-        from bakeoff.executor import nested_method, run_isolated
+        from bakeoff.executor import nested_method, run_isolated, share
 
         self.design_ = Design().fit(frame.train, frame.features)
         self.task_ = frame.problem.task
@@ -139,13 +140,14 @@ class TunedXGBoost(XGBoost):
         self.history_: list[dict[str, Any]] = []
         self.isolation_ = nested_method()
         self.validation_ = "forward split by time" if frame.train_time is not None else f"{self.folds}-fold"
+        data = share((frame, X, y), self.isolation_)
         for _ in range(self.n_trials):
             left = stop_at - _now()
             if left < 0.2:
                 break
             trial = study.ask()
             params = {**suggest(trial), **self.params}
-            out = run_isolated(cv_score, (frame, X, y, params, seed, budget.threads, folds),
+            out = run_isolated(cv_score, (*data, params, seed, budget.threads, folds),
                                min(self.trial_timeout, left), method=self.isolation_)
             ok = out.status.value == "OK" and isinstance(out.value, float) and np.isfinite(out.value)
             state = optuna.trial.TrialState.COMPLETE if ok else optuna.trial.TrialState.FAIL

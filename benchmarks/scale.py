@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bakeoff.candidate import Budget
 from baselines import btyd_math as bm
 from baselines.btyd import STARTS, fit_multistart
-from bakeoff.candidate import Budget
 
 CACHE = Path(tempfile.gettempdir()) / "bakeoff-bench"
 SUMMARY = r"""

@@ -48,3 +48,25 @@ def test_local_and_ray_give_the_same_table(ray_cluster):
     remote = run(experiment_from_dict({**RAW, "executor": {"engine": "ray"}}), write=False)
     cols = ["status", "primary", "ci_low", "ci_high", "vs_best", "vs_best_p"]
     assert local.table[cols].equals(remote.table[cols])
+
+
+def test_tuning_trials_are_ray_tasks(ray_cluster):
+    exp = experiment_from_dict({**RAW, "executor": {"engine": "ray"}})
+    frame, _ = prepare(exp)
+    spec = Spec("tuned", "baselines.xgb:TunedXGBoost", {"n_trials": 3, "folds": 2})
+    row = climb(exp, frame, [spec], lambda *_: None)[0]
+    assert row["status"] == "OK", row["message"]
+    assert row["params"]["isolation"] == "ray" and row["params"]["trials_complete"] == 3
+
+
+def test_bucket_passes_as_ray_tasks_equal_local(ray_cluster, cdnow_frame):
+    from tests.conftest import ROOT
+
+    raw = {"data": {"builtin": "cdnow_sample", "buckets": 4}, "executor": {"engine": "ray"},
+           "problem": {"kind": "customer_base", "target": "purchases", "entity": "customer_id", "time": "date",
+                       "amount": "amount", "calibration_end": "1997-09-30", "horizon": "39w"}}
+    frame, _ = prepare(experiment_from_dict(raw, path=ROOT / "experiments" / "cdnow" / "x.toml"))
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(frame.holdout, cdnow_frame.holdout)
+    pd.testing.assert_frame_equal(frame.train, cdnow_frame.train)
