@@ -97,17 +97,16 @@ def customer_table(con: duckdb.DuckDBPyConnection, cutoff: dt.date, end: dt.date
     parts are concatenated: each query holds one bucket's customers, so peak memory drops
     while the result is identical (every customer lives in exactly one bucket).
     """
-    parts = []
-    for b in range(buckets):
-        where = {"buckets": buckets, "bucket": b}
-        feats = run_sql_file(con, "customer_features", {"cutoff": cutoff, **where}).set_index("entity")
-        targets = run_sql_file(con, "customer_targets", {"start": cutoff, "end": end, **where}).set_index("entity")
-        parts.append(feats.join(targets, how="left"))
-    out = pd.concat(parts) if len(parts) > 1 else parts[0]
-    return _fill_targets(out).sort_index()
+    parts = [_bucket_table(con, cutoff, end, buckets, b) for b in range(buckets)]
+    return (pd.concat(parts) if len(parts) > 1 else parts[0]).sort_index()
 
 
-def _fill_targets(out: pd.DataFrame) -> pd.DataFrame:
+def _bucket_table(con: duckdb.DuckDBPyConnection, cutoff: dt.date, end: dt.date, buckets: int,
+                  bucket: int) -> pd.DataFrame:
+    where = {"buckets": buckets, "bucket": bucket}
+    feats = run_sql_file(con, "customer_features", {"cutoff": cutoff, **where}).set_index("entity")
+    targets = run_sql_file(con, "customer_targets", {"start": cutoff, "end": end, **where}).set_index("entity")
+    out = feats.join(targets, how="left")
     for col, fill in (("purchases", 0), ("active", 0), ("spend", 0.0)):
         out[col] = out[col].fillna(fill).astype(float)
     return out
@@ -155,13 +154,8 @@ def bucket_part(exp: Experiment, t0: dt.date, holdout_end: dt.date, bucket: int)
         origin = load_data(exp, con)
         prepare_transactions(exp, con, origin)
         assert exp.problem.calibration_end is not None
-        parts = []
-        for start, end in ((t0, exp.problem.calibration_end), (exp.problem.calibration_end, holdout_end)):
-            where = {"buckets": exp.data.buckets, "bucket": bucket}
-            feats = run_sql_file(con, "customer_features", {"cutoff": start, **where}).set_index("entity")
-            targets = run_sql_file(con, "customer_targets", {"start": start, "end": end, **where}).set_index("entity")
-            parts.append(_fill_targets(feats.join(targets, how="left")))
-        return parts[0], parts[1]
+        cal_end, k = exp.problem.calibration_end, exp.data.buckets
+        return (_bucket_table(con, t0, cal_end, k, bucket), _bucket_table(con, cal_end, holdout_end, k, bucket))
     finally:
         con.close()
 
