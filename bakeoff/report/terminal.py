@@ -44,5 +44,5 @@ def render(result: Result, console: Console) -> None:
     for s in result.sentences[:6]:
         console.print(f"• {s}")
     if result.out_dir:
-        console.print(f"[dim]Wrote {result.out_dir}/results.json, tradeoff.csv, report.md "
+        console.print(f"[dim]Wrote {result.out_dir}/ results.json, tradeoff.csv, report.md, report.html "
                       f"({result.wall_s:.1f}s)[/dim]")
