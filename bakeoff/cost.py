@@ -16,9 +16,8 @@ ASSUMPTION = ("billed CPU-seconds = max(CPU, wall) x threads held; training scal
 def cost_of(row: dict, cost: CostSection, n_train: int, n_holdout: int) -> dict[str, float]:
     """``train_usd``, ``per_million_predictions_usd`` and ``monthly_usd`` for one OK row."""
     threads = row.get("threads", 1) or 1
-    fit_s = max(row.get("fit_cpu_s", 0.0), row.get("fit_s", 0.0) * 1.0, 1e-6)
+    fit_s = max(row.get("fit_cpu_s", 0.0), row.get("fit_s", 0.0) * threads, 1e-6)
     pred_s = max(row.get("predict_cpu_s", 0.0), row.get("predict_s", 0.0), 1e-9)
-    fit_s = max(fit_s, row.get("fit_s", 0.0) * threads) if threads > 1 else fit_s
     scale = (cost.rows_in_production / n_train) if cost.rows_in_production else 1.0
     per_second = cost.usd_per_cpu_hour / 3600.0
     train_usd = fit_s * scale * per_second

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bakeoff.candidate import Status, derive_seed
 from bakeoff.checkpoint import Checkpoint, run_key
 from bakeoff.config import Experiment, load_experiment
@@ -243,8 +241,3 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[dict[str, Any]], names: t
                   segment_notes=ranking_flips(seg, scores.primary, best),
                   calibration=calibration_tables(frame.problem, frame.holdout, y, preds), models=models,
                   holdout=frame.holdout)
-
-
-def finite(x: Any) -> bool:
-    """True for a finite number."""
-    return isinstance(x, int | float) and bool(np.isfinite(x))
