@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bakeoff.errors import DataError, did_you_mean
+from bakeoff.deploy import SCORE_PY, render_rule
+from bakeoff.errors import BakeoffError, DataError, did_you_mean
 from bakeoff.sqlfiles import sql_root
 
 DEMO_MARK = "<h2>Reproducibility</h2>"
@@ -110,26 +111,67 @@ def _md_table(df: pd.DataFrame) -> str:
 
 
 def export(run: str | Path, candidate: str, to: str | Path) -> Path:
-    """Write the model (or rule SQL), the feature SQL and a model card into ``to``."""
+    """Write what production needs to score new rows into ``to``.
+
+    A SQL rule: ``<name>.sql`` with every placeholder filled (and the horizon scaling the
+    bake-off applied), plus ``train.parquet`` (the table the rule reads). A model:
+    ``model.pkl``. Always ``problem.json``, ``score.py`` (the "how to score new data"
+    snippet), ``MODEL_CARD.md`` and, for customer-base problems, the feature SQL.
+    """
     folder = run_folder(run)
-    results, _ = _load(folder)
+    results, holdout = _load(folder)
     cand = _pick(results, candidate)
     dest = Path(to)
     dest.mkdir(parents=True, exist_ok=True)
     params = cand.get("params") or {}
+    problem = {**results["problem"], "features": [c for c in holdout.columns if c != "actual"
+                                                  and not str(c).startswith("pred:")]}
     if params.get("sql"):
-        (dest / f"{cand['name']}.sql").write_text(params["sql"].strip() + "\n")
-    model = folder / "models" / f"{cand['name']}.pkl"
-    if model.is_file():
+        _export_rule(folder, dest, cand["name"], params, problem)
+    else:
+        model = folder / "models" / f"{cand['name']}.pkl"
+        if not model.is_file():
+            raise DataError(f"Candidate '{cand['name']}' has no saved model in '{folder}/models'.")
         shutil.copyfile(model, dest / "model.pkl")
-    elif not params.get("sql"):
-        raise DataError(f"Candidate '{cand['name']}' has no saved model in '{folder}/models'.")
     if results["problem"]["kind"] == "customer_base":
         (dest / "features").mkdir(exist_ok=True)
         for sql in sorted((sql_root() / "features").glob("*.sql")):
             shutil.copyfile(sql, dest / "features" / sql.name)
+    (dest / "problem.json").write_text(json.dumps(problem, indent=1) + "\n")
+    (dest / "score.py").write_text(SCORE_PY.replace("{key_label}", _key_label(results)))
     (dest / "MODEL_CARD.md").write_text(model_card(results, cand))
     return dest
+
+
+def _export_rule(folder: Path, dest: Path, name: str, params: dict[str, Any], problem: dict[str, Any]) -> None:
+    train = folder / "train.parquet"
+    if not train.is_file():
+        raise DataError(f"'{folder}' has no train.parquet, the table rule '{name}' reads; rerun the bake-off "
+                        "with this version of bakeoff to export it.")
+    native = params.get("horizon_native")
+    if native is None:
+        native = _header_native(params.get("file", ""))
+    (dest / f"{name}.sql").write_text(render_rule(params["sql"], problem, horizon_native=bool(native)))
+    shutil.copyfile(train, dest / "train.parquet")
+
+
+def _header_native(file: str) -> bool:
+    from bakeoff.sqlfiles import read_sql
+
+    try:
+        return read_sql(file).meta.get("horizon", "") == "native"
+    except BakeoffError:
+        return False
+
+
+def _key_label(results: dict[str, Any]) -> str:
+    p = results["problem"]
+    return f"`{p['key']}`" + (f" (`{p['source_key']}` in the source data)" if p.get("source_key")
+                               and p["source_key"] != p["key"] else "")
+
+
+def _ci(x: Any) -> str:
+    return f"{x:.4g}" if isinstance(x, int | float) and np.isfinite(x) else "n/a"
 
 
 def model_card(results: dict[str, Any], cand: dict[str, Any]) -> str:
@@ -138,20 +180,30 @@ def model_card(results: dict[str, Any], cand: dict[str, Any]) -> str:
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in cand["metrics"].items() if isinstance(v, int | float)
                         and np.isfinite(v))
     cost = cand["cost"]
+    chosen = results.get("chosen")
+    verdict = "yes — the run chose it" if chosen == cand["name"] else f"no — the run chose {chosen or 'none'}"
+    how = (f"`{cand['name']}.sql` runs in DuckDB against tables `train` (`train.parquet`) and `holdout` (your new "
+           "feature rows)" if (cand.get("params") or {}).get("sql") else "`model.pkl` (needs `bakeoff` installed)")
     return "\n".join([
         f"# Model card: {cand['name']} ({results['experiment']})", "",
         f"- Candidate: {cand['name']}, rung {cand['rung']} ({cand['family']}): {cand.get('summary', '')}",
-        f"- Problem: {p['kind']}, target `{p['target']}`, key `{p['key']}`"
+        f"- Chosen in this run: {verdict}",
+        f"- Problem: {p['kind']}, target `{p['target']}`, one prediction per {_key_label(results)}"
         + (f", horizon {p['horizon_weeks']:g} weeks" if p.get("horizon_weeks") else ""),
         f"- Data: {d['origin']}; {d['n_train']:,} training rows, {d['n_holdout']:,} holdout rows; "
         f"data hash {results.get('data_hash', '')}",
         f"- Holdout metrics: {metrics}",
-        f"- 95% CI of {results['primary_metric']}: {cand.get('ci_low')} – {cand.get('ci_high')}",
+        f"- {results.get('confidence', 0.95):.0%} CI of {results['primary_metric']}: "
+        f"{_ci(cand.get('ci_low'))} to {_ci(cand.get('ci_high'))}",
         f"- Cost: ${cost['train_usd']:.4g} per retrain, ${cost['per_million_predictions_usd']:.4g} per million "
         f"predictions, ${cost['monthly_usd']:.4g} a month",
         f"- Fit {cand['fit_s']:.3g}s, predict {cand['predict_ms_per_1k']:.3g} ms per 1k rows, "
         f"{cand.get('model_kb') or 0:.0f} KB",
-        f"- Seed {results['seed']}; created {results['created']}; chosen: {results['chosen'] == cand['name']}",
-        "", "Load with `pickle.load(open('model.pkl', 'rb'))` (needs `bakeoff` installed); predict with "
-        "`model.predict(frame)` on a frame built by `bakeoff.runner.prepare`; SQL rules run as written against "
-        "tables `train` and `holdout`.", ""])
+        f"- Seed {results['seed']}; created {results['created']}", "",
+        "## How to score new data", "",
+        f"The scorer is {how}. From this folder:", "", "```bash",
+        "python score.py new_features.parquet predictions.csv", "```", "",
+        "or in Python: `bakeoff.deploy.score_folder('.', new_rows)`. `new_rows` has the key and the feature "
+        "columns listed in `problem.json`"
+        + ("; for customer-base problems compute them from the transaction log with the SQL in `features/`."
+           if p["kind"] == "customer_base" else "."), ""])

@@ -65,6 +65,7 @@ class Result:
     run_id: str = ""
     models: dict[str, bytes] = field(default_factory=dict, repr=False)
     holdout: pd.DataFrame | None = field(default=None, repr=False)
+    train: pd.DataFrame | None = field(default=None, repr=False)
     out_dir: Path | None = None
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
@@ -77,7 +78,8 @@ class Result:
             "data_hash": self.data_hash,
             "problem": {"kind": self.problem.kind, "task": self.problem.task, "target": self.problem.target,
                         "key": self.problem.key, "horizon_weeks": self.problem.horizon_weeks,
-                        "label_weeks": self.problem.label_weeks},
+                        "label_weeks": self.problem.label_weeks, "source_key": _source_key(exp)},
+            "confidence": exp.score.confidence,
             "data": {"origin": self.origin, "n_train": self.n_train, "n_holdout": self.n_holdout},
             "primary_metric": self.primary, "chosen": self.chosen, "choice_reason": self.reason,
             "sentences": self.sentences, "environment": environment(),
@@ -119,3 +121,8 @@ def _clean(obj: Any) -> Any:
     if isinstance(obj, float) and not np.isfinite(obj):
         return None
     return obj
+
+
+def _source_key(exp: Experiment) -> str | None:
+    """The key column as the source data names it (the entity column for customer-base problems)."""
+    return exp.problem.entity if exp.problem.kind == "customer_base" else exp.problem.key

@@ -240,4 +240,4 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[dict[str, Any]], names: t
                   holdout_y=y, predictions=preds, problem=frame.problem, segments=seg,
                   segment_notes=ranking_flips(seg, scores.primary, best),
                   calibration=calibration_tables(frame.problem, frame.holdout, y, preds), models=models,
-                  holdout=frame.holdout)
+                  holdout=frame.holdout, train=frame.train)

@@ -112,6 +112,7 @@ class SqlRule(Candidate):
             out["search"] = sorted(self.search_, key=lambda s: -s["validation_score"])[:10]
         body = "\n".join(line for line in sql.text.splitlines() if not line.startswith("--"))
         out["sql"] = body.format_map(_Keep(self.params_, quote_feature=True))
+        out["horizon_native"] = self.horizon_native
         return out
 
     def __getstate__(self) -> dict[str, Any]:
