@@ -18,13 +18,14 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 Config = Annotated[Path, typer.Argument(help="Experiment TOML file.")]
 
 
-def _console() -> Any:
-    import shutil
-
+def _console(width: int | None = None) -> Any:
+    """stdout as Rich sees it: the terminal's own width, or ``width`` (``--width``; 120 when piped)."""
     from rich.console import Console
 
-    width = max(shutil.get_terminal_size((160, 40)).columns, 140)
-    return Console(stderr=False, highlight=False, width=width)
+    console = Console(stderr=False, highlight=False, width=width)
+    if width is None and not console.is_terminal:
+        console = Console(stderr=False, highlight=False, width=120)
+    return console
 
 
 def _guard(fn: Any, *args: Any, interrupt_ok: bool = False, **kwargs: Any) -> Any:
@@ -53,21 +54,23 @@ def run(
     resume: Annotated[bool, typer.Option("--resume", help="Reuse candidates finished by an interrupted run.")] = False,
     db: Annotated[Path, typer.Option("--db", help="Run-history file the run is recorded in.")] = Path(
         "runs/bakeoff.duckdb"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the table.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; print only the table and the choice.")
+                     ] = False,
+    width: Annotated[int | None, typer.Option(help="Output width in columns (default: the terminal's).")] = None,
 ) -> None:
     """Run the bake-off described by CONFIG and print the trade-off table."""
-    from bakeoff.report.terminal import progress_printer, render
+    from bakeoff.report.terminal import progress_display, render
     from bakeoff.runner import run as run_bakeoff
 
-    console = _console()
-    progress = None if quiet else progress_printer(console)
+    console = _console(width)
+    progress = None if quiet else progress_display(console)
     try:
         result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine,
                         progress=progress, resume=resume, history=db, interrupt_ok=True)
     except KeyboardInterrupt as exc:
         typer.echo(f"interrupted: partial result in {exc}; finish it with --resume", err=True)
         raise typer.Exit(130) from None
-    render(result, console)
+    render(result, console, quiet=quiet)
 
 
 DbOption = Annotated[Path, typer.Option("--db", help="Run-history file.")]
@@ -145,6 +148,8 @@ def validate(config: Config) -> None:
     typer.echo(f"{config}: OK — {frame.problem.kind} problem, target '{frame.problem.target}', "
                f"{len(frame.train):,} training / {len(frame.holdout):,} holdout rows, "
                f"{len(frame.features)} features, {len(specs)} candidates.")
+    if frame.problem.dates:
+        typer.echo(frame.problem.dates)
 
 
 @app.command()

@@ -52,6 +52,9 @@ class DataSection(_Section):
     query: str | None = None
     builtin: str | None = None
     buckets: int = Field(1, ge=1, le=4096)
+    delimiter: str | None = Field(None, min_length=1, max_length=1)
+    decimal: Literal[".", ","] | None = None
+    date_format: str | None = Field(None, pattern=r"%")
     memory_limit: str | None = Field(None, pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
     temp_directory: str | None = None
 
@@ -102,6 +105,8 @@ class ProblemSection(_Section):
     holdout_end: dt.date | None = None
     horizon: Seconds | None = None
     label_window: Seconds | None = None
+    positive: str | int | float | bool | None = None
+    partial_holdout: bool = False
 
     @model_validator(mode="after")
     def _customer_base_keys(self) -> ProblemSection:
@@ -296,6 +301,10 @@ def _first_error(exc: ValidationError, raw: dict[str, Any]) -> str:
     if err["type"] == "missing":
         return f"{_where(loc[:-1])} is missing the required field '{loc[-1]}'."
     msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if str(err["type"]).startswith(("date_", "datetime_")):
+        msg = 'must be a date written YYYY-MM-DD, e.g. "2024-06-30"'
+    if err["type"] == "string_pattern_mismatch" and loc[-1:] == ["date_format"]:
+        msg = 'must be a strptime format such as "%d/%m/%Y" or "%m/%d/%Y"'
     got = err.get("input")
     field = _where(loc)
     if isinstance(got, dict) or not loc or loc[-1].isdigit() and len(loc) == 1:

@@ -28,15 +28,19 @@ def prepare_transactions(exp: Experiment, con: duckdb.DuckDBPyConnection, origin
     require_column(cols, p.time or "", "[problem].time", origin)
     if p.amount:
         require_column(cols, p.amount, "[problem].amount", origin)
-    ts = _date_expr(f'"{p.time}"', cols[p.time or ""])
-    amount = f'CAST("{p.amount}" AS DOUBLE)' if p.amount else "CAST(NULL AS DOUBLE)"
+    ts = _date_expr(f'"{p.time}"', cols[p.time or ""], exp.data.date_format)
+    amount = f'TRY_CAST("{p.amount}" AS DOUBLE)' if p.amount else "CAST(NULL AS DOUBLE)"
     con.execute(f'CREATE OR REPLACE TEMP VIEW transactions AS SELECT CAST("{p.entity}" AS VARCHAR) AS entity, '
                 f"{ts} AS ts, {amount} AS amount, \"{p.time}\" AS raw_ts FROM data")
     bad = con.execute("SELECT count(*), any_value(raw_ts) FROM transactions "
                       "WHERE ts IS NULL AND raw_ts IS NOT NULL").fetchone()
     if bad[0]:
+        expected = f"the [data] date_format {exp.data.date_format!r}" if exp.data.date_format else \
+            "YYYY-MM-DD or YYYYMMDD (set [data] date_format, e.g. \"%d/%m/%Y\", for other layouts)"
         raise DataError(f"{origin}: {bad[0]} values of time column '{p.time}' are not dates "
-                        f"(e.g. {bad[1]!r}); expected YYYY-MM-DD or YYYYMMDD.")
+                        f"(e.g. {bad[1]!r}); expected {expected}.")
+    if p.amount:
+        _check_amounts(con, p.amount, origin)
     if p.target == "spend" and p.amount:
         n_bad = con.execute("SELECT count(*) FROM transactions WHERE amount < 0 OR amount IS NULL").fetchone()[0]
         if n_bad:
@@ -62,12 +66,23 @@ def _check_acquired(con: duckdb.DuckDBPyConnection, acquired: str, entity: str, 
                         f"'{acquired}' (e.g. entity {example!r}); fix the export or drop [problem].acquired.")
 
 
-def _date_expr(col: str, duck_type: str) -> str:
+def _check_amounts(con: duckdb.DuckDBPyConnection, amount: str, origin: str) -> None:
+    n, example = con.execute(f'SELECT count(*), any_value(CAST("{amount}" AS VARCHAR)) FROM data '
+                             f'WHERE "{amount}" IS NOT NULL AND TRY_CAST("{amount}" AS DOUBLE) IS NULL').fetchone()
+    if n:
+        hint = ' (a decimal comma? set [data] decimal = ",")' if "," in str(example) else ""
+        raise DataError(f"{origin}: amount column '{amount}' has {n} values that are not numbers "
+                        f"(e.g. {example!r}){hint}.")
+
+
+def _date_expr(col: str, duck_type: str, fmt: str | None = None) -> str:
     if duck_type.startswith(("DATE", "TIMESTAMP")):
         return f"CAST({col} AS DATE)"
-    if duck_type in ("INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER"):
-        return f"try_strptime(CAST({col} AS VARCHAR), '%Y%m%d')::DATE"
     text = f"CAST({col} AS VARCHAR)"
+    if fmt:
+        return f"try_strptime({text}, '{fmt.replace(chr(39), chr(39) * 2)}')::DATE"
+    if duck_type in ("INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER"):
+        return f"try_strptime({text}, '%Y%m%d')::DATE"
     return f"coalesce(TRY_CAST({text} AS DATE), try_strptime({text}, '%Y%m%d')::DATE)"
 
 
@@ -81,13 +96,40 @@ def windows(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> tup
     if not first <= cal_end < last:
         raise DataError(f"{origin}: [problem].calibration_end {cal_end} is outside the data range "
                         f"{first}..{last}; expected a day with data on both sides.")
-    holdout_end = cal_end + dt.timedelta(days=round(horizon))
+    holdout_end = _holdout_end(exp, cal_end + dt.timedelta(days=round(horizon)), last, origin)
     span = (cal_end - first).days
     label = p.label_window / 86400.0 if p.label_window else (horizon if span >= 2 * horizon else span // 2)
     if label < 1 or label >= span:
         raise DataError(f"{origin}: the label window ({label:g} days) must be shorter than the "
                         f"{span} days of calibration data before {cal_end}.")
     return cal_end - dt.timedelta(days=round(label)), holdout_end, float(round(label))
+
+
+def _holdout_end(exp: Experiment, end: dt.date, last: dt.date, origin: str) -> dt.date:
+    """The holdout end, refused when it runs past the data (unless ``[problem].partial_holdout``)."""
+    if end <= last:
+        return end
+    if exp.problem.partial_holdout:
+        return last
+    over = (end - last).days
+    field = "holdout_end" if exp.problem.holdout_end else "horizon"
+    weeks = (last - (exp.problem.calibration_end or last)).days / 7.0
+    raise DataError(f"{origin}: the holdout window ends {end} but the last transaction is on {last} "
+                    f"({over} days, {over / 7:.1f} weeks, earlier); customers would look inactive for that stretch. "
+                    f"Set [problem].{field} to end by {last} (at most {weeks:.0f}w after calibration_end), "
+                    "or partial_holdout = true to score the shorter window (stated in the report).")
+
+
+def date_ranges(exp: Experiment, first: dt.date, last: dt.date, t0: dt.date, end: dt.date) -> str:
+    """One sentence echoing the dates used: data, features, label window, holdout."""
+    cal = exp.problem.calibration_end
+    text = (f"Data {first}..{last}; features as of {cal} from {first}..{cal}; holdout window {cal}..{end} "
+            f"({(end - cal).days / 7:.1f} weeks); ML rungs train on features as of {t0} with labels from "
+            f"{t0}..{cal}.")
+    if exp.problem.partial_holdout and exp.problem.horizon_days > (end - cal).days:
+        text += (f" The configured {exp.problem.horizon_days / 7:.1f}-week horizon runs past the data; "
+                 "partial_holdout = true scores the shorter window.")
+    return text
 
 
 def customer_table(con: duckdb.DuckDBPyConnection, cutoff: dt.date, end: dt.date, buckets: int = 1) -> pd.DataFrame:
@@ -129,8 +171,12 @@ def build_customer_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin
         holdout = customer_table(con, p.calibration_end, holdout_end, exp.data.buckets)
     targets = ["purchases", "active", "spend"]
     features = tuple(c for c in holdout.columns if c not in targets and holdout[c].notna().any())
+    first, last = con.execute("SELECT min(day), max(day) FROM daily").fetchone()
+    window_days = (holdout_end - p.calibration_end).days
+    horizon_weeks = p.horizon_days / 7.0 if window_days >= round(p.horizon_days) else window_days / 7.0
     problem = Problem(kind="customer_base", task=TASK_OF_CUSTOMER_TARGET[p.target], target=p.target,
-                      key="entity", horizon_weeks=p.horizon_days / 7.0, label_weeks=label_days / 7.0,
+                      key="entity", horizon_weeks=horizon_weeks, label_weeks=label_days / 7.0,
+                      dates=date_ranges(exp, first, last, t0, holdout_end),
                       calibration_end=p.calibration_end)
     seg = _segments(exp, con, holdout.index) if p.segments else None
     frame = Frame(problem, train[[*features, p.target]], holdout[list(features)], features,

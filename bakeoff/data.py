@@ -49,7 +49,7 @@ def load_data(exp: Experiment, con: duckdb.DuckDBPyConnection) -> str:
     elif spec.source:
         path = _resolve(exp, spec.source)
         origin = str(path)
-        _load_file(path, con)
+        _load_file(path, con, _csv_options(exp))
     elif spec.table:
         db = _resolve(exp, spec.database or "")
         origin = f"{db}:{spec.table}"
@@ -76,17 +76,37 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, where: str, params: list | No
         raise DataError(f"{where}: DuckDB could not read it: {first}") from None
 
 
-def _load_file(path: Path, con: duckdb.DuckDBPyConnection) -> None:
+def _csv_options(exp: Experiment) -> str:
+    """read_csv options from ``[data]``: delimiter, decimal separator, date format."""
+    spec, opts = exp.data, ["header = true"]
+    if spec.delimiter:
+        opts.append(f"delim = {_lit(spec.delimiter)}")
+    if spec.decimal:
+        opts.append(f"decimal_separator = {_lit(spec.decimal)}")
+    if spec.date_format:
+        opts += [f"dateformat = {_lit(spec.date_format)}", f"timestampformat = {_lit(spec.date_format)}"]
+    return ", ".join(opts)
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _load_file(path: Path, con: duckdb.DuckDBPyConnection, csv_options: str = "header = true") -> None:
     if not path.is_file():
         raise DataError(f"[data].source: file '{path}' does not exist.")
     suffix = "".join(path.suffixes[-2:]).lower()
     if suffix.endswith(".parquet"):
         reader = "read_parquet(?)"
     elif suffix.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
-        reader = "read_csv(?, header = true)"
+        reader = f"read_csv(?, {csv_options})"
     else:
         raise DataError(f"[data].source: '{path.name}' must be a .csv, .csv.gz, .tsv or .parquet file.")
     _run(con, f"CREATE TABLE data AS SELECT * FROM {reader}", f"[data].source '{path}'", [str(path)])
+    if reader.startswith("read_csv"):
+        from bakeoff.csvcheck import check_csv_text
+
+        check_csv_text(con, path, csv_options)
 
 
 def _load_table(db: Path, table: str, con: duckdb.DuckDBPyConnection) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -37,6 +38,7 @@ class Problem:
     horizon_weeks: float | None = None
     label_weeks: float | None = None
     calibration_end: dt.date | None = None
+    dates: str = ""
 
     @property
     def horizon_scale(self) -> float:
@@ -98,13 +100,13 @@ def _tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str)
         dupes = int(df[key].duplicated().sum())
         raise DataError(f"{origin}: [problem].key column '{key}' must be unique; {dupes} rows repeat a key.")
     df = df.set_index(key)
-    y = _clean_target(df[p.target], p.kind, origin, p.target)
+    y = _clean_target(_positive(df[p.target], p.kind, p.positive, origin), p.kind, origin, p.target)
     features = _feature_columns(df, exp, key, origin)
     train_mask = _split(df, y, exp, origin)
     when = None
     if p.split.method == "time":
         when = pd.to_datetime(df.loc[train_mask, p.split.column], errors="coerce").to_numpy("datetime64[ns]")
-    problem = Problem(kind=p.kind, task=p.kind, target=p.target, key=key)
+    problem = Problem(kind=p.kind, task=p.kind, target=p.target, key=key, dates=_split_dates(df, exp, train_mask))
     train = df.loc[train_mask, list(features)].assign(**{p.target: y[train_mask]})
     holdout = df.loc[~train_mask, list(features)]
     seg = df.loc[~train_mask, list(p.segments)] if p.segments else None
@@ -121,6 +123,33 @@ def _named_columns(exp: Experiment) -> list[tuple[str, str]]:
     named += [("[problem].segments", s) for s in p.segments]
     named += [("[problem].features", f) for f in (p.features or ())]
     return named
+
+
+def _positive(y: pd.Series, kind: str, positive: Any, origin: str) -> pd.Series:
+    """A binary target as 0/1: ``positive`` names the class that counts as 1 (needed for text labels)."""
+    if kind != "binary":
+        return y
+    values = sorted(map(str, y.dropna().unique()))
+    if positive is None:
+        if not pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+            shown = ", ".join(repr(v) for v in values[:5])
+            raise DataError(f"{origin}: binary target column '{y.name}' holds labels ({shown}); set "
+                            f"[problem].positive = {values[-1]!r} (the label that counts as 1).")
+        return y
+    if str(positive) not in values:
+        raise DataError(f"{origin}: [problem].positive = {positive!r} is not a value of target column '{y.name}'; "
+                        f"expected one of {', '.join(repr(v) for v in values[:10])}.")
+    return (y.astype(str) == str(positive)).astype(float).where(y.notna())
+
+
+def _split_dates(df: pd.DataFrame, exp: Experiment, train_mask: np.ndarray) -> str:
+    s = exp.problem.split
+    if s.method != "time":
+        return ""
+    when = pd.to_datetime(df[s.column], errors="coerce", format=exp.data.date_format)
+    return (f"Training rows {when[train_mask].min():%Y-%m-%d}..{when[train_mask].max():%Y-%m-%d}, holdout rows "
+            f"{when[~train_mask].min():%Y-%m-%d}..{when[~train_mask].max():%Y-%m-%d} (column '{s.column}', "
+            f"cutoff {s.cutoff}).")
 
 
 def _clean_target(y: pd.Series, kind: str, origin: str, name: str) -> pd.Series:
@@ -163,12 +192,13 @@ def _feature_columns(df: pd.DataFrame, exp: Experiment, key: str, origin: str) -
 def _split(df: pd.DataFrame, y: pd.Series, exp: Experiment, origin: str) -> np.ndarray:
     s = exp.problem.split
     if s.method == "time":
-        when = pd.to_datetime(df[s.column], errors="coerce")
+        when = pd.to_datetime(df[s.column], errors="coerce", format=exp.data.date_format)
         bad = int((when.isna() & df[s.column].notna()).sum())
         if bad:
             example = df.loc[when.isna() & df[s.column].notna(), s.column].iloc[0]
             raise DataError(f"{origin}: {bad} values of split column '{s.column}' are not dates "
-                            f"(e.g. {example!r}); expected YYYY-MM-DD.")
+                            f"(e.g. {example!r}); expected {exp.data.date_format or 'YYYY-MM-DD'} "
+                            "(set [data] date_format for other layouts).")
         mask = (when <= pd.Timestamp(s.cutoff)).to_numpy()
         if mask.all() or not mask.any():
             raise DataError(f"{origin}: split cutoff {s.cutoff} is outside the data range "

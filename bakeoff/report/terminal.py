@@ -1,4 +1,4 @@
-"""The Rich trade-off table and the live per-candidate progress lines."""
+"""The Rich trade-off table (fitted to the terminal's width), the choice and the summary sentences."""
 
 from __future__ import annotations
 
@@ -8,41 +8,81 @@ from rich.console import Console
 from rich.table import Table
 
 from bakeoff.report.format import cells, headers, shown_rows
+from bakeoff.report.live import STYLE, finished_line, progress_display
+from bakeoff.report.words import headline, summary, val
 from bakeoff.result import Result
 
-STYLE = {"OK": "green", "SKIPPED": "dim", "FAILED": "red", "TIMEOUT": "yellow"}
+# Columns dropped first when the table does not fit, least useful first (indexes into format.HEADERS).
+DROP_ORDER = (8, 7, 0, 10, 4, 6)
+STATUS, MIN_STATUS = 2, 12
+
+__all__ = ["fit_columns", "progress_display", "progress_printer", "render"]
 
 
 def progress_printer(console: Console) -> Any:
-    """A progress callback printing one line per finished candidate."""
+    """A progress callback printing one line per finished candidate (kept for API users)."""
     def show(event: str, row: dict[str, Any]) -> None:
-        if event == "start":
-            if console.is_terminal:
-                console.print(f"[dim]… rung {row['rung']} {row['name']}[/dim]", end="\r")
-            return
-        colour = STYLE.get(row["status"], "white")
-        took = f" {row['fit_s']:.2f}s" if row.get("fit_s") is not None else ""
-        msg = f" — {row['message'][:70]}" if row.get("message") else ""
-        console.print(f"[{colour}]{row['status']:>7}[/{colour}] rung {row['rung']} {row['name']}{took}{msg}")
+        if event == "done":
+            console.print(finished_line(row))
     return show
 
 
-def render(result: Result, console: Console) -> None:
-    """Print the trade-off table, the choice and the sentences."""
-    table = Table(title=f"Bake-off: {result.experiment.name}", show_lines=False)
-    for h in headers(result):
-        table.add_column(h, overflow="fold")
+def fit_columns(widths: list[int], width: int) -> list[int]:
+    """Indexes of the columns to keep so that the table fits ``width`` characters.
+
+    ``widths`` are each column's widest cell (header included); the status column may be
+    abbreviated down to ``MIN_STATUS`` characters before anything is dropped.
+    """
+    keep = list(range(len(widths)))
+
+    def need(cols: list[int]) -> int:
+        return sum(min(widths[c], MIN_STATUS) if c == STATUS else widths[c] for c in cols) + 3 * len(cols) + 1
+
+    for col in DROP_ORDER:
+        if need(keep) <= width:
+            break
+        if col in keep:
+            keep.remove(col)
+    return keep
+
+
+def render(result: Result, console: Console, *, quiet: bool = False, sentences: int = 3) -> None:
+    """Print the trade-off table, the choice, the headline and three summary sentences.
+
+    With ``quiet`` only the table and the choice are printed.
+    """
     rows, note = shown_rows(result)
-    for row in rows:
-        cols = cells(result, row)
-        style = "bold" if row["name"] == result.chosen else STYLE.get(row["status"], "")
-        table.add_row(*cols, style=style if row["status"] != "OK" or row["name"] == result.chosen else None)
+    head = headers(result)
+    body = [cells(result, r) for r in rows]
+    widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(head)]
+    keep = fit_columns(widths, console.width)
+    table = Table(title=f"Bake-off: {result.experiment.name}", show_lines=False)
+    room = console.width - sum(widths[i] + 3 for i in keep if i != STATUS) - 4
+    for i in keep:
+        if i == STATUS:
+            table.add_column(head[i], overflow="ellipsis", no_wrap=True, max_width=max(MIN_STATUS, room))
+        else:
+            table.add_column(head[i], no_wrap=True, min_width=widths[i])
+    for row, cols in zip(rows, body, strict=True):
+        name, status = val(row, "name"), str(val(row, "status"))
+        style = "bold" if name == result.chosen else STYLE.get(status, "")
+        table.add_row(*[cols[i] for i in keep], style=style if status != "OK" or name == result.chosen else None)
     console.print(table)
-    if note:
+    dropped = [head[i] for i in range(len(head)) if i not in keep]
+    if dropped and not quiet:
+        console.print(f"[dim]Left out to fit {console.width} columns: {', '.join(dropped)} "
+                      "(all in report.html / tradeoff.csv).[/dim]")
+    if note and not quiet:
         console.print(f"[dim]{note}[/dim]")
     console.print(f"[bold]{result.reason}[/bold]")
-    for s in result.sentences[:6]:
+    if quiet:
+        return
+    console.print(headline(result))
+    for s in summary(result)[:sentences]:
         console.print(f"• {s}")
+    if result.sentences:
+        where = f"{result.out_dir}/report.html" if result.out_dir else "results.json"
+        console.print(f"[dim]{len(result.sentences)} more comparisons, one per candidate, in {where}.[/dim]")
     if result.out_dir:
         console.print(f"[dim]Wrote {result.out_dir}/ results.json, tradeoff.csv, report.md, report.html "
                       f"({result.wall_s:.1f}s)[/dim]")

@@ -41,7 +41,7 @@ CASES = {
     "corrupt_csv": (tab_config(), b"\x00\x01\x02\xff\xfe", "data.csv"),
     "empty_data": (tab_config(), "id,x,y\n", "has no rows"),
     "misspelled_column": (tab_config(target="yy"), GOOD, "Did you mean 'y'?"),
-    "non_numeric_target": (tab_config(), {**GOOD, "y": ["a", "b"] * 20}, "must be numeric"),
+    "non_numeric_target": (tab_config(), {**GOOD, "y": ["a", "b"] * 20}, "set [problem].positive = "),
     "one_class": (tab_config(), {**GOOD, "y": [1] * 40}, "one class only"),
     "not_binary": (tab_config(), {**GOOD, "y": [0, 2] * 20}, "must hold 0/1"),
     "all_nan_feature": (tab_config(), {**GOOD, "z": [None] * 40}, "feature column 'z' is empty"),
