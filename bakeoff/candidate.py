@@ -26,10 +26,16 @@ class Status(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Budget:
-    """A hard deadline on the monotonic clock plus the threads a candidate may use."""
+    """A hard deadline on the monotonic clock plus the threads a candidate may use.
+
+    ``workers`` is how many processes the candidate may keep busy at once for nested work
+    (tuning trials); ``progress`` is the file :meth:`report` appends to for the live display.
+    """
 
     deadline: float
     threads: int = 1
+    workers: int = 1
+    progress: str | None = None
 
     @classmethod
     def of(cls, seconds: float, threads: int = 1) -> Budget:
@@ -43,6 +49,18 @@ class Budget:
     def expired(self) -> bool:
         """True once the deadline has passed."""
         return time.monotonic() >= self.deadline
+
+    def report(self, **fields: Any) -> None:
+        """Tell the live display how the fit is going, e.g. ``report(trials=12, best=0.41)``; never raises."""
+        if not self.progress:
+            return
+        import json
+
+        try:
+            with open(self.progress, "a", encoding="utf-8") as out:
+                out.write(json.dumps(fields, default=float) + "\n")
+        except (OSError, TypeError, ValueError):
+            pass
 
 
 def derive_seed(experiment_seed: int, name: str) -> int:

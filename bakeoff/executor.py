@@ -8,11 +8,14 @@ passes: a pure-Python loop and a long C call stop alike. A worker that dies
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import resource
 import signal
+import sys
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,7 +122,8 @@ def run_isolated(fn: Callable[..., Any], args: tuple, timeout: float, *, method:
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, fn, args, memory_mb), daemon=False)
     start = time.monotonic()
-    proc.start()
+    with hidden_main():
+        proc.start()
     send.close()
     ready, value = False, None
     try:
@@ -153,3 +157,98 @@ def _death(exitcode: int | None) -> str:
             name = f"signal {-exitcode}"
         return f"the worker died with {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
     return f"the worker exited with code {exitcode} before returning a result"
+
+
+@contextlib.contextmanager
+def hidden_main() -> Iterator[None]:
+    """Start workers without the parent's ``__main__``: children never re-run the user's script.
+
+    multiprocessing re-imports the parent's main module in every forkserver/spawn child, so a
+    plain script (or stdin) that calls ``bakeoff.run`` at top level, without an
+    ``if __name__ == "__main__":`` guard, would run again in every worker. Workers only need
+    importable functions (``module:Class`` names), so the main module is hidden while a child
+    starts. It also spares each child re-importing the CLI.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+def warm_up() -> None:
+    """Start the forkserver now (it preloads the heavy libraries while the caller loads data)."""
+    from multiprocessing import forkserver
+
+    context("forkserver")
+    with hidden_main():
+        forkserver.ensure_running()
+
+
+@dataclass
+class Launched:
+    """A worker started by :func:`launch`, running until :func:`collect` returns its outcome."""
+
+    proc: Any
+    conn: Any
+    started: float
+    deadline: float
+    timeout: float
+
+
+def launch(fn: Callable[..., Any], args: tuple, timeout: float, *, memory_mb: int | None = None) -> Launched:
+    """Start ``fn(*args)`` in a fresh forkserver worker and return at once (see :func:`collect`)."""
+    ctx = context("forkserver")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, fn, args, memory_mb), daemon=False)
+    start = time.monotonic()
+    with hidden_main():
+        proc.start()
+    send.close()
+    return Launched(proc, recv, start, start + max(timeout, 0.0), timeout)
+
+
+def collect(running: list[Launched], wait_s: float) -> list[tuple[Launched, Outcome]]:
+    """Wait up to ``wait_s`` for any worker; return those that finished, died or passed their deadline.
+
+    A worker past its deadline is killed (TIMEOUT). Workers still running are left alone.
+    """
+    from multiprocessing.connection import wait
+
+    if not running:
+        return []
+    now = time.monotonic()
+    soonest = min(r.deadline for r in running)
+    ready = set(wait([r.conn for r in running], timeout=max(0.0, min(wait_s, soonest - now))))
+    out = []
+    for r in running:
+        if r.conn in ready:
+            out.append((r, _finish(r)))
+        elif time.monotonic() >= r.deadline:
+            elapsed = time.monotonic() - r.started
+            _stop(r.proc, graceful=False)
+            r.conn.close()
+            out.append((r, Outcome(Status.TIMEOUT, message=f"killed at the {r.timeout:.1f}s box", elapsed=elapsed)))
+    return out
+
+
+def _finish(r: Launched) -> Outcome:
+    try:
+        value = r.conn.recv()
+    except (EOFError, OSError):
+        value = None
+    elapsed = time.monotonic() - r.started
+    _stop(r.proc, graceful=value is not None)
+    r.conn.close()
+    if value is None:
+        return Outcome(Status.FAILED, message=_death(r.proc.exitcode), elapsed=elapsed)
+    return Outcome(Status.OK, value=value, elapsed=elapsed)
+
+
+def stop_all(running: list[Launched]) -> None:
+    """Kill every worker still running (Ctrl-C)."""
+    for r in running:
+        _stop(r.proc, graceful=False)
+        r.conn.close()

@@ -36,6 +36,8 @@ class Task:
     deadline: float
     threads: int = 1
     memory_mb: int | None = None
+    workers: int = 1
+    progress: str | None = None
 
 
 _FRAMES: dict[str, Frame] = {}
@@ -81,7 +83,7 @@ def _execute(task: Task) -> dict[str, Any]:
 
     frame = load_frame(task.frame_path)
     cand = task.spec.build()
-    budget = Budget(task.deadline, task.threads)
+    budget = Budget(task.deadline, task.threads, task.workers, task.progress)
     with threadpool_limits(limits=task.threads), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Stopwatch() as fit:

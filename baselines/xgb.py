@@ -154,6 +154,8 @@ class TunedXGBoost(XGBoost):
             study.tell(trial, out.value if ok else None, state=state)
             self.history_.append({"trial": trial.number, "state": state.name, "value": out.value if ok else None,
                                   "seconds": round(out.elapsed, 3), **({} if ok else {"why": out.message})})
+            best = [h["value"] for h in self.history_ if h["value"] is not None]
+            budget.report(trials=len(self.history_), best=min(best) if best else None)
         done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
         self.best_params_ = {**(study.best_params if done else {}), **self.params}
         self.best_value_ = study.best_value if done else None

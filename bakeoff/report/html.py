@@ -9,19 +9,30 @@ from typing import Any
 
 from bakeoff.cost import ASSUMPTION
 from bakeoff.durations import format_seconds
-from bakeoff.report import plots
+from bakeoff.report import plots, words
 from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.result import Result, environment
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222}
-h1{margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;padding:1em 1.2em;
+max-width:1200px;color:#222;line-height:1.45}
+h1{margin:.2em 0;font-size:1.7em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%}
 table{border-collapse:collapse;font-size:13px;margin:.5em 0} td,th{border:1px solid #ddd;padding:3px 7px}
-th{background:#f4f4f4} tr.chosen td{background:#fff3c4;font-weight:600} tr.bad td{color:#a33}
-.choice{background:#eef6ee;border-left:5px solid #3a3;padding:.6em 1em;font-size:16px}
+th{background:#f4f4f4;white-space:nowrap} td{white-space:nowrap}
+tr.chosen td{background:#fff3c4;font-weight:600} tr.bad td{color:#a33}
+.sticky td:nth-child(2),.sticky th:nth-child(2){position:sticky;left:0;background:#fff;z-index:1}
+.sticky tr.chosen td:nth-child(2){background:#fff3c4} .sticky th:nth-child(2){background:#f4f4f4}
+.choice{background:#eef6ee;border-left:5px solid #3a3;padding:.6em 1em;font-size:1.1em}
+.headline{font-size:1.05em} .summary li{margin:.25em 0}
 .warn{background:#fff4e5;border-left:5px solid #f90;padding:.4em 1em}
 pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:12px} .muted{color:#777;font-size:12px}
-.plots svg{max-width:100%;height:auto} details{margin:.4em 0}
+.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:1em}
+.plots svg{width:100%;height:auto;display:block} details{margin:.4em 0} dl.gloss dt{font-weight:600}
+dl.gloss dd{margin:0 0 .4em 1em}
+@media (max-width:600px){body{padding:.6em} h1{font-size:1.35em} table{font-size:12px}
+.choice{font-size:1em}}
 """
 
 
@@ -34,37 +45,58 @@ def config_hash(result: Result) -> str:
 def render_html(result: Result) -> str:
     """The whole report."""
     exp, p = result.experiment, result.problem
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Bake-off: {escape(exp.name)}</title>"
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+             f"<title>Bake-off: {escape(exp.name)}</title>"
              f"<style>{CSS}</style></head><body>", f"<h1>Bake-off: {escape(exp.name)}</h1>",
              f"<p class='muted'>{escape(p.kind)} problem, target <b>{escape(p.target)}</b>; "
              f"{result.n_train:,} training and {result.n_holdout:,} holdout rows from {escape(result.origin)}; "
              f"seed {exp.seed}; box {format_seconds(exp.timebox.total)}; wall {format_seconds(result.wall_s)}.</p>",
-             f"<p class='choice'>{escape(result.reason)}</p>", _table(result)]
+             f"<p class='choice'>{escape(result.reason)}</p>", _words(result), _table(result)]
     if result.leakage:
         parts += ["<h2>Leakage warnings</h2>"] + [f"<p class='warn'>⚠ {escape(w)}</p>" for w in result.leakage]
-    if result.sentences:
-        parts += ["<h2>In plain words</h2><ul>"] + [f"<li>{escape(s)}</li>" for s in result.sentences] + ["</ul>"]
-    parts += [_plots(result), _segments(result), "<h2>Candidates</h2>"]
+    parts += [_plots(result), _glossary(result), _segments(result), "<h2>Candidates</h2>"]
     parts += [_candidate(r) for r in shown_rows(result)[0]]
     parts += [_footer(result), "</body></html>"]
     return "\n".join(parts)
 
 
+def _words(result: Result) -> str:
+    """The headline, three summary sentences, the notes on what was scored, every comparison folded."""
+    out = [f"<p class='headline'>{escape(words.headline(result))}</p><ul class='summary'>"]
+    out += [f"<li>{escape(s)}</li>" for s in words.summary(result)] + ["</ul>"]
+    out += [f"<p class='muted'>{escape(n)}</p>" for n in words.problem_notes(result)]
+    if result.sentences:
+        out += [f"<details><summary>All {len(result.sentences)} comparisons in plain words</summary><ul>"]
+        out += [f"<li>{escape(s)}</li>" for s in result.sentences] + ["</ul></details>"]
+    return "\n".join(out)
+
+
+def _glossary(result: Result) -> str:
+    items = words.glossary(result)
+    if not items:
+        return ""
+    body = "".join(f"<dt>{escape(fam)}</dt><dd>{escape(text)}</dd>" for fam, text in items)
+    return f"<h2>What the candidates are</h2><dl class='gloss'>{body}</dl>"
+
+
 def _table(result: Result) -> str:
     rows, note = shown_rows(result)
-    out = ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers(result)) + "</tr>"]
+    out = ["<div class='scroll'><table class='sticky'><tr>"
+           + "".join(f"<th>{escape(h)}</th>" for h in headers(result)) + "</tr>"]
     for r in rows:
         cls = "chosen" if r["name"] == result.chosen else ("bad" if r["status"] in ("FAILED", "TIMEOUT") else "")
         out.append(f"<tr class='{cls}'>" + "".join(f"<td>{escape(c)}</td>" for c in cells(result, r)) + "</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     out.append("<p class='muted'>* after <i>vs best</i>: the paired bootstrap interval of the difference excludes "
                f"zero. Cost model: {escape(ASSUMPTION)}. {escape(note)}</p>")
     return "\n".join(out)
 
 
 def _plots(result: Result) -> str:
-    figs = [plots.frontier(result), plots.fit_times(result), plots.calibration(result)]
-    body = "".join(f"<div>{plots.svg(f)}</div>" for f in figs if f is not None)
+    figs = [(plots.frontier(result), plots.hover_titles(result)), (plots.fit_times(result), None),
+            (plots.calibration(result), None)]
+    body = "".join(f"<div>{plots.svg(f, titles)}</div>" for f, titles in figs if f is not None)
     return f"<h2>Pictures</h2><div class='plots'>{body}</div>"
 
 

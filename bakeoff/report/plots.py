@@ -1,15 +1,27 @@
-"""Matplotlib figures for the report and notebooks: frontier, fit times, calibration."""
+"""Matplotlib figures for the report and notebooks: frontier, fit times, calibration.
+
+Sized for a demo: text readable when the page is shown on a phone, labels only where
+they do not collide (the Pareto front and the chosen candidate; every point has a
+hover title in the SVG), axes scaled to the contenders with off-scale points marked
+at the edge, dollar ticks, legends outside the data.
+"""
 
 from __future__ import annotations
 
 import io
 import re
+from html import escape
 from typing import Any
 
 from bakeoff.metrics import METRICS
+from bakeoff.report.words import val
 from bakeoff.result import Result
 
-TOP = 5
+TOP = 3
+FONT = 11
+SIZE = (5.8, 4.3)
+CHOSEN, FRONT, OTHER = "#d62728", "#1f77b4", "#9a9a9a"
+OFFSETS = ((7, 5), (7, -13), (-7, 5), (-7, -13), (7, 15), (7, -23), (-7, 15), (-7, -23), (0, 22), (0, -30))
 
 
 def _plt() -> Any:
@@ -18,95 +30,215 @@ def _plt() -> Any:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    plt.rcParams.update({"font.size": FONT, "axes.titlesize": FONT + 2, "axes.labelsize": FONT,
+                         "legend.fontsize": FONT - 1, "xtick.labelsize": FONT - 1, "ytick.labelsize": FONT - 1,
+                         "svg.fonttype": "none"})
     return plt
 
 
-def _ok(result: Result) -> list[dict]:
-    return [r for r in result.rows if r["status"] == "OK"]
+def _ok(result: Result) -> list[Any]:
+    return [r for r in result.rows if str(val(r, "status")) == "OK" and val(r, "metrics") and val(r, "cost")]
+
+
+def _usd(row: Any) -> float:
+    return max(val(val(row, "cost"), "monthly_usd") or 0.0, 1e-9)
+
+
+def _value(row: Any, metric: str) -> float:
+    return val(row, "metrics")[metric]
+
+
+def dollars(x: float, _pos: Any = None) -> str:
+    """A dollar tick label: ``$0.01``, ``$0.0001``, ``$12``, ``$1.5k``."""
+    import math
+
+    if x >= 1000:
+        return f"${x / 1000:g}k"
+    if x >= 1:
+        return f"${x:g}"
+    if x >= 0.01:
+        return f"${x:.2f}"
+    return f"${x:.{min(-math.floor(math.log10(x)), 9)}f}"
+
+
+def contender_limits(values: list[float], best: float, higher_is_better: bool, spread: float = 3.0) -> float:
+    """The metric value beyond which a point is off-scale: ``spread`` times the best-to-median gap past the best."""
+    ordered = sorted(values)
+    median = ordered[len(ordered) // 2]
+    gap = abs(median - best) or abs(best) * 0.05 or 1.0
+    return best - spread * gap if higher_is_better else best + spread * gap
 
 
 def frontier(result: Result) -> Any:
-    """Accuracy against monthly cost (log axis), the Pareto front drawn, every point labelled."""
+    """Accuracy against monthly cost (log axis); the Pareto front drawn and labelled with the chosen."""
     plt = _plt()
+    from matplotlib.ticker import FuncFormatter
+
     m = METRICS[result.primary]
-    fig, ax = plt.subplots(figsize=(8, 4.8))
     rows = _ok(result)
-    for r in rows:
-        x, y = max(r["cost"]["monthly_usd"], 1e-9), r["metrics"][result.primary]
-        chosen = r["name"] == result.chosen
-        ax.scatter([x], [y], s=90 if chosen else 40, zorder=3,
-                   color="#d62728" if chosen else ("#1f77b4" if r.get("pareto") else "#999999"))
-        ax.annotate(r["name"] + (" ✔" if chosen else ""), (x, y), textcoords="offset points", xytext=(5, 4),
-                    fontsize=8)
-    front = sorted((r for r in rows if r.get("pareto")), key=lambda r: r["cost"]["monthly_usd"])
+    fig, ax = plt.subplots(figsize=SIZE)
+    if not rows:
+        ax.text(0.5, 0.5, "no candidate finished", ha="center", transform=ax.transAxes)
+        return fig
+    values = [_value(r, result.primary) for r in rows]
+    best = max(values) if m.higher_is_better else min(values)
+    edge = contender_limits(values, best, m.higher_is_better)
+    off = [r for r in rows if (_value(r, result.primary) < edge if m.higher_is_better
+                               else _value(r, result.primary) > edge)]
+    shown = [r for r in rows if r not in off]
+    lo, hi = min(_value(r, result.primary) for r in shown), max(_value(r, result.primary) for r in shown)
+    pad = (hi - lo) * 0.12 or abs(hi) * 0.05 or 0.1
+    ylim = (lo - pad, hi + pad * (2.2 if off else 1))
+    pin = ylim[0] + pad * 0.3 if m.higher_is_better else ylim[1] - pad * 0.3
+    front = sorted((r for r in shown if val(r, "pareto")), key=_usd)
     if len(front) > 1:
-        ax.plot([max(r["cost"]["monthly_usd"], 1e-9) for r in front], [r["metrics"][result.primary] for r in front],
-                color="#1f77b4", lw=1, zorder=2, label="Pareto front")
-        ax.legend(loc="best", fontsize=8)
+        ax.plot([_usd(r) for r in front], [_value(r, result.primary) for r in front], color=FRONT, lw=1.2,
+                zorder=2, label="Pareto front (nothing cheaper is as good)")
+    for r in rows:
+        _point(ax, r, result, pin if r in off else None)
+    ax.set_ylim(*(ylim if not m.higher_is_better else ylim))
     ax.set_xscale("log")
-    ax.set_xlabel("monthly cost (USD, log scale)")
+    ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+    ax.set_xlabel("monthly cost")
     ax.set_ylabel(f"{m.label} ({'higher' if m.higher_is_better else 'lower'} is better)")
     ax.set_title("Accuracy vs cost")
     ax.grid(alpha=0.3)
+    ax.margins(x=0.15)
+    _legend(ax, fig, rows, off)
     fig.tight_layout()
+    _place_labels(fig, ax, [r for r in rows if val(r, "pareto") or val(r, "name") == result.chosen or r in off],
+                  result, pin, off)
     return fig
+
+
+def _point(ax: Any, r: Any, result: Result, pin: float | None) -> None:
+    chosen = val(r, "name") == result.chosen
+    colour = CHOSEN if chosen else (FRONT if val(r, "pareto") else OTHER)
+    y = _value(r, result.primary) if pin is None else pin
+    marker = "o" if pin is None else ("^" if y > ax.get_ylim()[0] else "v")
+    art = ax.scatter([_usd(r)], [y], s=110 if chosen else 45, zorder=3, color=colour, marker=marker,
+                     edgecolors="white", linewidths=0.8)
+    art.set_gid(f"pt-{val(r, 'name')}")
+
+
+def _legend(ax: Any, fig: Any, rows: list[Any], off: list[Any]) -> None:
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", ls="", color=CHOSEN, markersize=9, label="chosen"),
+               Line2D([], [], marker="o", ls="", color=FRONT, label="on the Pareto front"),
+               Line2D([], [], marker="o", ls="", color=OTHER, label="dominated (hover for name)")]
+    if off:
+        handles.append(Line2D([], [], marker="^", ls="", color=OTHER, label="off the scale (value in label)"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False,
+              fontsize=FONT - 2)
+
+
+def _place_labels(fig: Any, ax: Any, rows: list[Any], result: Result, pin: float, off: list[Any]) -> None:
+    """Label points greedily at the first offset whose text box overlaps no placed label and stays in the axes."""
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    placed: list[Any] = []
+    order = sorted(rows, key=lambda r: (val(r, "name") != result.chosen, _usd(r)))
+    for r in order:
+        text = val(r, "name") + (" ✔" if val(r, "name") == result.chosen else "")
+        if r in off:
+            text += f" ({_value(r, result.primary):.3g})"
+        y = pin if r in off else _value(r, result.primary)
+        for dx, dy in OFFSETS:
+            ann = ax.annotate(text, (_usd(r), y), textcoords="offset points", xytext=(dx, dy),
+                              ha="left" if dx >= 0 else "right", fontsize=FONT - 1,
+                              fontweight="bold" if val(r, "name") == result.chosen else "normal")
+            box = ann.get_window_extent(renderer)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(p) for p in placed):
+                placed.append(box)
+                break
+            ann.remove()
 
 
 def fit_times(result: Result) -> Any:
     """Horizontal bars of fit seconds (log axis), in ladder order."""
     plt = _plt()
-    rows = [r for r in result.rows if r.get("fit_s") is not None and r.get("applicable") is not False]
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.2))
-    colours = {"OK": "#1f77b4", "TIMEOUT": "#ff7f0e", "FAILED": "#d62728"}
-    ax.barh([r["name"] for r in rows], [max(r["fit_s"], 1e-4) for r in rows],
-            color=[colours.get(r["status"], "#999999") for r in rows])
+    rows = [r for r in result.rows if val(r, "fit_s") is not None and val(r, "applicable") is not False]
+    fig, ax = plt.subplots(figsize=(SIZE[0], 0.32 * len(rows) + 1.4))
+    colours = {"OK": FRONT, "TIMEOUT": "#ff7f0e", "FAILED": CHOSEN}
+    names = [val(r, "name") + (" ✔" if val(r, "name") == result.chosen else "") for r in rows]
+    ax.barh(names, [max(val(r, "fit_s"), 1e-3) for r in rows],
+            color=[colours.get(str(val(r, "status")), OTHER) for r in rows])
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("fit seconds (log scale)")
-    ax.set_title("Fit time")
+    ax.set_title("Time to train")
+    ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig
 
 
 def calibration(result: Result) -> Any | None:
-    """Actual vs predicted per bin for the best few candidates (None without calibration tables)."""
+    """Actual vs predicted per bin for the top few candidates (None without calibration tables)."""
     if not result.calibration:
         return None
     plt = _plt()
     m = METRICS[result.primary]
-    ranked = sorted(_ok(result), key=lambda r: r["metrics"][result.primary], reverse=m.higher_is_better)
-    names = [r["name"] for r in ranked[:TOP] if r["name"] in result.calibration]
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ranked = sorted(_ok(result), key=lambda r: _value(r, result.primary), reverse=m.higher_is_better)
+    names = [val(r, "name") for r in ranked if val(r, "name") in result.calibration]
+    if result.chosen in result.calibration and result.chosen not in names[:TOP]:
+        names = [result.chosen, *names]
+    names = names[:TOP]
+    fig, ax = plt.subplots(figsize=SIZE)
     if result.problem.task == "binary":
-        for n in names:
-            bins = result.calibration[n]
-            ax.plot([b["predicted"] for b in bins], [b["actual"] for b in bins], marker="o", label=n)
-        ax.plot([0, 1], [0, 1], ls="--", color="#999999", label="perfect")
-        ax.set_xlabel("predicted probability")
-        ax.set_ylabel("observed rate")
+        _binary_calibration(ax, result, names)
     else:
-        first = result.calibration[names[0]] if names else []
-        labels = [b["bin"] for b in first]
-        ax.plot(labels, [b["actual"] for b in first], color="black", lw=2, marker="s", label="actual")
-        for n in names:
-            ax.plot([b["bin"] for b in result.calibration[n]], [b["predicted"] for b in result.calibration[n]],
-                    marker="o", label=n)
-        ax.set_xlabel("calibration-period repeat purchases x" if result.problem.kind == "customer_base"
-                      else "bin")
-        ax.set_ylabel("mean per customer" if result.problem.kind == "customer_base" else "mean")
-    ax.legend(fontsize=8)
-    ax.set_title("Calibration: actual vs predicted")
+        _count_calibration(ax, result, names)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False, fontsize=FONT - 2)
+    ax.set_title(f"Calibration: actual vs predicted (top {len(names)})")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 
 
-def svg(fig: Any) -> str:
-    """The figure as an inline SVG string (the figure is closed)."""
+def _binary_calibration(ax: Any, result: Result, names: list[str]) -> None:
+    ax.plot([0, 1], [0, 1], ls="--", color=OTHER, label="perfect")
+    for n in names:
+        bins = result.calibration[n]
+        ax.plot([b["predicted"] for b in bins], [b["actual"] for b in bins], marker="o", lw=2 if
+                n == result.chosen else 1.2, label=n + (" ✔" if n == result.chosen else ""))
+    ax.set_xlabel("predicted probability")
+    ax.set_ylabel("observed rate")
+
+
+def _count_calibration(ax: Any, result: Result, names: list[str]) -> None:
+    first = result.calibration[names[0]] if names else []
+    ax.plot([b["bin"] for b in first], [b["actual"] for b in first], color="black", lw=2.2, marker="s",
+            label="actual")
+    for n in names:
+        bins = result.calibration[n]
+        ax.plot([b["bin"] for b in bins], [b["predicted"] for b in bins], marker="o",
+                lw=2 if n == result.chosen else 1.2, label=n + (" ✔" if n == result.chosen else ""))
+    customer = result.problem.kind == "customer_base"
+    ax.set_xlabel("purchases in the calibration period" if customer else "bin")
+    ax.set_ylabel("mean per customer" if customer else "mean")
+
+
+def svg(fig: Any, titles: dict[str, str] | None = None) -> str:
+    """The figure as an inline, scalable SVG string (the figure is closed).
+
+    ``titles`` maps a point's id (``pt-<name>``) to its hover text.
+    """
     plt = _plt()
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
     text = buf.getvalue()
     text = re.sub(r"<metadata>.*?</metadata>", "", text[text.index("<svg"):], flags=re.S)
+    text = re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1', text, count=1)
+    for gid, title in (titles or {}).items():
+        text = text.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{escape(title)}</title>', 1)
     return text
+
+
+def hover_titles(result: Result) -> dict[str, str]:
+    """Hover text for every frontier point: name, metric and monthly cost."""
+    label = METRICS[result.primary].label
+    return {f"pt-{val(r, 'name')}": f"{val(r, 'name')}: {label} {_value(r, result.primary):.4g}, "
+            f"{dollars(_usd(r))} a month" for r in _ok(result)}

@@ -138,3 +138,16 @@ def _usd(x: float) -> str:
     if x < 0.01:
         return "under $0.01"
     return f"${x:,.2f}"
+
+
+def problem_notes(result: Result) -> list[str]:
+    """Notes on what was scored: the horizon, the label window the ML rungs learn on, the dates used."""
+    p, out = result.problem, []
+    if p.horizon_weeks:
+        out.append(f"Holdout horizon: {p.horizon_weeks:g} weeks.")
+    if p.label_weeks and p.horizon_weeks and p.label_weeks < p.horizon_weeks:
+        out.append(f"Models that need a training target learn it over a {p.label_weeks:.1f}-week window ending "
+                   f"at calibration end; their predictions are scaled ×{p.horizon_scale:.2f} to the horizon.")
+    if getattr(p, "dates", ""):
+        out.append(p.dates)
+    return out
