@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bakeoff.errors import DataError, did_you_mean
+from bakeoff.row import Row
 from bakeoff.sqlfiles import sql_root
 
 DEMO_MARK = "<h2>Reproducibility</h2>"
@@ -50,8 +51,9 @@ def _load(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     return results, pd.read_parquet(table)
 
 
-def _pick(results: dict[str, Any], candidate: str | None) -> dict[str, Any]:
-    ok = {c["name"]: c for c in results["candidates"] if c["status"] == "OK"}
+def _pick(results: dict[str, Any], candidate: str | None) -> Row:
+    rows = [Row.from_record(c) for c in results["candidates"]]
+    ok = {r.name: r for r in rows if r.ok}
     name = candidate or results.get("chosen")
     if name not in ok:
         raise DataError(f"Candidate '{name}' has no OK result in this run; expected one of {', '.join(ok)}."
@@ -64,7 +66,7 @@ def demo(run: str | Path, candidate: str | None = None, n: int = 3) -> pd.DataFr
     folder = run_folder(run)
     results, table = _load(folder)
     cand = _pick(results, candidate)
-    pred = table[f"pred:{cand['name']}"]
+    pred = table[f"pred:{cand.name}"]
     err = (pred - table["actual"]).abs()
     order = err.sort_values(kind="stable").index
     mid = len(order) // 2
@@ -79,7 +81,7 @@ def demo(run: str | Path, candidate: str | None = None, n: int = 3) -> pd.DataFr
         rows.append(part)
     out = pd.concat(rows)
     out.to_csv(folder / "demo.csv")
-    _add_to_reports(folder, out, cand["name"])
+    _add_to_reports(folder, out, cand.name)
     return out
 
 
@@ -116,14 +118,14 @@ def export(run: str | Path, candidate: str, to: str | Path) -> Path:
     cand = _pick(results, candidate)
     dest = Path(to)
     dest.mkdir(parents=True, exist_ok=True)
-    params = cand.get("params") or {}
+    params = cand.params or {}
     if params.get("sql"):
-        (dest / f"{cand['name']}.sql").write_text(params["sql"].strip() + "\n")
-    model = folder / "models" / f"{cand['name']}.pkl"
+        (dest / f"{cand.name}.sql").write_text(params["sql"].strip() + "\n")
+    model = folder / "models" / f"{cand.name}.pkl"
     if model.is_file():
         shutil.copyfile(model, dest / "model.pkl")
     elif not params.get("sql"):
-        raise DataError(f"Candidate '{cand['name']}' has no saved model in '{folder}/models'.")
+        raise DataError(f"Candidate '{cand.name}' has no saved model in '{folder}/models'.")
     if results["problem"]["kind"] == "customer_base":
         (dest / "features").mkdir(exist_ok=True)
         for sql in sorted((sql_root() / "features").glob("*.sql")):
@@ -132,26 +134,27 @@ def export(run: str | Path, candidate: str, to: str | Path) -> Path:
     return dest
 
 
-def model_card(results: dict[str, Any], cand: dict[str, Any]) -> str:
+def model_card(results: dict[str, Any], cand: Row) -> str:
     """A short Markdown model card."""
     p, d = results["problem"], results["data"]
-    metrics = ", ".join(f"{k} {v:.4g}" for k, v in cand["metrics"].items() if isinstance(v, int | float)
+    metrics = ", ".join(f"{k} {v:.4g}" for k, v in (cand.metrics or {}).items() if isinstance(v, int | float)
                         and np.isfinite(v))
-    cost = cand["cost"]
+    cost = cand.cost
+    assert cost is not None and cand.fit_s is not None and cand.predict_ms_per_1k is not None
     return "\n".join([
-        f"# Model card: {cand['name']} ({results['experiment']})", "",
-        f"- Candidate: {cand['name']}, rung {cand['rung']} ({cand['family']}): {cand.get('summary', '')}",
+        f"# Model card: {cand.name} ({results['experiment']})", "",
+        f"- Candidate: {cand.name}, rung {cand.rung} ({cand.family}): {cand.summary}",
         f"- Problem: {p['kind']}, target `{p['target']}`, key `{p['key']}`"
         + (f", horizon {p['horizon_weeks']:g} weeks" if p.get("horizon_weeks") else ""),
         f"- Data: {d['origin']}; {d['n_train']:,} training rows, {d['n_holdout']:,} holdout rows; "
         f"data hash {results.get('data_hash', '')}",
         f"- Holdout metrics: {metrics}",
-        f"- 95% CI of {results['primary_metric']}: {cand.get('ci_low')} – {cand.get('ci_high')}",
-        f"- Cost: ${cost['train_usd']:.4g} per retrain, ${cost['per_million_predictions_usd']:.4g} per million "
-        f"predictions, ${cost['monthly_usd']:.4g} a month",
-        f"- Fit {cand['fit_s']:.3g}s, predict {cand['predict_ms_per_1k']:.3g} ms per 1k rows, "
-        f"{cand.get('model_kb') or 0:.0f} KB",
-        f"- Seed {results['seed']}; created {results['created']}; chosen: {results['chosen'] == cand['name']}",
+        f"- 95% CI of {results['primary_metric']}: {cand.ci_low} – {cand.ci_high}",
+        f"- Cost: ${cost.train_usd:.4g} per retrain, ${cost.per_million_predictions_usd:.4g} per million "
+        f"predictions, ${cost.monthly_usd:.4g} a month",
+        f"- Fit {cand.fit_s:.3g}s, predict {cand.predict_ms_per_1k:.3g} ms per 1k rows, "
+        f"{cand.model_kb or 0:.0f} KB",
+        f"- Seed {results['seed']}; created {results['created']}; chosen: {results['chosen'] == cand.name}",
         "", "Load with `pickle.load(open('model.pkl', 'rb'))` (needs `bakeoff` installed); predict with "
         "`model.predict(frame)` on a frame built by `bakeoff.runner.prepare`; SQL rules run as written against "
         "tables `train` and `holdout`.", ""])

@@ -8,6 +8,7 @@ from typing import Any
 
 from bakeoff.metrics import METRICS
 from bakeoff.result import Result
+from bakeoff.row import Row, Status
 
 TOP = 5
 
@@ -21,8 +22,16 @@ def _plt() -> Any:
     return plt
 
 
-def _ok(result: Result) -> list[dict]:
-    return [r for r in result.rows if r["status"] == "OK"]
+def _ok(result: Result) -> list[Row]:
+    return [r for r in result.rows if r.ok and r.metrics is not None and r.cost is not None]
+
+
+def _usd(row: Row) -> float:
+    return max(row.cost.monthly_usd if row.cost else 0.0, 1e-9)
+
+
+def _value(row: Row, metric: str) -> float:
+    return (row.metrics or {})[metric]
 
 
 def frontier(result: Result) -> Any:
@@ -32,15 +41,15 @@ def frontier(result: Result) -> Any:
     fig, ax = plt.subplots(figsize=(8, 4.8))
     rows = _ok(result)
     for r in rows:
-        x, y = max(r["cost"]["monthly_usd"], 1e-9), r["metrics"][result.primary]
-        chosen = r["name"] == result.chosen
+        x, y = _usd(r), _value(r, result.primary)
+        chosen = r.name == result.chosen
         ax.scatter([x], [y], s=90 if chosen else 40, zorder=3,
-                   color="#d62728" if chosen else ("#1f77b4" if r.get("pareto") else "#999999"))
-        ax.annotate(r["name"] + (" ✔" if chosen else ""), (x, y), textcoords="offset points", xytext=(5, 4),
+                   color="#d62728" if chosen else ("#1f77b4" if r.pareto else "#999999"))
+        ax.annotate(r.name + (" ✔" if chosen else ""), (x, y), textcoords="offset points", xytext=(5, 4),
                     fontsize=8)
-    front = sorted((r for r in rows if r.get("pareto")), key=lambda r: r["cost"]["monthly_usd"])
+    front = sorted((r for r in rows if r.pareto), key=_usd)
     if len(front) > 1:
-        ax.plot([max(r["cost"]["monthly_usd"], 1e-9) for r in front], [r["metrics"][result.primary] for r in front],
+        ax.plot([_usd(r) for r in front], [_value(r, result.primary) for r in front],
                 color="#1f77b4", lw=1, zorder=2, label="Pareto front")
         ax.legend(loc="best", fontsize=8)
     ax.set_xscale("log")
@@ -55,11 +64,11 @@ def frontier(result: Result) -> Any:
 def fit_times(result: Result) -> Any:
     """Horizontal bars of fit seconds (log axis), in ladder order."""
     plt = _plt()
-    rows = [r for r in result.rows if r.get("fit_s") is not None and r.get("applicable") is not False]
+    rows = [r for r in result.rows if r.fit_s is not None and r.applicable]
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.2))
-    colours = {"OK": "#1f77b4", "TIMEOUT": "#ff7f0e", "FAILED": "#d62728"}
-    ax.barh([r["name"] for r in rows], [max(r["fit_s"], 1e-4) for r in rows],
-            color=[colours.get(r["status"], "#999999") for r in rows])
+    colours = {Status.OK: "#1f77b4", Status.TIMEOUT: "#ff7f0e", Status.FAILED: "#d62728"}
+    ax.barh([r.name for r in rows], [max(r.fit_s or 0.0, 1e-4) for r in rows],
+            color=[colours.get(r.status, "#999999") for r in rows])
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("fit seconds (log scale)")
@@ -74,8 +83,8 @@ def calibration(result: Result) -> Any | None:
         return None
     plt = _plt()
     m = METRICS[result.primary]
-    ranked = sorted(_ok(result), key=lambda r: r["metrics"][result.primary], reverse=m.higher_is_better)
-    names = [r["name"] for r in ranked[:TOP] if r["name"] in result.calibration]
+    ranked = sorted(_ok(result), key=lambda r: _value(r, result.primary), reverse=m.higher_is_better)
+    names = [r.name for r in ranked[:TOP] if r.name in result.calibration]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     if result.problem.task == "binary":
         for n in names:

@@ -9,21 +9,22 @@ from rich.table import Table
 
 from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.result import Result
+from bakeoff.row import Row, Status
 
-STYLE = {"OK": "green", "SKIPPED": "dim", "FAILED": "red", "TIMEOUT": "yellow"}
+STYLE = {Status.OK: "green", Status.SKIPPED: "dim", Status.FAILED: "red", Status.TIMEOUT: "yellow"}
 
 
 def progress_printer(console: Console) -> Any:
     """A progress callback printing one line per finished candidate."""
-    def show(event: str, row: dict[str, Any]) -> None:
+    def show(event: str, row: Row) -> None:
         if event == "start":
             if console.is_terminal:
-                console.print(f"[dim]… rung {row['rung']} {row['name']}[/dim]", end="\r")
+                console.print(f"[dim]… rung {row.rung} {row.name}[/dim]", end="\r")
             return
-        colour = STYLE.get(row["status"], "white")
-        took = f" {row['fit_s']:.2f}s" if row.get("fit_s") is not None else ""
-        msg = f" — {row['message'][:70]}" if row.get("message") else ""
-        console.print(f"[{colour}]{row['status']:>7}[/{colour}] rung {row['rung']} {row['name']}{took}{msg}")
+        colour = STYLE.get(row.status, "white")
+        took = f" {row.fit_s:.2f}s" if row.fit_s is not None else ""
+        msg = f" — {row.message[:70]}" if row.message else ""
+        console.print(f"[{colour}]{row.status.value:>7}[/{colour}] rung {row.rung} {row.name}{took}{msg}")
     return show
 
 
@@ -35,8 +36,8 @@ def render(result: Result, console: Console) -> None:
     rows, note = shown_rows(result)
     for row in rows:
         cols = cells(result, row)
-        style = "bold" if row["name"] == result.chosen else STYLE.get(row["status"], "")
-        table.add_row(*cols, style=style if row["status"] != "OK" or row["name"] == result.chosen else None)
+        style = "bold" if row.name == result.chosen else STYLE.get(row.status, "")
+        table.add_row(*cols, style=style if not row.ok or row.name == result.chosen else None)
     console.print(table)
     if note:
         console.print(f"[dim]{note}[/dim]")
