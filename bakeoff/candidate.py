@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import time
 from dataclasses import dataclass
@@ -13,15 +12,9 @@ import pandas as pd
 
 from bakeoff.errors import NotApplicable
 from bakeoff.frame import Frame, Problem
+from bakeoff.row import Status
 
-
-class Status(enum.StrEnum):
-    """How a candidate's turn ended."""
-
-    OK = "OK"
-    SKIPPED = "SKIPPED"
-    FAILED = "FAILED"
-    TIMEOUT = "TIMEOUT"
+__all__ = ["Budget", "Candidate", "Status", "derive_seed", "to_horizon"]
 
 
 @dataclass(frozen=True)

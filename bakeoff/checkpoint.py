@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from bakeoff.config import Experiment
+from bakeoff.row import Row, Status
 
 
 def run_key(exp: Experiment, data_hash: str) -> str:
@@ -39,35 +40,37 @@ class Checkpoint:
         """The checkpoint folder of this experiment and key."""
         return cls((base or Path("runs") / exp.name) / f".checkpoint-{key}")
 
-    def save(self, row: dict[str, Any]) -> None:
+    def save(self, row: Row) -> None:
         """Persist one finished row (atomically)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        name = _safe(row["name"])
-        data = {k: v for k, v in row.items() if k not in ("predictions", "model")}
-        if row.get("model"):
-            _atomic(self.root / f"{name}.pkl", lambda p: p.write_bytes(row["model"]))
-        if row.get("predictions") is not None:
-            _atomic(self.root / f"{name}.npy", lambda p: np.save(p, np.asarray(row["predictions"])))
-        _atomic(self.root / f"{name}.json", lambda p: p.write_text(json.dumps(data, default=str)))
+        name = _safe(row.name)
+        if row.model:
+            model = row.model
+            _atomic(self.root / f"{name}.pkl", lambda p: p.write_bytes(model))
+        if row.predictions is not None:
+            predictions = np.asarray(row.predictions)
+            _atomic(self.root / f"{name}.npy", lambda p: np.save(p, predictions))
+        data = json.dumps(row.to_record(), default=str)
+        _atomic(self.root / f"{name}.json", lambda p: p.write_text(data))
 
-    def load(self) -> dict[str, dict[str, Any]]:
-        """Finished rows by candidate name (entries missing their predictions are ignored)."""
-        rows: dict[str, dict[str, Any]] = {}
+    def load(self) -> dict[str, Row]:
+        """Finished rows by candidate name (entries missing their predictions, or unreadable, are ignored)."""
+        rows: dict[str, Row] = {}
         if not self.root.is_dir():
             return rows
         for path in sorted(self.root.glob("*.json")):
             try:
-                row = json.loads(path.read_text())
-            except (OSError, json.JSONDecodeError):
+                row = Row.from_record(json.loads(path.read_text()))
+            except (OSError, ValueError, TypeError):  # torn, or written by another version of the row
                 continue
-            if row.get("status") == "OK":
+            if row.status is Status.OK:
                 npy = path.with_suffix(".npy")
                 if not npy.is_file():
                     continue
-                row["predictions"] = np.load(npy)
+                row.predictions = np.load(npy)
                 pkl = path.with_suffix(".pkl")
-                row["model"] = pkl.read_bytes() if pkl.is_file() else None
-            rows[row["name"]] = row
+                row.model = pkl.read_bytes() if pkl.is_file() else None
+            rows[row.name] = row
         return rows
 
     def clear(self) -> None:

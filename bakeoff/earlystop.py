@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bakeoff.metrics import Metric
+from bakeoff.row import Row
 
 
 @dataclass
@@ -28,13 +29,13 @@ class EarlyStop:
     rung_best: tuple[float, str] | None = None
     misses: list[int] = field(default_factory=list)
 
-    def observe(self, row: dict) -> None:
+    def observe(self, row: Row) -> None:
         """Record a finished row of the current rung."""
-        if row["status"] != "OK":
+        if not row.ok or row.predictions is None:
             return
-        value = self.metric(self.y, row["predictions"])
+        value = self.metric(self.y, row.predictions)
         if np.isfinite(value) and (self.rung_best is None or self.metric.better(value, self.rung_best[0])):
-            self.rung_best = (value, row["name"])
+            self.rung_best = (value, row.name)
 
     def before(self, rung: int) -> str | None:
         """Called before each candidate: the reason to skip it, or None to keep climbing."""

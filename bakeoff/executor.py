@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bakeoff.candidate import Status
+from bakeoff.row import Status
 
 PRELOAD = ["bakeoff.worker", "numpy", "pandas", "scipy.special", "sklearn.tree", "sklearn.ensemble",
            "sklearn.metrics", "xgboost", "statsmodels.api", "duckdb", "threadpoolctl"]
@@ -93,6 +93,7 @@ def _run_ray(fn: Callable[..., Any], args: tuple, timeout: float) -> Outcome:
 
 
 def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int | None) -> None:
+    """Runs in the worker: sends ``(True, value)`` or ``(False, message)`` back."""
     global _IN_WORKER
     _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -100,11 +101,11 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int | None
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        result = fn(*args)
+        result: tuple[bool, Any] = (True, fn(*args))
     except MemoryError:
-        result = {"status": Status.FAILED.value, "message": f"MemoryError: exceeded the {memory_mb} MB limit"}
+        result = (False, f"MemoryError: exceeded the {memory_mb} MB limit")
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised
-        result = {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {exc}"}
+        result = (False, f"{type(exc).__name__}: {exc}")
     conn.send(result)
     conn.close()
 
@@ -114,7 +115,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple, timeout: float, *, method:
     """Call ``fn(*args)`` in a fresh worker; kill it after ``timeout`` seconds.
 
     Returns:
-        OK with the value, TIMEOUT with the elapsed time, or FAILED when the worker died.
+        OK with the value, TIMEOUT with the elapsed time, or FAILED when ``fn`` raised or the worker died.
     """
     if method == "ray":
         return _run_ray(fn, args, timeout)
@@ -139,7 +140,10 @@ def run_isolated(fn: Callable[..., Any], args: tuple, timeout: float, *, method:
         return Outcome(Status.TIMEOUT, message=f"killed at the {timeout:.1f}s box", elapsed=elapsed)
     if value is None:
         return Outcome(Status.FAILED, message=_death(proc.exitcode), elapsed=elapsed)
-    return Outcome(Status.OK, value=value, elapsed=elapsed)
+    returned, payload = value
+    if not returned:
+        return Outcome(Status.FAILED, message=payload, elapsed=elapsed)
+    return Outcome(Status.OK, value=payload, elapsed=elapsed)
 
 
 def _stop(proc: Any, *, graceful: bool) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from bakeoff.deploy import SCORE_PY, render_rule
 from bakeoff.errors import BakeoffError, DataError, did_you_mean
+from bakeoff.row import Row
 from bakeoff.sqlfiles import sql_root
 
 DEMO_MARK = "<h2>Reproducibility</h2>"
@@ -51,8 +52,9 @@ def _load(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     return results, pd.read_parquet(table)
 
 
-def _pick(results: dict[str, Any], candidate: str | None) -> dict[str, Any]:
-    ok = {c["name"]: c for c in results["candidates"] if c["status"] == "OK"}
+def _pick(results: dict[str, Any], candidate: str | None) -> Row:
+    rows = [Row.from_record(c) for c in results["candidates"]]
+    ok = {r.name: r for r in rows if r.ok}
     name = candidate or results.get("chosen")
     if name not in ok:
         raise DataError(f"Candidate '{name}' has no OK result in this run; expected one of {', '.join(ok)}."
@@ -65,7 +67,7 @@ def demo(run: str | Path, candidate: str | None = None, n: int = 3) -> pd.DataFr
     folder = run_folder(run)
     results, table = _load(folder)
     cand = _pick(results, candidate)
-    pred = table[f"pred:{cand['name']}"]
+    pred = table[f"pred:{cand.name}"]
     err = (pred - table["actual"]).abs()
     order = err.sort_values(kind="stable").index
     mid = len(order) // 2
@@ -80,7 +82,7 @@ def demo(run: str | Path, candidate: str | None = None, n: int = 3) -> pd.DataFr
         rows.append(part)
     out = pd.concat(rows)
     out.to_csv(folder / "demo.csv")
-    _add_to_reports(folder, out, cand["name"])
+    _add_to_reports(folder, out, cand.name)
     return out
 
 
@@ -123,15 +125,15 @@ def export(run: str | Path, candidate: str, to: str | Path) -> Path:
     cand = _pick(results, candidate)
     dest = Path(to)
     dest.mkdir(parents=True, exist_ok=True)
-    params = cand.get("params") or {}
+    params = cand.params or {}
     problem = {**results["problem"], "features": [c for c in holdout.columns if c != "actual"
                                                   and not str(c).startswith("pred:")]}
     if params.get("sql"):
-        _export_rule(folder, dest, cand["name"], params, problem)
+        _export_rule(folder, dest, cand.name, params, problem)
     else:
-        model = folder / "models" / f"{cand['name']}.pkl"
+        model = folder / "models" / f"{cand.name}.pkl"
         if not model.is_file():
-            raise DataError(f"Candidate '{cand['name']}' has no saved model in '{folder}/models'.")
+            raise DataError(f"Candidate '{cand.name}' has no saved model in '{folder}/models'.")
         shutil.copyfile(model, dest / "model.pkl")
     if results["problem"]["kind"] == "customer_base":
         (dest / "features").mkdir(exist_ok=True)
@@ -174,19 +176,20 @@ def _ci(x: Any) -> str:
     return f"{x:.4g}" if isinstance(x, int | float) and np.isfinite(x) else "n/a"
 
 
-def model_card(results: dict[str, Any], cand: dict[str, Any]) -> str:
+def model_card(results: dict[str, Any], cand: Row) -> str:
     """A short Markdown model card."""
     p, d = results["problem"], results["data"]
-    metrics = ", ".join(f"{k} {v:.4g}" for k, v in cand["metrics"].items() if isinstance(v, int | float)
+    metrics = ", ".join(f"{k} {v:.4g}" for k, v in (cand.metrics or {}).items() if isinstance(v, int | float)
                         and np.isfinite(v))
-    cost = cand["cost"]
+    cost = cand.cost
+    assert cost is not None and cand.fit_s is not None and cand.predict_ms_per_1k is not None
     chosen = results.get("chosen")
-    verdict = "yes — the run chose it" if chosen == cand["name"] else f"no — the run chose {chosen or 'none'}"
-    how = (f"`{cand['name']}.sql` runs in DuckDB against tables `train` (`train.parquet`) and `holdout` (your new "
-           "feature rows)" if (cand.get("params") or {}).get("sql") else "`model.pkl` (needs `bakeoff` installed)")
+    verdict = "yes — the run chose it" if chosen == cand.name else f"no — the run chose {chosen or 'none'}"
+    how = (f"`{cand.name}.sql` runs in DuckDB against tables `train` (`train.parquet`) and `holdout` (your new "
+           "feature rows)" if (cand.params or {}).get("sql") else "`model.pkl` (needs `bakeoff` installed)")
     return "\n".join([
-        f"# Model card: {cand['name']} ({results['experiment']})", "",
-        f"- Candidate: {cand['name']}, rung {cand['rung']} ({cand['family']}): {cand.get('summary', '')}",
+        f"# Model card: {cand.name} ({results['experiment']})", "",
+        f"- Candidate: {cand.name}, rung {cand.rung} ({cand.family}): {cand.summary}",
         f"- Chosen in this run: {verdict}",
         f"- Problem: {p['kind']}, target `{p['target']}`, one prediction per {_key_label(results)}"
         + (f", horizon {p['horizon_weeks']:g} weeks" if p.get("horizon_weeks") else ""),
@@ -194,11 +197,11 @@ def model_card(results: dict[str, Any], cand: dict[str, Any]) -> str:
         f"data hash {results.get('data_hash', '')}",
         f"- Holdout metrics: {metrics}",
         f"- {results.get('confidence', 0.95):.0%} CI of {results['primary_metric']}: "
-        f"{_ci(cand.get('ci_low'))} to {_ci(cand.get('ci_high'))}",
-        f"- Cost: ${cost['train_usd']:.4g} per retrain, ${cost['per_million_predictions_usd']:.4g} per million "
-        f"predictions, ${cost['monthly_usd']:.4g} a month",
-        f"- Fit {cand['fit_s']:.3g}s, predict {cand['predict_ms_per_1k']:.3g} ms per 1k rows, "
-        f"{cand.get('model_kb') or 0:.0f} KB",
+        f"{_ci(cand.ci_low)} to {_ci(cand.ci_high)}",
+        f"- Cost: ${cost.train_usd:.4g} per retrain, ${cost.per_million_predictions_usd:.4g} per million "
+        f"predictions, ${cost.monthly_usd:.4g} a month",
+        f"- Fit {cand.fit_s:.3g}s, predict {cand.predict_ms_per_1k:.3g} ms per 1k rows, "
+        f"{cand.model_kb or 0:.0f} KB",
         f"- Seed {results['seed']}; created {results['created']}", "",
         "## How to score new data", "",
         f"The scorer is {how}. From this folder:", "", "```bash",

@@ -10,17 +10,17 @@ measures run time. Ray is optional: ``pip install -e ".[ray]"``.
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from bakeoff.candidate import Status
 from bakeoff.config import Experiment
 from bakeoff.errors import BakeoffError
+from bakeoff.executor import Outcome
 from bakeoff.frame import Frame
+from bakeoff.row import Status
 from bakeoff.worker import Task, execute_with_frame
 
 
 class RayExecutor:
-    """Callable ``(task, box) -> row dict`` backed by Ray."""
+    """Callable ``(task, box) -> Outcome`` (OK: the worker's row) backed by Ray."""
 
     def __init__(self, exp: Experiment, frame: Frame) -> None:
         try:
@@ -34,7 +34,7 @@ class RayExecutor:
         self.frame_ref = ray.put(frame)
         self.remote = ray.remote(max_retries=0, num_cpus=exp.executor.threads)(execute_with_frame)
 
-    def __call__(self, task: Task, box: float) -> dict[str, Any]:
+    def __call__(self, task: Task, box: float) -> Outcome:
         ray = self.ray
         start = time.monotonic()
         ref = self.remote.remote(task, self.frame_ref)
@@ -42,13 +42,11 @@ class RayExecutor:
         elapsed = time.monotonic() - start
         if not ready:
             ray.cancel(ref, force=True)
-            return {"status": Status.TIMEOUT.value, "message": f"killed at the {box:.1f}s box (ray.cancel)",
-                    "fit_s": elapsed}
+            return Outcome(Status.TIMEOUT, message=f"killed at the {box:.1f}s box (ray.cancel)", elapsed=elapsed)
         try:
-            return ray.get(ref)
+            return Outcome(Status.OK, value=ray.get(ref), elapsed=elapsed)
         except (ray.exceptions.TaskCancelledError, ray.exceptions.WorkerCrashedError) as exc:
-            return {"status": Status.FAILED.value, "message": f"the Ray worker died: {type(exc).__name__}",
-                    "fit_s": elapsed}
+            return Outcome(Status.FAILED, message=f"the Ray worker died: {type(exc).__name__}", elapsed=elapsed)
         except ray.exceptions.RayError as exc:
             first = str(exc).strip().splitlines()[0][:300]
-            return {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {first}", "fit_s": elapsed}
+            return Outcome(Status.FAILED, message=f"{type(exc).__name__}: {first}", elapsed=elapsed)

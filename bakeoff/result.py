@@ -14,14 +14,10 @@ import pandas as pd
 
 from bakeoff.config import Experiment
 from bakeoff.frame import Problem
+from bakeoff.row import Row
 
 PACKAGES = ("bakeoff", "numpy", "pandas", "scipy", "duckdb", "scikit-learn", "xgboost", "statsmodels",
             "lifetimes", "optuna")
-ROW_FIELDS = ("name", "rung", "family", "status", "message", "metrics", "fit_s", "fit_cpu_s",
-              "predict_ms_per_1k", "model_kb", "peak_rss_mb", "threads", "cost", "params", "summary",
-              "ci_low", "ci_high", "vs_best", "vs_best_low", "vs_best_high", "vs_best_p", "vs_best_name",
-              "vs_simplest", "vs_simplest_low", "vs_simplest_high", "vs_simplest_p", "vs_simplest_name",
-              "pareto", "dominated_by", "warnings")
 
 
 def environment() -> dict[str, Any]:
@@ -44,7 +40,7 @@ class Result:
     """What :func:`bakeoff.run` returns. ``table`` is one row per candidate."""
 
     experiment: Experiment
-    rows: list[dict[str, Any]]
+    rows: list[Row]
     table: pd.DataFrame
     primary: str
     chosen: str | None
@@ -83,7 +79,7 @@ class Result:
             "data": {"origin": self.origin, "n_train": self.n_train, "n_holdout": self.n_holdout},
             "primary_metric": self.primary, "chosen": self.chosen, "choice_reason": self.reason,
             "sentences": self.sentences, "environment": environment(),
-            "candidates": [_clean({k: r.get(k) for k in ROW_FIELDS if k in r}) for r in self.rows],
+            "candidates": [_clean(r.to_json()) for r in self.rows],
             "segments": _clean(self.segments.to_dict("records")) if self.segments is not None else [],
             "segment_notes": self.segment_notes, "leakage_warnings": self.leakage,
             "calibration": _clean(self.calibration),
@@ -106,7 +102,7 @@ class Result:
         return makers[kind](self)
 
     def __repr__(self) -> str:
-        ok = int((self.table["status"] == "OK").sum())
+        ok = sum(r.ok for r in self.rows)
         return (f"Result({self.experiment.name!r}, {len(self.rows)} candidates, {ok} OK, "
                 f"chosen={self.chosen!r})")
 

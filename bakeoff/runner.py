@@ -8,9 +8,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from bakeoff.candidate import Status, derive_seed
+from bakeoff.candidate import derive_seed
 from bakeoff.checkpoint import Checkpoint, run_key
 from bakeoff.config import Experiment, load_experiment
 from bakeoff.cost import cost_of
@@ -18,18 +17,20 @@ from bakeoff.data import connect, data_hash, load_data
 from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
 from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import NotApplicable
-from bakeoff.executor import run_isolated
+from bakeoff.executor import Outcome, run_isolated
 from bakeoff.frame import Frame, build_frame
 from bakeoff.guards import check_sql_rules, leakage_warnings
 from bakeoff.metrics import METRICS
 from bakeoff.registry import Spec, resolve_ladder
 from bakeoff.result import Result
+from bakeoff.row import Row, Status
 from bakeoff.scoring import metric_names, score_all
 from bakeoff.tradeoff import annotate, choose, sentences, to_frame
-from bakeoff.worker import Task, execute
+from bakeoff.worker import Task, execute, new_row
 
 MIN_START_S = 0.5
-Progress = Callable[[str, dict[str, Any]], None]
+Progress = Callable[[str, Row], None]
+Engine = Callable[[Task, float], Outcome]
 
 
 def prepare(exp: Experiment) -> tuple[Frame, str]:
@@ -111,14 +112,14 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
 class Interrupted(Exception):  # noqa: N818 - carries the rows finished before Ctrl-C
     """Ctrl-C during the climb; ``rows`` holds every candidate (the unfinished ones SKIPPED)."""
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, rows: list[Row]) -> None:
         super().__init__("interrupted")
         self.rows = rows
 
 
 def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
-          stop: EarlyStop | None = None, *, done: dict[str, dict[str, Any]] | None = None,
-          save: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+          stop: EarlyStop | None = None, *, done: dict[str, Row] | None = None,
+          save: Callable[[Row], None] | None = None) -> list[Row]:
     """Run every candidate in ladder order under the per-candidate and total boxes.
 
     With ``stop`` (``[ladder].early_stop``), candidates above two successive rungs that did
@@ -134,23 +135,24 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
         frame_path.write_bytes(pickle.dumps(frame.without_truth(), protocol=pickle.HIGHEST_PROTOCOL))
         deadline = time.monotonic() + exp.timebox.total
         executor = make_executor(exp, frame.without_truth())
-        rows: list[dict[str, Any]] = []
+        rows: list[Row] = []
         for i, spec in enumerate(specs):
-            row = _base_row(spec)
+            row = new_row(spec)
             progress("start", row)
-            why = stop.before(row["rung"]) if stop else None
+            why = stop.before(row.rung) if stop else None
             if why:
-                row.update(status=Status.SKIPPED.value, message=why)
+                row.status, row.message = Status.SKIPPED, why
             elif done and spec.name in done:
-                row.update(done[spec.name])
-            else:
+                row = done[spec.name]
+            elif row.status is not Status.FAILED:  # FAILED already: its class cannot be loaded
                 try:
-                    row.update(_turn(exp, frame, spec, executor, str(frame_path), deadline))
+                    row = _turn(exp, frame, spec, executor, str(frame_path), deadline, row)
                 except KeyboardInterrupt:
-                    rest = [{**_base_row(s), "status": Status.SKIPPED.value, "message": "interrupted (Ctrl-C)"}
-                            for s in specs[i:]]
+                    rest = [new_row(s) for s in specs[i:]]
+                    for r in rest:
+                        r.status, r.message = Status.SKIPPED, "interrupted (Ctrl-C)"
                     raise Interrupted(rows + rest) from None
-                if save and row["status"] != Status.SKIPPED.value:
+                if save and row.status is not Status.SKIPPED:
                     save(row)
             if stop:
                 stop.observe(row)
@@ -161,30 +163,29 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _base_row(spec: Spec) -> dict[str, Any]:
-    try:
-        return {"name": spec.name, "rung": spec.rung, "family": spec.family,
-                "summary": spec.cls().summary, "status": "", "message": ""}
-    except Exception as exc:  # noqa: BLE001 - a broken plugin becomes a FAILED row
-        return {"name": spec.name, "rung": int(spec.params.get("rung", 9)), "family": "?", "summary": "",
-                "status": Status.FAILED.value, "message": f"cannot load {spec.target}: {exc}"}
-
-
-def _turn(exp: Experiment, frame: Frame, spec: Spec, executor: Any, frame_path: str,
-          deadline: float) -> dict[str, Any]:
+def _turn(exp: Experiment, frame: Frame, spec: Spec, executor: Engine, frame_path: str,
+          deadline: float, row: Row) -> Row:
+    """The candidate's row after its turn: the worker's row, or ``row`` marked SKIPPED / FAILED / TIMEOUT."""
     try:
         spec.build().check_applicable(frame.problem)
     except NotApplicable as exc:
-        return {"status": Status.SKIPPED.value, "message": str(exc), "applicable": False}
+        row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
+        return row
     except Exception as exc:  # noqa: BLE001
-        return {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {exc}"}
+        row.status, row.message = Status.FAILED, f"{type(exc).__name__}: {exc}"
+        return row
     remaining = deadline - time.monotonic()
     if remaining < MIN_START_S:
-        return {"status": Status.SKIPPED.value, "message": "timebox exhausted"}
+        row.status, row.message = Status.SKIPPED, "timebox exhausted"
+        return row
     box = min(exp.timebox.per_candidate, remaining)
     task = Task(spec, frame_path, derive_seed(exp.seed, spec.name), time.monotonic() + box,
                 exp.executor.threads, exp.executor.memory_mb or default_memory_mb())
-    return executor(task, box)
+    outcome = executor(task, box)
+    if outcome.status is Status.OK:
+        return outcome.value
+    row.status, row.message, row.fit_s = outcome.status, outcome.message, outcome.elapsed
+    return row
 
 
 def default_memory_mb() -> int:
@@ -195,11 +196,11 @@ def default_memory_mb() -> int:
     return max(4096, int(total * 0.6))
 
 
-def make_executor(exp: Experiment, frame: Frame) -> Callable[[Task, float], dict[str, Any]]:
-    """The function that runs one task under a box for the configured engine."""
+def make_executor(exp: Experiment, frame: Frame) -> Engine:
+    """The function that runs one task under a box for the configured engine (OK: the worker's row)."""
     engine = exp.executor.engine
     if engine == "inline":
-        return lambda task, box: execute(task)
+        return lambda task, box: Outcome(Status.OK, value=execute(task))
     if engine == "ray":
         from bakeoff.ray_executor import RayExecutor
 
@@ -207,32 +208,29 @@ def make_executor(exp: Experiment, frame: Frame) -> Callable[[Task, float], dict
     return _local
 
 
-def _local(task: Task, box: float) -> dict[str, Any]:
-    outcome = run_isolated(execute, (task,), box, memory_mb=task.memory_mb)
-    if outcome.status is Status.OK:
-        return outcome.value
-    return {"status": outcome.status.value, "message": outcome.message, "fit_s": outcome.elapsed}
+def _local(task: Task, box: float) -> Outcome:
+    return run_isolated(execute, (task,), box, memory_mb=task.memory_mb)
 
 
-def tabulate(exp: Experiment, frame: Frame, rows: list[dict[str, Any]], names: tuple[str, ...], origin: str,
+def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ...], origin: str,
              wall_s: float) -> Result:
     """Score OK rows on the holdout, add costs, CIs, dominance, the choice and the sentences."""
     assert frame.holdout_y is not None
     y = frame.holdout_y.to_numpy(dtype=float)
-    preds = {r["name"]: r.pop("predictions") for r in rows if r["status"] == Status.OK.value}
-    models = {r["name"]: r.pop("model") for r in rows if r.get("model")}
+    preds = {r.name: r.predictions for r in rows if r.ok and r.predictions is not None}
+    models = {r.name: r.model for r in rows if r.model}
     for r in rows:
-        r.pop("model", None)
+        r.predictions, r.model = None, None
     scores = score_all(y, preds, names, rounds=exp.score.bootstrap, confidence=exp.score.confidence,
                        seed=exp.seed)
     for r in rows:
-        if r["status"] == Status.OK.value:
-            r["metrics"] = scores.metrics[r["name"]]
-            r["cost"] = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
+        if r.ok:
+            r.metrics = scores.metrics[r.name]
+            r.cost = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
     annotate(rows, scores)
     choice = choose(rows, scores, exp.choose)
     table = to_frame(rows, names[0], choice.name)
-    best = next((r["vs_best_name"] for r in rows if r.get("vs_best_name")), None)
+    best = next((r.vs_best_name for r in rows if r.vs_best_name), None)
     seg = segment_scores(frame.segments, y, preds, scores.primary)
     return Result(experiment=exp, rows=rows, table=table, primary=names[0], chosen=choice.name,
                   reason=choice.reason, sentences=sentences(rows, scores, exp.score.confidence),

@@ -7,6 +7,7 @@ written in a single transaction: a crash mid-write never leaves a half-recorded 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pandas as pd
 
 from bakeoff.errors import BakeoffError, DataError
 from bakeoff.result import Result
+from bakeoff.row import Row, column_types
 
 DEFAULT_DB = Path("runs") / "bakeoff.duckdb"
 SCHEMA = """
@@ -22,11 +24,15 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY, experiment VARCHAR, created VARCHAR, seed INTEGER, config_hash VARCHAR,
     data_hash VARCHAR, primary_metric VARCHAR, chosen VARCHAR, reason VARCHAR, wall_s DOUBLE, out_dir VARCHAR,
     results JSON);
-CREATE TABLE IF NOT EXISTS candidates (
-    run_id VARCHAR, name VARCHAR, rung INTEGER, family VARCHAR, status VARCHAR, message VARCHAR, metric DOUBLE,
-    ci_low DOUBLE, ci_high DOUBLE, fit_s DOUBLE, predict_ms_per_1k DOUBLE, model_kb DOUBLE, monthly_usd DOUBLE,
-    pareto BOOLEAN, chosen BOOLEAN);
+CREATE TABLE IF NOT EXISTS candidates (run_id VARCHAR, name VARCHAR);
 """
+SQL_TYPES = {str: "VARCHAR", int: "INTEGER", float: "DOUBLE", bool: "BOOLEAN"}
+RENAMED = {"primary": "metric"}  # the table's "primary" column is "metric" in the history
+
+
+def candidate_columns() -> dict[str, str]:
+    """The history table's candidate columns and their DuckDB types, from the row's table fields."""
+    return {RENAMED.get(k, k): SQL_TYPES[t] for k, t in column_types().items()}
 
 
 def _connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -39,6 +45,11 @@ def _connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         raise BakeoffError(f"Cannot open run history '{db}': {str(exc).splitlines()[0]}") from None
     if not read_only:
         con.execute(SCHEMA)
+        have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                         "WHERE table_name = 'candidates'").fetchall()}
+        for name, sql_type in candidate_columns().items():
+            if name not in have:  # a field added to the row since this history file was created
+                con.execute(f'ALTER TABLE candidates ADD COLUMN "{name}" {sql_type}')
     return con
 
 
@@ -57,8 +68,10 @@ def record(result: Result, db: Path = DEFAULT_DB) -> str:
             run_id, result.experiment.name, result.created, result.experiment.seed, config_hash(result),
             result.data_hash, result.primary, result.chosen, result.reason, result.wall_s,
             str(result.out_dir or ""), json.dumps(result.to_dict(), default=str)])
-        con.executemany("INSERT INTO candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [_candidate_row(run_id, r, result) for r in result.rows])
+        cols = list(candidate_columns())
+        names = ", ".join(f'"{c}"' for c in ["run_id", *cols])
+        con.executemany(f"INSERT INTO candidates ({names}) VALUES ({', '.join('?' * (len(cols) + 1))})",
+                        [[run_id, *_values(r, result)] for r in result.rows])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -68,12 +81,13 @@ def record(result: Result, db: Path = DEFAULT_DB) -> str:
     return run_id
 
 
-def _candidate_row(run_id: str, r: dict[str, Any], result: Result) -> list[Any]:
-    ok = r["status"] == "OK"
-    return [run_id, r["name"], r["rung"], r["family"], r["status"], r.get("message", ""),
-            r["metrics"][result.primary] if ok else None, r.get("ci_low"), r.get("ci_high"), r.get("fit_s"),
-            r.get("predict_ms_per_1k") if ok else None, r.get("model_kb"),
-            r["cost"]["monthly_usd"] if ok else None, bool(r.get("pareto")), r["name"] == result.chosen]
+def _values(row: Row, result: Result) -> list[Any]:
+    flat = row.flat(result.primary, result.chosen)
+    return [_finite(flat[k]) for k in column_types()]
+
+
+def _finite(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def history(experiment: str | None = None, db: Path = DEFAULT_DB) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bakeoff.config import ChooseSection
+from bakeoff.row import Row
 from bakeoff.scoring import Scores
 
 
@@ -19,83 +20,90 @@ class Choice:
     reason: str
 
 
-def annotate(rows: list[dict], scores: Scores) -> None:
+def annotate(rows: list[Row], scores: Scores) -> None:
     """Add CI, vs-best, vs-simplest, Pareto and dominated-by fields to OK rows (in place)."""
-    ok = [r for r in rows if r["status"] == "OK"]
+    ok = [r for r in rows if r.ok]
     if not ok:
         return
     m = scores.primary
     best = _best(ok, m.name, m.higher_is_better)
-    simplest = next((r for r in sorted(ok, key=lambda r: r["rung"]) if r["rung"] > 0), None)
+    simplest = next((r for r in sorted(ok, key=lambda r: r.rung) if r.rung > 0), None)
     for r in ok:
-        r["ci_low"], r["ci_high"] = scores.ci(r["name"])
-        _compare(r, "vs_best", best, scores)
-        _compare(r, "vs_simplest", simplest, scores)
+        r.ci_low, r.ci_high = scores.ci(r.name)
+        r.vs_best, r.vs_best_low, r.vs_best_high, r.vs_best_p = scores.diff(r.name, best.name)
+        r.vs_best_name = best.name
+        if simplest is not None:
+            r.vs_simplest, r.vs_simplest_low, r.vs_simplest_high, r.vs_simplest_p = scores.diff(
+                r.name, simplest.name)
+            r.vs_simplest_name = simplest.name
     for r in ok:
-        r["dominated_by"] = [o["name"] for o in ok if o is not r and _dominates(o, r, scores)]
-        r["pareto"] = not r["dominated_by"]
+        r.dominated_by = [o.name for o in ok if o is not r and _dominates(o, r, scores)]
+        r.pareto = not r.dominated_by
 
 
-def _best(ok: list[dict], metric: str, higher: bool) -> dict:
-    return sorted(ok, key=lambda r: (-r["metrics"][metric] if higher else r["metrics"][metric], r["rung"]))[0]
+def _metric(row: Row, name: str) -> float:
+    assert row.metrics is not None, f"{row.name} has no metrics"
+    return row.metrics[name]
 
 
-def _compare(row: dict, prefix: str, other: dict | None, scores: Scores) -> None:
-    if other is None:
-        return
-    point, lo, hi, p = scores.diff(row["name"], other["name"])
-    row[prefix] = point
-    row[f"{prefix}_low"], row[f"{prefix}_high"], row[f"{prefix}_p"] = lo, hi, p
-    row[f"{prefix}_name"] = other["name"]
+def _usd_of(row: Row) -> float:
+    assert row.cost is not None, f"{row.name} has no cost"
+    return row.cost.monthly_usd
 
 
-def _dominates(a: dict, b: dict, scores: Scores) -> bool:
+def _best(ok: list[Row], metric: str, higher: bool) -> Row:
+    return sorted(ok, key=lambda r: (-_metric(r, metric) if higher else _metric(r, metric), r.rung))[0]
+
+
+def _dominates(a: Row, b: Row, scores: Scores) -> bool:
     m = scores.primary
-    ma, mb = a["metrics"][m.name], b["metrics"][m.name]
-    tie = scores.tied(a["name"], b["name"]) if scores.replicates else ma == mb
+    ma, mb = _metric(a, m.name), _metric(b, m.name)
+    tie = scores.tied(a.name, b.name) if scores.replicates else ma == mb
     acc_ge = tie or m.better(ma, mb)
     acc_gt = (not tie) and m.better(ma, mb)
-    ca, cb = a["cost"]["monthly_usd"], b["cost"]["monthly_usd"]
-    fa, fb = a["fit_s"], b["fit_s"]
+    ca, cb = _usd_of(a), _usd_of(b)
+    fa, fb = a.fit_s, b.fit_s
+    assert fa is not None and fb is not None
     if not (acc_ge and fa <= fb and ca <= cb):
         return False
     return acc_gt or fa < fb or ca < cb
 
 
-def choose(rows: list[dict], scores: Scores, rule: ChooseSection) -> Choice:
+def choose(rows: list[Row], scores: Scores, rule: ChooseSection) -> Choice:
     """Apply the ``[choose]`` rule and say why in one sentence."""
     m = scores.primary
-    ok = [r for r in rows if r["status"] == "OK"]
+    ok = [r for r in rows if r.ok]
     allowed = [r for r in ok if _within_limits(r, rule)]
     if not allowed:
         return Choice(None, "No candidate finished within the limits of [choose]; nothing was chosen.")
     best = _best(allowed, m.name, m.higher_is_better)
-    bval = best["metrics"][m.name]
+    bval = _metric(best, m.name)
     if rule.rule == "best":
-        return Choice(best["name"], f"Chose {best['name']}: the best {m.label} ({bval:.4g}).")
+        return Choice(best.name, f"Chose {best.name}: the best {m.label} ({bval:.4g}).")
     slack = abs(bval) * rule.tolerance if rule.relative else rule.tolerance
-    near = [r for r in allowed if abs(r["metrics"][m.name] - bval) <= slack + 1e-12
-            or (m.better(r["metrics"][m.name], bval))]
+    near = [r for r in allowed if abs(_metric(r, m.name) - bval) <= slack + 1e-12
+            or (m.better(_metric(r, m.name), bval))]
     tol = f"{rule.tolerance:.0%}" if rule.relative else f"{rule.tolerance:g}"
     if rule.rule == "simplest_within":
-        pick = sorted(near, key=lambda r: (r["rung"], r["cost"]["monthly_usd"]))[0]
+        pick = sorted(near, key=lambda r: (r.rung, _usd_of(r)))[0]
         how = "the simplest"
     else:
-        pick = sorted(near, key=lambda r: (r["cost"]["monthly_usd"], r["rung"]))[0]
+        pick = sorted(near, key=lambda r: (_usd_of(r), r.rung))[0]
         how = "the cheapest"
     if pick is best:
         other = "cheaper" if rule.rule == "cheapest_within" else "simpler"
-        return Choice(pick["name"], f"Chose {pick['name']}: it has the best {m.label} ({bval:.4g}) and no "
+        return Choice(pick.name, f"Chose {pick.name}: it has the best {m.label} ({bval:.4g}) and no "
                       f"{other} candidate comes within {tol} of it.")
-    return Choice(pick["name"], f"Chose {pick['name']}: {how} candidate within {tol} of the best {m.label} "
-                  f"({best['name']}, {bval:.4g}); its {m.label} is {pick['metrics'][m.name]:.4g} and it costs "
-                  f"{_usd(pick['cost']['monthly_usd'])} a month against {_usd(best['cost']['monthly_usd'])}.")
+    return Choice(pick.name, f"Chose {pick.name}: {how} candidate within {tol} of the best {m.label} "
+                  f"({best.name}, {bval:.4g}); its {m.label} is {_metric(pick, m.name):.4g} and it costs "
+                  f"{_usd(_usd_of(pick))} a month against {_usd(_usd_of(best))}.")
 
 
-def _within_limits(r: dict, rule: ChooseSection) -> bool:
-    if rule.max_monthly_usd is not None and r["cost"]["monthly_usd"] > rule.max_monthly_usd:
+def _within_limits(r: Row, rule: ChooseSection) -> bool:
+    if rule.max_monthly_usd is not None and _usd_of(r) > rule.max_monthly_usd:
         return False
-    return rule.max_predict_ms_per_1k is None or r["predict_ms_per_1k"] <= rule.max_predict_ms_per_1k
+    limit = rule.max_predict_ms_per_1k
+    return limit is None or (r.predict_ms_per_1k is not None and r.predict_ms_per_1k <= limit)
 
 
 def _usd(x: float) -> str:
@@ -104,27 +112,28 @@ def _usd(x: float) -> str:
     return f"${x:.3g}" if x > 0 else "$0"
 
 
-def sentences(rows: list[dict], scores: Scores, confidence: float) -> list[str]:
+def sentences(rows: list[Row], scores: Scores, confidence: float) -> list[str]:
     """One plain sentence per OK candidate comparing it with the best one."""
     m = scores.primary
     out = []
     for r in rows:
-        if r["status"] != "OK" or "vs_best_name" not in r or r["vs_best_name"] == r["name"]:
+        if not r.ok or r.vs_best_name is None or r.vs_best_name == r.name:
             continue
-        best = next(o for o in rows if o["name"] == r["vs_best_name"])
-        gap = abs(r["vs_best"])
-        worse = "higher" if r["vs_best"] > 0 else "lower"
-        if r["vs_best"] == 0:
+        assert r.vs_best is not None and r.vs_best_low is not None and r.vs_best_high is not None
+        best = next(o for o in rows if o.name == r.vs_best_name)
+        gap = abs(r.vs_best)
+        worse = "higher" if r.vs_best > 0 else "lower"
+        if r.vs_best == 0:
             worse = "the same"
-        lo, hi = sorted((abs(r["vs_best_low"]), abs(r["vs_best_high"])))
-        real = not (r["vs_best_low"] <= 0 <= r["vs_best_high"])
-        verdict = _verdict(real, gap, abs(best["metrics"][m.name]))
-        ci = f" ({confidence:.0%} CI of the difference {r['vs_best_low']:+.3g} to {r['vs_best_high']:+.3g})" \
+        lo, hi = sorted((abs(r.vs_best_low), abs(r.vs_best_high)))
+        real = not (r.vs_best_low <= 0 <= r.vs_best_high)
+        verdict = _verdict(real, gap, abs(_metric(best, m.name)))
+        ci = f" ({confidence:.0%} CI of the difference {r.vs_best_low:+.3g} to {r.vs_best_high:+.3g})" \
             if math.isfinite(lo) and math.isfinite(hi) else ""
         diff = f"has the same {m.label}" if gap == 0 else f"its {m.label} is {gap:.3g} {worse}{ci}"
         ratio = _ratio(best, r)
         joiner = "as" if ratio.endswith("as cheap to run") else "than"
-        out.append(f"{r['name']} is {ratio} {joiner} {best['name']} and {diff}: {verdict}.")
+        out.append(f"{r.name} is {ratio} {joiner} {best.name} and {diff}: {verdict}.")
     return out
 
 
@@ -135,8 +144,8 @@ def _verdict(real: bool, gap: float, scale: float) -> str:
     return "the difference is real but small" if small else "the difference is real"
 
 
-def _ratio(best: dict, r: dict) -> str:
-    a, b = r["cost"]["monthly_usd"], best["cost"]["monthly_usd"]
+def _ratio(best: Row, r: Row) -> str:
+    a, b = _usd_of(r), _usd_of(best)
     if a <= 0 or b <= 0:
         return "as cheap to run"
     ratio = b / a
@@ -148,21 +157,6 @@ def _ratio(best: dict, r: dict) -> str:
     return "about as cheap to run"
 
 
-COLUMNS = ["name", "rung", "family", "status", "message", "primary", "ci_low", "ci_high", "vs_best", "vs_best_low",
-           "vs_best_high", "vs_best_p", "vs_simplest", "vs_simplest_p", "pareto", "dominated_by", "fit_s",
-           "fit_cpu_s", "predict_ms_per_1k", "model_kb", "peak_rss_mb", "train_usd",
-           "per_million_predictions_usd", "monthly_usd", "chosen"]
-
-
-def to_frame(rows: list[dict], primary: str, chosen: str | None) -> pd.DataFrame:
-    """The flat table: one row per candidate, metrics and costs as columns."""
-    flat = []
-    for r in rows:
-        d = {k: r.get(k) for k in COLUMNS if k not in ("primary", "chosen")}
-        d["primary"] = (r.get("metrics") or {}).get(primary)
-        d["dominated_by"] = ";".join(r.get("dominated_by") or [])
-        d.update({k: v for k, v in (r.get("cost") or {}).items() if k in COLUMNS})
-        d.update({f"metric_{k}": v for k, v in (r.get("metrics") or {}).items()})
-        d["chosen"] = r["name"] == chosen
-        flat.append(d)
-    return pd.DataFrame(flat).set_index("name")
+def to_frame(rows: list[Row], primary: str, chosen: str | None) -> pd.DataFrame:
+    """The flat table: one row per candidate, metrics and costs as columns (see :meth:`Row.flat`)."""
+    return pd.DataFrame([r.flat(primary, chosen) for r in rows]).set_index("name")

@@ -1,7 +1,8 @@
 """What runs inside a worker: build, fit, predict and measure one candidate.
 
 The function :func:`execute` is the same whichever executor calls it (a forked
-worker, a Ray task, or inline in tests); it returns a plain dict.
+worker, a Ray task, or inline in tests); it returns the candidate's :class:`Row`
+with what it measured (OK), or FAILED with the reason.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bakeoff.candidate import Budget, Status, to_horizon
+from bakeoff.candidate import Budget, to_horizon
 from bakeoff.errors import CandidateError
 from bakeoff.frame import Frame
 from bakeoff.measure import Stopwatch, model_kb, peak_rss_mb
 from bakeoff.registry import Spec
+from bakeoff.row import Row, Status
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -51,7 +53,17 @@ def load_frame(path: str) -> Frame:
     return _FRAMES[path]
 
 
-def execute_with_frame(task: Task, frame: Frame) -> dict[str, Any]:
+def new_row(spec: Spec) -> Row:
+    """A candidate's row before its turn: name, rung, family and summary (FAILED if its class cannot load)."""
+    try:
+        cls = spec.cls()
+        return Row(name=spec.name, rung=spec.rung, family=cls.family, summary=cls.summary)
+    except Exception as exc:  # noqa: BLE001 - a broken plugin becomes a FAILED row
+        return Row(name=spec.name, rung=int(spec.params.get("rung", 9)), family="?", status=Status.FAILED,
+                   message=f"cannot load {spec.target}: {exc}")
+
+
+def execute_with_frame(task: Task, frame: Frame) -> Row:
     """:func:`execute` with the frame handed over in memory (Ray tasks) instead of read from a file."""
     from bakeoff import executor
 
@@ -61,23 +73,25 @@ def execute_with_frame(task: Task, frame: Frame) -> dict[str, Any]:
     return execute(task)
 
 
-def execute(task: Task) -> dict[str, Any]:
-    """Fit and predict one candidate; never raises (a failure is a FAILED dict)."""
+def execute(task: Task) -> Row:
+    """Fit and predict one candidate; never raises (a failure is a FAILED row)."""
+    row = new_row(task.spec)
     try:
-        return _execute(task)
+        _execute(task, row)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a row
-        return failed(exc)
+        row.status, row.message = Status.FAILED, failure_message(exc)
+    return row
 
 
-def failed(exc: BaseException) -> dict[str, Any]:
-    """The FAILED outcome for an exception, with where it happened."""
+def failure_message(exc: BaseException) -> str:
+    """One line for an exception, with where it happened."""
     tb = traceback.extract_tb(exc.__traceback__)
     where = f" (at {Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return {"status": Status.FAILED.value, "message": f"{type(exc).__name__}: {msg}{where}"}
+    return f"{type(exc).__name__}: {msg}{where}"
 
 
-def _execute(task: Task) -> dict[str, Any]:
+def _execute(task: Task, row: Row) -> None:
     limit_threads(task.threads)
     from threadpoolctl import threadpool_limits
 
@@ -94,14 +108,11 @@ def _execute(task: Task) -> dict[str, Any]:
     predictions = check_predictions(raw, frame, task.spec.name)
     if not cand.horizon_native:
         predictions = to_horizon(predictions, frame.problem)
-    return {
-        "status": Status.OK.value, "message": "", "predictions": predictions,
-        "fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred.wall, "predict_cpu_s": pred.cpu,
-        "predict_ms_per_1k": 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0,
-        "model_kb": model_kb(cand), "peak_rss_mb": peak_rss_mb(), "threads": task.threads,
-        "model": _pickled(cand),
-        "params": _jsonable(cand.describe()), "warnings": _warning_lines(caught),
-    }
+    row.status, row.message, row.predictions = Status.OK, "", predictions
+    row.fit_s, row.fit_cpu_s, row.predict_s, row.predict_cpu_s = fit.wall, fit.cpu, pred.wall, pred.cpu
+    row.predict_ms_per_1k = 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0
+    row.model_kb, row.peak_rss_mb, row.threads = model_kb(cand), peak_rss_mb(), task.threads
+    row.model, row.params, row.warnings = _pickled(cand), _jsonable(cand.describe()), _warning_lines(caught)
 
 
 def _warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list[str]:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from bakeoff.candidate import Budget, Candidate
 from bakeoff.frame import Frame
+from bakeoff.row import Status
 from baselines._features import Design
 
 
@@ -149,7 +150,7 @@ class TunedXGBoost(XGBoost):
             params = {**suggest(trial), **self.params}
             out = run_isolated(cv_score, (*data, params, seed, budget.threads, folds),
                                min(self.trial_timeout, left), method=self.isolation_)
-            ok = out.status.value == "OK" and isinstance(out.value, float) and np.isfinite(out.value)
+            ok = out.status is Status.OK and isinstance(out.value, float) and np.isfinite(out.value)
             state = optuna.trial.TrialState.COMPLETE if ok else optuna.trial.TrialState.FAIL
             study.tell(trial, out.value if ok else None, state=state)
             self.history_.append({"trial": trial.number, "state": state.name, "value": out.value if ok else None,

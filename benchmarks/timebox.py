@@ -12,6 +12,7 @@ import time
 from bakeoff.config import experiment_from_dict
 from bakeoff.executor import run_isolated
 from bakeoff.registry import Spec
+from bakeoff.row import Status
 from bakeoff.runner import climb, prepare
 
 RAW = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign", "key": "row_id"},
@@ -56,7 +57,7 @@ def overrun(frame, runs: int, box: float) -> None:  # noqa: ANN001
         t = time.perf_counter()
         rows = climb(exp, frame, [specs[i % 2], Spec("mean", "baselines.naive:Mean")], lambda *_: None)
         worst.append(time.perf_counter() - t - box)
-        assert rows[0]["status"] == "TIMEOUT"
+        assert rows[0].status is Status.TIMEOUT
     print(f"total box {box:g}s with a hanging candidate: overrun max {1000 * max(worst):.0f} ms, median "
           f"{1000 * statistics.median(worst):.0f} ms over {runs} runs (python loop and BLAS loop alternating)")
 
@@ -71,7 +72,7 @@ def framework(frame) -> None:  # noqa: ANN001
     t = time.perf_counter()
     rows = climb(exp, frame, specs, lambda *_: None)
     wall = time.perf_counter() - t
-    inner = sum(r.get("fit_s", 0) + r.get("predict_s", 0) for r in rows if r["status"] == "OK")
+    inner = sum((r.fit_s or 0.0) + (r.predict_s or 0.0) for r in rows if r.ok)
     print(f"framework overhead: {len(rows)} fast candidates, total wall {wall:.2f}s vs sum of fit+predict "
           f"{inner:.2f}s: ratio {wall / inner:.2f}")
 

@@ -53,8 +53,7 @@ def _write_artifacts(result: Result, folder: Path) -> None:
         for name, pred in result.predictions.items():
             table[f"pred:{name}"] = pred
         table.to_parquet(folder / "holdout.parquet")
-    if result.train is not None and any((r.get("params") or {}).get("sql") for r in result.rows
-                                        if r["status"] == "OK"):
+    if result.train is not None and any((r.params or {}).get("sql") for r in result.rows if r.ok):
         result.train.to_parquet(folder / "train.parquet")  # the table SQL rules read, for export
     if result.models:
         (folder / "models").mkdir()

@@ -8,6 +8,7 @@ from typing import Any
 from bakeoff.durations import format_seconds
 from bakeoff.metrics import METRICS
 from bakeoff.result import Result
+from bakeoff.row import Row
 
 HEADERS = ("rung", "candidate", "status", "{primary}", "95% CI", "vs best", "fit", "predict/1k",
            "size", "$/month", "pareto")
@@ -35,31 +36,30 @@ def headers(result: Result) -> list[str]:
     return [h.replace("{primary}", label) for h in HEADERS]
 
 
-def cells(result: Result, row: dict[str, Any]) -> list[str]:
+def cells(result: Result, row: Row) -> list[str]:
     """One row's cells."""
-    ok = row["status"] == "OK"
-    metric = row.get("metrics", {}).get(result.primary) if ok else None
-    ci = f"{num(row.get('ci_low'), 3)}–{num(row.get('ci_high'), 3)}" if ok and row.get("ci_low") is not None \
-        else ""
+    ok = row.ok
+    metric = (row.metrics or {}).get(result.primary) if ok else None
+    ci = f"{num(row.ci_low, 3)}–{num(row.ci_high, 3)}" if ok and row.ci_low is not None else ""
     vs = ""
-    if ok and row.get("vs_best_name") and row["vs_best_name"] != row["name"]:
-        star = "" if row.get("vs_best_low", 0) <= 0 <= row.get("vs_best_high", 0) else "*"
-        vs = f"{row['vs_best']:+.3g}{star}"
-    status = row["status"] if ok else f"{row['status']}: {row.get('message', '')}"[:90]
-    chosen = " ✔" if row["name"] == result.chosen else ""
+    if ok and row.vs_best_name and row.vs_best_name != row.name and row.vs_best is not None:
+        star = "" if (row.vs_best_low or 0) <= 0 <= (row.vs_best_high or 0) else "*"
+        vs = f"{row.vs_best:+.3g}{star}"
+    status = row.status.value if ok else f"{row.status.value}: {row.message}"[:90]
+    chosen = " ✔" if row.name == result.chosen else ""
     return [
-        str(row["rung"]), row["name"] + chosen, status, num(metric), ci, vs,
-        format_seconds(row["fit_s"]) if row.get("fit_s") is not None else "",
-        f"{row['predict_ms_per_1k']:.3g}ms" if ok else "",
-        f"{row['model_kb']:.0f}KB" if ok and row.get("model_kb") is not None else "",
-        usd(row["cost"]["monthly_usd"]) if ok else "",
-        ("yes" if row.get("pareto") else "") if ok else "",
+        str(row.rung), row.name + chosen, status, num(metric), ci, vs,
+        format_seconds(row.fit_s) if row.fit_s is not None else "",
+        f"{row.predict_ms_per_1k:.3g}ms" if ok and row.predict_ms_per_1k is not None else "",
+        f"{row.model_kb:.0f}KB" if ok and row.model_kb is not None else "",
+        usd(row.cost.monthly_usd) if ok and row.cost is not None else "",
+        ("yes" if row.pareto else "") if ok else "",
     ]
 
 
-def shown_rows(result: Result) -> tuple[list[dict[str, Any]], str]:
+def shown_rows(result: Result) -> tuple[list[Row], str]:
     """Rows for the table (not-applicable ones left out) and a footnote naming those left out."""
-    hidden = [r["name"] for r in result.rows if r.get("applicable") is False]
-    rows = [r for r in result.rows if r.get("applicable") is not False]
+    hidden = [r.name for r in result.rows if not r.applicable]
+    rows = [r for r in result.rows if r.applicable]
     note = f"Not applicable to this problem (see results.json): {', '.join(hidden)}." if hidden else ""
     return rows, note

@@ -12,6 +12,7 @@ from bakeoff.durations import format_seconds
 from bakeoff.report import plots, words
 from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.result import Result, environment
+from bakeoff.row import Row, Status
 
 CSS = """
 *{box-sizing:border-box}
@@ -85,7 +86,7 @@ def _table(result: Result) -> str:
     out = ["<div class='scroll'><table class='sticky'><tr>"
            + "".join(f"<th>{escape(h)}</th>" for h in headers(result)) + "</tr>"]
     for r in rows:
-        cls = "chosen" if r["name"] == result.chosen else ("bad" if r["status"] in ("FAILED", "TIMEOUT") else "")
+        cls = "chosen" if r.name == result.chosen else ("bad" if r.status in (Status.FAILED, Status.TIMEOUT) else "")
         out.append(f"<tr class='{cls}'>" + "".join(f"<td>{escape(c)}</td>" for c in cells(result, r)) + "</tr>")
     out.append("</table></div>")
     out.append("<p class='muted'>* after <i>vs best</i>: the paired bootstrap interval of the difference excludes "
@@ -105,7 +106,7 @@ def _segments(result: Result) -> str:
     if seg is None or seg.empty:
         return ""
     wide = seg.pivot_table(index=["column", "value", "n"], columns="candidate", values=result.primary, sort=False)
-    names = [r["name"] for r in result.rows if r["name"] in wide.columns]
+    names = [r.name for r in result.rows if r.name in wide.columns]
     out = ["<h2>Segments</h2><table><tr><th>segment</th><th>n</th>"
            + "".join(f"<th>{escape(n)}</th>" for n in names) + "</tr>"]
     for (col, value, n), row in wide.iterrows():
@@ -116,14 +117,14 @@ def _segments(result: Result) -> str:
     return "\n".join(out)
 
 
-def _candidate(row: dict[str, Any]) -> str:
-    head = f"{escape(row['name'])} — rung {row['rung']}, {escape(row['family'])}, {escape(row['status'])}"
-    body = [f"<p>{escape(row.get('summary') or '')}</p>"]
-    if row.get("message"):
-        body.append(f"<p class='warn'>{escape(row['message'])}</p>")
-    body += [_param_block(k, v) for k, v in (row.get("params") or {}).items()]
-    if row.get("warnings"):
-        body.append("<p class='muted'>Warnings: " + escape("; ".join(row["warnings"])) + "</p>")
+def _candidate(row: Row) -> str:
+    head = f"{escape(row.name)} — rung {row.rung}, {escape(row.family)}, {escape(row.status.value)}"
+    body = [f"<p>{escape(row.summary or '')}</p>"]
+    if row.message:
+        body.append(f"<p class='warn'>{escape(row.message)}</p>")
+    body += [_param_block(k, v) for k, v in (row.params or {}).items()]
+    if row.warnings:
+        body.append("<p class='muted'>Warnings: " + escape("; ".join(row.warnings)) + "</p>")
     return f"<details><summary><b>{head}</b></summary>{''.join(body)}</details>"
 
 

@@ -8,6 +8,7 @@ from bakeoff.cost import ASSUMPTION
 from bakeoff.durations import format_seconds
 from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.result import Result, environment
+from bakeoff.row import Row
 
 
 def markdown(result: Result) -> str:
@@ -49,13 +50,13 @@ def markdown(result: Result) -> str:
     return "\n".join(lines)
 
 
-def _describe(row: dict) -> list[str]:
-    out = [f"### {row['name']} (rung {row['rung']}, {row['family']}) — {row['status']}", ""]
-    if row.get("summary"):
-        out += [row["summary"], ""]
-    if row.get("message"):
-        out += [f"> {row['message']}", ""]
-    params = row.get("params") or {}
+def _describe(row: Row) -> list[str]:
+    out = [f"### {row.name} (rung {row.rung}, {row.family}) — {row.status.value}", ""]
+    if row.summary:
+        out += [row.summary, ""]
+    if row.message:
+        out += [f"> {row.message}", ""]
+    params = row.params or {}
     sql = params.get("sql")
     rest = {k: v for k, v in params.items() if k != "sql"}
     if rest:
@@ -71,7 +72,7 @@ def _segments(result: Result) -> list[str]:
         return []
     wide = seg.pivot_table(index=["column", "value", "n"], columns="candidate", values=result.primary,
                            sort=False)
-    names = [r["name"] for r in result.rows if r["name"] in wide.columns]
+    names = [r.name for r in result.rows if r.name in wide.columns]
     out = ["## Segments", "", f"{result.primary} per segment value.", "",
            "| segment | n | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     for (col, value, n), row in wide.iterrows():

@@ -55,4 +55,4 @@ def test_csv_source_with_segments_end_to_end(tmp_path, write_config, seed):
     assert set(res.segments["value"]) == {"north", "south", "east"}
     assert set(res.segments["candidate"]) == {"mean", "glm", "decision_tree"}
     assert res.table.loc["glm", "primary"] > 0.6
-    assert "ece" in res.rows[1]["metrics"] and len(res.calibration["glm"]) >= 2
+    assert "ece" in res.rows[1].metrics and len(res.calibration["glm"]) >= 2

@@ -60,13 +60,12 @@ def test_segfault_is_failed_with_signal():
 
 def test_exception_is_reported():
     out = run_isolated(boom, (), 20)
-    assert out.status is Status.OK  # the worker returned a FAILED outcome dict
-    assert out.value["status"] == "FAILED" and "ValueError: bad candidate" in out.value["message"]
+    assert out.status is Status.FAILED and "ValueError: bad candidate" in out.message
 
 
 def test_memory_limit_fails_cleanly():
     out = run_isolated(_allocate, (), 20, memory_mb=600)
-    assert out.status is not Status.OK or out.value["status"] == "FAILED"
+    assert out.status is Status.FAILED and "MemoryError" in out.message
 
 
 def _allocate() -> int:

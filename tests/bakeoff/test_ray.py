@@ -10,6 +10,7 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.
 
 from bakeoff.config import experiment_from_dict  # noqa: E402
 from bakeoff.registry import Spec  # noqa: E402
+from bakeoff.row import Status  # noqa: E402
 from bakeoff.runner import climb, prepare, run  # noqa: E402
 
 RAW = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign", "key": "row_id"},
@@ -31,8 +32,8 @@ def test_c_bound_candidate_times_out_and_next_runs(ray_cluster):
     specs = [Spec("blas", "bakeoff.testing:Hang", {"mode": "c"}), Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
     rows = climb(exp, frame, specs, lambda *_: None)
-    assert rows[0]["status"] == "TIMEOUT" and rows[0]["fit_s"] < 2.0 + 1.0
-    assert rows[1]["status"] == "OK"
+    assert rows[0].status is Status.TIMEOUT and rows[0].fit_s < 2.0 + 1.0
+    assert rows[1].status is Status.OK
     assert time.monotonic() - start < 2.0 + 1.0 + 10.0
 
 
@@ -40,7 +41,7 @@ def test_crash_is_failed(ray_cluster):
     exp = experiment_from_dict({**RAW, "executor": {"engine": "ray"}})
     frame, _ = prepare(exp)
     rows = climb(exp, frame, [Spec("bad", "bakeoff.testing:Crash", {"mode": "raise"})], lambda *_: None)
-    assert rows[0]["status"] == "FAILED" and "deliberate failure" in rows[0]["message"]
+    assert rows[0].status is Status.FAILED and "deliberate failure" in rows[0].message
 
 
 def test_local_and_ray_give_the_same_table(ray_cluster):
@@ -55,8 +56,8 @@ def test_tuning_trials_are_ray_tasks(ray_cluster):
     frame, _ = prepare(exp)
     spec = Spec("tuned", "baselines.xgb:TunedXGBoost", {"n_trials": 3, "folds": 2})
     row = climb(exp, frame, [spec], lambda *_: None)[0]
-    assert row["status"] == "OK", row["message"]
-    assert row["params"]["isolation"] == "ray" and row["params"]["trials_complete"] == 3
+    assert row.status is Status.OK, row.message
+    assert row.params["isolation"] == "ray" and row.params["trials_complete"] == 3
 
 
 def test_bucket_passes_as_ray_tasks_equal_local(ray_cluster, cdnow_frame):

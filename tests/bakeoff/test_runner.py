@@ -8,6 +8,7 @@ import pytest
 
 from bakeoff.config import experiment_from_dict
 from bakeoff.registry import Spec
+from bakeoff.row import Status
 from bakeoff.runner import climb, prepare, run
 
 NOOP = {"data": {"builtin": "breast_cancer"},
@@ -30,8 +31,8 @@ def test_hanging_candidates_time_out_and_the_run_goes_on(frame):
     start = time.monotonic()
     rows = climb(exp("30s", "1.5s"), frame, specs, lambda *_: None)
     took = time.monotonic() - start
-    assert [r["status"] for r in rows] == ["TIMEOUT", "TIMEOUT", "OK"]
-    assert all(1.4 < r["fit_s"] < 1.5 + 2.0 for r in rows[:2])
+    assert [r.status for r in rows] == ["TIMEOUT", "TIMEOUT", "OK"]
+    assert all(1.4 < r.fit_s < 1.5 + 2.0 for r in rows[:2])
     assert took < 2 * 1.5 + 2.0 + 5.0
 
 
@@ -41,9 +42,9 @@ def test_total_box_holds_and_later_candidates_are_skipped(frame):
     start = time.monotonic()
     rows = climb(exp("2s", "2s"), frame, specs, lambda *_: None)
     assert time.monotonic() - start < 2.0 + 2.0
-    assert rows[0]["status"] == "TIMEOUT"
-    assert rows[1]["status"] == "SKIPPED" and rows[1]["message"] == "timebox exhausted"
-    assert rows[2]["status"] == "SKIPPED"
+    assert rows[0].status is Status.TIMEOUT
+    assert rows[1].status is Status.SKIPPED and rows[1].message == "timebox exhausted"
+    assert rows[2].status is Status.SKIPPED
 
 
 @pytest.mark.parametrize("mode,expected", [("raise", "RuntimeError: deliberate failure"),
@@ -53,7 +54,7 @@ def test_total_box_holds_and_later_candidates_are_skipped(frame):
 def test_failures_become_rows(frame, mode, expected):
     rows = climb(exp("60s", "30s"), frame, [Spec("bad", "bakeoff.testing:Crash", {"mode": mode})],
                  lambda *_: None)
-    assert rows[0]["status"] == "FAILED" and expected in rows[0]["message"]
+    assert rows[0].status is Status.FAILED and expected in rows[0].message
 
 
 def test_same_seed_same_table(tmp_path):
@@ -75,5 +76,5 @@ def test_early_stop_skips_rungs_after_two_misses(frame):
     stop = EarlyStop(METRICS["roc_auc"], frame.holdout_y.to_numpy(float), 0.5)
     rows = climb(e, frame, specs, lambda *_: None, stop)
     # rung 2 (glm) beats the base rate by ~0.5 AUC... but not by more than 0.5; rung 3 neither: rung 4 skipped
-    assert [r["status"] for r in rows] == ["OK", "OK", "OK", "SKIPPED"]
-    assert rows[3]["message"].startswith("early stop: rungs 2 and 3 did not beat the best so far")
+    assert [r.status for r in rows] == ["OK", "OK", "OK", "SKIPPED"]
+    assert rows[3].message.startswith("early stop: rungs 2 and 3 did not beat the best so far")

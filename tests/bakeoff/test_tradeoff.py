@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from bakeoff.config import ChooseSection
+from bakeoff.row import Cost, Row, Status
 from bakeoff.scoring import score_all
 from bakeoff.tradeoff import annotate, choose, sentences
 
 
 def rows_for(names, fit, monthly):
-    return [{"name": n, "rung": i, "status": "OK", "fit_s": f, "cost": {"monthly_usd": c}}
+    return [Row(name=n, rung=i, status=Status.OK, fit_s=f, cost=Cost(monthly_usd=c))
             for i, (n, f, c) in enumerate(zip(names, fit, monthly, strict=True))]
 
 
@@ -23,12 +24,12 @@ def test_dominated_candidate_constructed_on_purpose(seed):
     scores = score_all(y, preds, ("roc_auc",), rounds=200, confidence=0.95, seed=seed)
     rows = rows_for(list(preds), [0.1, 5.0, 5.0], [0.01, 1.0, 1.0])
     for r in rows:
-        r["metrics"] = scores.metrics[r["name"]]
+        r.metrics = scores.metrics[r.name]
     annotate(rows, scores)
-    by = {r["name"]: r for r in rows}
-    assert by["cheap_good"]["pareto"] and by["cheap_good"]["dominated_by"] == []
-    assert by["pricey_worse"]["dominated_by"] == ["cheap_good", "pricey_same"]
-    assert by["pricey_same"]["dominated_by"] == ["cheap_good"]  # tied accuracy, slower and dearer
+    by = {r.name: r for r in rows}
+    assert by["cheap_good"].pareto and by["cheap_good"].dominated_by == []
+    assert by["pricey_worse"].dominated_by == ["cheap_good", "pricey_same"]
+    assert by["pricey_same"].dominated_by == ["cheap_good"]  # tied accuracy, slower and dearer
     choice = choose(rows, scores, ChooseSection(rule="cheapest_within", tolerance=0.01))
     assert choice.name == "cheap_good"
     text = " ".join(sentences(rows, scores, 0.95))
@@ -43,7 +44,7 @@ def test_cheapest_within_tolerance_prefers_cheaper_near_tie():
     scores = score_all(y, {"boosted": best, "rule": near}, ("roc_auc",), rounds=0, confidence=0.95, seed=0)
     rows = rows_for(["rule", "boosted"], [0.01, 10.0], [0.001, 2.0])
     for r in rows:
-        r["metrics"] = scores.metrics[r["name"]]
+        r.metrics = scores.metrics[r.name]
     annotate(rows, scores)
     assert choose(rows, scores, ChooseSection(tolerance=0.05)).name == "rule"
     assert choose(rows, scores, ChooseSection(rule="best")).name == "boosted"

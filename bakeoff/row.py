@@ -1,0 +1,215 @@
+"""One candidate's result: the :class:`Row` every layer reads, and the outcome :class:`Status`.
+
+A row is THE definition of a candidate's result. ``results.json`` (its "candidates"
+entries), ``tradeoff.csv`` / ``Result.table``, the run-history table ``candidates`` in
+``store.py`` and the checkpoint files are all derived from the fields below and their
+metadata; nobody lists the fields again. Rows use ``slots``, so a misspelled attribute
+(``row.fti_s = 1``) raises ``AttributeError`` instead of quietly adding a key.
+
+How to add a per-candidate field (one edit plus the code that computes it):
+
+1. Declare it in :class:`Row` (or in :class:`Cost` for a money figure) with :func:`column`::
+
+       predict_p99_ms: float | None = column("99th percentile predict latency, ms per 1k rows")
+
+   ``json=True`` (default) puts it in results.json (left out while it is None, so rows
+   where it does not apply stay as they were); ``table=True`` (default) makes it a column
+   of ``tradeoff.csv`` / ``Result.table`` AND of the run-history table (the DuckDB column
+   is added to existing history files automatically, typed from the annotation:
+   float -> DOUBLE, int -> INTEGER, bool -> BOOLEAN, str / lists -> VARCHAR).
+   ``table=False`` for nested or long values (dicts, text); ``json=False`` for internal
+   working values (kept in checkpoints, never published).
+2. Set it where it is computed: in the worker (``worker._execute``) for what is measured
+   while fitting, in ``runner.tabulate`` / ``tradeoff.annotate`` for what is judged after.
+   Table column order is declaration order; new fields go at the end of their group.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+
+class Status(enum.StrEnum):
+    """How a candidate's turn ended."""
+
+    OK = "OK"
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"
+    TIMEOUT = "TIMEOUT"
+
+
+def column(doc: str, *, default: Any = None, json: bool = True, table: bool = True, blob: bool = False,
+           factory: Any = None) -> Any:
+    """Declare a row field.
+
+    Args:
+        doc: One line saying what the field holds (and its unit).
+        default: The value before anything set it (None: "does not apply", left out of JSON).
+        json: Published in the ``results.json`` candidate entry.
+        table: A column of ``tradeoff.csv`` / ``Result.table`` and of the run-history table.
+        blob: Large binary/array value kept out of JSON and checkpoints' JSON (stored beside them).
+        factory: A zero-argument callable making the default (for mutable defaults).
+    """
+    meta = {"doc": doc, "json": json, "table": table, "blob": blob}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(slots=True)
+class Cost:
+    """Dollars under the ``[cost]`` price and scale model (see ``cost.py``)."""
+
+    train_usd: float = column("One retrain at production scale, USD.", default=0.0)
+    per_million_predictions_usd: float = column("One million predictions, USD.", default=0.0)
+    monthly_usd: float = column("Retrains plus predictions for a month, USD.", default=0.0)
+    train_cpu_s_scaled: float = column("Billed CPU-seconds of one retrain at production scale.", default=0.0,
+                                       table=False)
+
+
+@dataclass(slots=True)
+class Row:
+    """One candidate's result. Field order is the column order of ``tradeoff.csv``."""
+
+    name: str = column("Registry name, unique in the ladder.", default="")
+    rung: int = column("Ladder rung: 0 naive, 1 SQL rule, 2 statistical, 3 trees, 4 boosted, 5 tuned.", default=0)
+    family: str = column("Candidate family (naive, sql, glm, btyd, tree, xgboost, or a plugin's).", default="")
+    status: Status = column("How its turn ended: OK, SKIPPED, FAILED or TIMEOUT.", default=Status.SKIPPED)
+    message: str = column("Why it was SKIPPED / FAILED / TIMEOUT (empty when OK).", default="")
+    metrics: dict[str, float] | None = column(
+        "Holdout metrics by name (OK rows); the table shows the primary one as 'primary' and all as metric_*.")
+    ci_low: float | None = column("Lower bootstrap confidence bound of the primary metric.")
+    ci_high: float | None = column("Upper bootstrap confidence bound of the primary metric.")
+    vs_best: float | None = column("Primary metric minus the best candidate's (paired).")
+    vs_best_low: float | None = column("Lower bound of the paired bootstrap difference to the best.")
+    vs_best_high: float | None = column("Upper bound of the paired bootstrap difference to the best.")
+    vs_best_p: float | None = column("Bootstrap p-value of the difference to the best.")
+    vs_simplest: float | None = column("Primary metric minus the simplest (lowest rung > 0) candidate's.")
+    vs_simplest_p: float | None = column("Bootstrap p-value of the difference to the simplest.")
+    pareto: bool | None = column("On the Pareto front of accuracy, fit time and monthly cost.")
+    dominated_by: list[str] | None = column("Candidates at least as good on all three axes, better on one.")
+    fit_s: float | None = column("Fit wall seconds (for TIMEOUT: seconds until the kill).")
+    fit_cpu_s: float | None = column("Fit CPU seconds (all threads and child processes).")
+    predict_ms_per_1k: float | None = column("Predict wall milliseconds per 1,000 holdout rows.")
+    model_kb: float | None = column("Pickled model size, KB (None: the model cannot be pickled).")
+    peak_rss_mb: float | None = column("Peak resident memory of the worker, MB.")
+    cost: Cost | None = column("Dollars under the [cost] model (OK rows); its fields are table columns.")
+    threads: int | None = column("Threads the candidate was allowed.", table=False)
+    params: dict[str, Any] | None = column(
+        "The fitted candidate's describe() output: parameters, coefficients, SQL text.", table=False)
+    summary: str = column("One line saying what the candidate is.", default="", table=False)
+    vs_best_name: str | None = column("Name of the best candidate compared with.", table=False)
+    vs_simplest_low: float | None = column("Lower bound of the paired difference to the simplest.", table=False)
+    vs_simplest_high: float | None = column("Upper bound of the paired difference to the simplest.", table=False)
+    vs_simplest_name: str | None = column("Name of the simplest candidate compared with.", table=False)
+    warnings: list[str] | None = column("Distinct warnings raised while fitting (at most 5).", table=False)
+    predict_s: float | None = column("Predict wall seconds over the holdout.", json=False, table=False)
+    predict_cpu_s: float | None = column("Predict CPU seconds over the holdout.", json=False, table=False)
+    applicable: bool = column("False when the candidate does not apply to the problem (hidden in reports).",
+                              default=True, json=False, table=False)
+    predictions: np.ndarray | None = column("Holdout predictions (OK rows, until tabulated).", json=False,
+                                            table=False, blob=True)
+    model: bytes | None = column("The pickled fitted candidate (for export).", json=False, table=False,
+                                 blob=True)
+
+    @property
+    def ok(self) -> bool:
+        """True when the candidate finished (status OK)."""
+        return self.status is Status.OK
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``results.json`` candidate entry (fields that are None are left out)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.metadata["json"] and value is not None:
+                out[f.name] = _plain(value)
+        return out
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field but the blobs, JSON-ready (for checkpoints); :meth:`from_record` reverses it."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if not f.metadata["blob"]}
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Row:
+        """A row from :meth:`to_record` or a ``results.json`` entry.
+
+        Raises:
+            TypeError: On a key that is not a field (typos fail loudly).
+        """
+        data = dict(data)
+        if "status" in data:
+            data["status"] = Status(data["status"])
+        if isinstance(data.get("cost"), dict):
+            data["cost"] = Cost(**data["cost"])
+        return cls(**data)
+
+    def flat(self, primary: str, chosen: str | None) -> dict[str, Any]:
+        """The flat table record: table fields in order, costs spread, ``chosen``, then ``metric_*``."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if not f.metadata["table"]:
+                continue
+            value = getattr(self, f.name)
+            if f.name == "metrics":
+                out["primary"] = (value or {}).get(primary)
+            elif f.name == "cost":
+                out.update({c.name: getattr(value, c.name) if value else None for c in table_fields(Cost)})
+            elif isinstance(value, list) or _is_list(f):
+                out[f.name] = ";".join(value or [])
+            else:
+                out[f.name] = value.value if isinstance(value, Status) else value
+        out["chosen"] = self.name == chosen
+        out.update({f"metric_{k}": v for k, v in (self.metrics or {}).items()})
+        return out
+
+
+def table_fields(cls: type) -> list[dataclasses.Field]:
+    """The fields of ``cls`` that are table columns."""
+    return [f for f in fields(cls) if f.metadata["table"]]
+
+
+def column_types() -> dict[str, type]:
+    """Python type of each fixed column of :meth:`Row.flat` (``metric_*`` columns vary and are left out)."""
+    out: dict[str, type] = {}
+    for cls in (Row, Cost):
+        hints = typing.get_type_hints(cls)
+        for f in table_fields(cls):
+            if f.name == "metrics":
+                out["primary"] = float
+            elif f.name != "cost":
+                out[f.name] = _base_type(hints[f.name])
+    order = [k for k in Row.flat(Row(), "", None) if not k.startswith("metric_")]
+    return {k: (bool if k == "chosen" else out[k]) for k in order}
+
+
+def _base_type(hint: Any) -> type:
+    args = [a for a in typing.get_args(hint) if a is not type(None)] if isinstance(hint, types.UnionType) else [hint]
+    base = typing.get_origin(args[0]) or args[0]
+    return str if issubclass(base, enum.Enum) or base is list else base
+
+
+def _is_list(f: dataclasses.Field) -> bool:
+    return "list[" in str(f.type)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: enums to their value, nested rows to dicts, numpy scalars to Python."""
+    if isinstance(value, Status):
+        return value.value
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
