@@ -116,8 +116,12 @@ def _execute(task: Task, row: Row) -> None:
 
 
 def _warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list[str]:
+    """Distinct warnings about the fit; libraries' deprecation notices (import-time noise) are left out."""
     seen: list[str] = []
     for w in caught:
+        if issubclass(w.category, DeprecationWarning | PendingDeprecationWarning | FutureWarning) \
+                or "Deprecat" in w.category.__name__ or w.category.__name__.startswith("Pandas"):
+            continue
         line = f"{w.category.__name__}: {str(w.message).splitlines()[0][:200]}"
         if line not in seen:
             seen.append(line)

@@ -86,6 +86,6 @@ def test_model_card_names_the_source_key_the_choice_and_rounded_cis(runs, tmp_pa
         assert "`customer_id` in the source data" in card
         expected = "yes — the run chose it" if name == res.chosen else f"no — the run chose {res.chosen}"
         assert f"Chosen in this run: {expected}" in card
-        row = next(r for r in res.rows if r["name"] == name)
-        assert f"{row['ci_low']:.4g} to {row['ci_high']:.4g}" in card
+        row = next(r for r in res.rows if r.name == name)
+        assert f"{row.ci_low:.4g} to {row.ci_high:.4g}" in card
         assert "How to score new data" in card and "score.py" in card
