@@ -196,6 +196,7 @@ class ExecutorSection(_Section):
     """``[executor]``: where candidates run."""
 
     engine: Literal["local", "ray", "inline"] = "local"
+    workers: int | None = Field(None, ge=1, le=1024)
     threads: int = Field(1, ge=1, le=256)
     memory_mb: int | None = Field(None, gt=0)
     address: str | None = None

@@ -119,31 +119,11 @@ def run_isolated(fn: Callable[..., Any], args: tuple, timeout: float, *, method:
     """
     if method == "ray":
         return _run_ray(fn, args, timeout)
-    ctx = context(method)
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args, memory_mb), daemon=False)
-    start = time.monotonic()
-    with hidden_main():
-        proc.start()
-    send.close()
-    ready, value = False, None
-    try:
-        ready = recv.poll(max(timeout, 0.0))
-        value = recv.recv() if ready else None
-    except (EOFError, OSError):
-        ready, value = True, None
-    finally:
-        elapsed = time.monotonic() - start
-        _stop(proc, graceful=ready and value is not None)
-        recv.close()
-    if not ready:
-        return Outcome(Status.TIMEOUT, message=f"killed at the {timeout:.1f}s box", elapsed=elapsed)
-    if value is None:
-        return Outcome(Status.FAILED, message=_death(proc.exitcode), elapsed=elapsed)
-    returned, payload = value
-    if not returned:
-        return Outcome(Status.FAILED, message=payload, elapsed=elapsed)
-    return Outcome(Status.OK, value=payload, elapsed=elapsed)
+    handle = launch(fn, args, timeout, method=method, memory_mb=memory_mb)
+    while True:
+        finished = collect([handle], timeout + 1.0)
+        if finished:
+            return finished[0][1]
 
 
 def _stop(proc: Any, *, graceful: bool) -> None:
@@ -202,14 +182,15 @@ class Launched:
     timeout: float
 
 
-def launch(fn: Callable[..., Any], args: tuple, timeout: float, *, memory_mb: int | None = None) -> Launched:
-    """Start ``fn(*args)`` in a fresh forkserver worker and return at once (see :func:`collect`)."""
-    ctx = context("forkserver")
+def launch(fn: Callable[..., Any], args: tuple, timeout: float, *, method: str = "forkserver",
+           memory_mb: int | None = None) -> Launched:
+    """Start ``fn(*args)`` in a fresh worker and return at once (see :func:`collect`)."""
+    ctx = context(method)
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, fn, args, memory_mb), daemon=False)
-    start = time.monotonic()
     with hidden_main():
-        proc.start()
+        proc.start()  # the first start waits for the forkserver's preloads: not part of the box
+    start = time.monotonic()
     send.close()
     return Launched(proc, recv, start, start + max(timeout, 0.0), timeout)
 
@@ -248,7 +229,10 @@ def _finish(r: Launched) -> Outcome:
     r.conn.close()
     if value is None:
         return Outcome(Status.FAILED, message=_death(r.proc.exitcode), elapsed=elapsed)
-    return Outcome(Status.OK, value=value, elapsed=elapsed)
+    returned, payload = value
+    if not returned:
+        return Outcome(Status.FAILED, message=payload, elapsed=elapsed)
+    return Outcome(Status.OK, value=payload, elapsed=elapsed)
 
 
 def stop_all(running: list[Launched]) -> None:

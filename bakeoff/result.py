@@ -62,6 +62,7 @@ class Result:
     models: dict[str, bytes] = field(default_factory=dict, repr=False)
     holdout: pd.DataFrame | None = field(default=None, repr=False)
     train: pd.DataFrame | None = field(default=None, repr=False)
+    workers: int = 1
     out_dir: Path | None = None
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
@@ -75,7 +76,7 @@ class Result:
             "problem": {"kind": self.problem.kind, "task": self.problem.task, "target": self.problem.target,
                         "key": self.problem.key, "horizon_weeks": self.problem.horizon_weeks,
                         "label_weeks": self.problem.label_weeks, "source_key": _source_key(exp)},
-            "confidence": exp.score.confidence,
+            "confidence": exp.score.confidence, "workers": self.workers,
             "data": {"origin": self.origin, "n_train": self.n_train, "n_holdout": self.n_holdout},
             "primary_metric": self.primary, "chosen": self.chosen, "choice_reason": self.reason,
             "sentences": self.sentences, "environment": environment(),

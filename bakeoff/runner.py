@@ -7,17 +7,20 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bakeoff.candidate import derive_seed
 from bakeoff.checkpoint import Checkpoint, run_key
+from bakeoff.climber import Climb, Slot, poll, workers_of
 from bakeoff.config import Experiment, load_experiment
 from bakeoff.cost import cost_of
 from bakeoff.data import connect, data_hash, load_data
 from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
 from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import NotApplicable
-from bakeoff.executor import Outcome, run_isolated
+from bakeoff.executor import Launched, Outcome, collect, launch, run_isolated, stop_all
 from bakeoff.frame import Frame, build_frame
 from bakeoff.guards import check_sql_rules, leakage_warnings
 from bakeoff.metrics import METRICS
@@ -29,8 +32,10 @@ from bakeoff.tradeoff import annotate, choose, sentences, to_frame
 from bakeoff.worker import Task, execute, new_row
 
 MIN_START_S = 0.5
-Progress = Callable[[str, Row], None]
+Progress = Callable[[str, Any], None]
 Engine = Callable[[Task, float], Outcome]
+Launch = Callable[[Task, float], Any]
+Collect = Callable[[list[Any], float], list[tuple[Any, Any]]]
 
 
 def prepare(exp: Experiment) -> tuple[Frame, str]:
@@ -73,7 +78,13 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         raw = exp.model_dump(exclude={"path"}, exclude_none=True)
         exp = experiment_from_dict(raw, path=exp.path, timebox=timebox, seed=seed, engine=engine)
     started = time.monotonic()
-    frame, origin = prepare(exp)
+    progress = progress or _default_progress()
+    _warm_up(exp, write)
+    progress("phase", {"text": "loading data"})
+    try:
+        frame, origin = prepare(exp)
+    finally:
+        progress("phase", {"text": ""})
     specs = resolve_ladder(exp)
     names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
     stop = None
@@ -89,24 +100,60 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         ckpt.clear()
     interrupted = False
     try:
-        rows = climb(exp, frame, specs, progress or (lambda *_: None), stop, done=done, save=ckpt.save)
+        rows = climb(exp, frame, specs, progress, stop, done=done, save=ckpt.save)
     except Interrupted as exc:
         rows, interrupted = exc.rows, True
+    progress("phase", {"text": "scoring (bootstrap)"})
     result = tabulate(exp, frame, rows, names, origin, time.monotonic() - started)
+    result.workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
     result.leakage = leakage_warnings(exp, frame)
     result.data_hash = key_data
     if write:
         from bakeoff.report.files import write_outputs
 
+        progress("phase", {"text": "writing reports"})
         result.out_dir = write_outputs(result, out)
-        if history and not interrupted:
+        if history and not interrupted and not harness_failed(rows):
             from bakeoff.store import record
 
             result.run_id = record(result, Path(history))
+    progress("end", {})
     if interrupted:
         raise KeyboardInterrupt(str(result.out_dir or ""))
     ckpt.clear()
     return result
+
+
+def _default_progress() -> Progress:
+    """Live progress inside Jupyter; silence elsewhere (the CLI passes its own display)."""
+    import sys
+
+    if "ipykernel" in sys.modules:
+        from rich.console import Console
+
+        from bakeoff.report.live import LiveProgress
+
+        return LiveProgress(Console())
+    return lambda *_: None
+
+
+def _warm_up(exp: Experiment, write: bool) -> None:
+    """Start the worker pool's forkserver, and import matplotlib for the report, while the data loads."""
+    if exp.executor.engine == "local":
+        from bakeoff.executor import warm_up
+
+        warm_up()
+    if write:
+        import importlib
+        import threading
+
+        threading.Thread(target=importlib.import_module, args=("matplotlib.pyplot",), daemon=True).start()
+
+
+def harness_failed(rows: list[Row]) -> bool:
+    """True when every candidate that ran FAILED because its worker died (not because of the candidate)."""
+    ran = [r for r in rows if r.status is not Status.SKIPPED]
+    return bool(ran) and all(r.status is Status.FAILED and r.message.startswith("the worker ") for r in ran)
 
 
 class Interrupted(Exception):  # noqa: N818 - carries the rows finished before Ctrl-C
@@ -120,72 +167,125 @@ class Interrupted(Exception):  # noqa: N818 - carries the rows finished before C
 def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
           stop: EarlyStop | None = None, *, done: dict[str, Row] | None = None,
           save: Callable[[Row], None] | None = None) -> list[Row]:
-    """Run every candidate in ladder order under the per-candidate and total boxes.
+    """Run every candidate under the per-candidate and total boxes, ``[executor] workers`` at a time.
 
-    With ``stop`` (``[ladder].early_stop``), candidates above two successive rungs that did
-    not improve on the best so far are SKIPPED with the reason. Rows in ``done`` (from a
-    checkpoint) are reused; every new row is passed to ``save`` as soon as it finishes.
+    With several workers the highest rungs start first (the longest turns overlap the rest);
+    each candidate is fitted and scored on its own, so the table does not depend on the order.
+    With ``stop`` (``[ladder].early_stop``) candidates run one at a time in ladder order, and
+    those above two successive rungs that did not improve on the best so far are SKIPPED with
+    the reason. Rows in ``done`` (from a checkpoint) are reused; every new row is passed to
+    ``save`` as soon as it finishes.
 
     Raises:
-        Interrupted: On Ctrl-C, after the running worker was killed.
+        Interrupted: On Ctrl-C, after the running workers were killed.
     """
     workdir = Path(tempfile.mkdtemp(prefix="bakeoff-"))
+    state = Climb(len(specs))
     try:
         frame_path = workdir / "frame.pkl"
         frame_path.write_bytes(pickle.dumps(frame.without_truth(), protocol=pickle.HIGHEST_PROTOCOL))
         deadline = time.monotonic() + exp.timebox.total
-        executor = make_executor(exp, frame.without_truth())
-        rows: list[Row] = []
-        for i, spec in enumerate(specs):
-            row = new_row(spec)
-            progress("start", row)
-            why = stop.before(row.rung) if stop else None
-            if why:
-                row.status, row.message = Status.SKIPPED, why
-            elif done and spec.name in done:
-                row = done[spec.name]
-            elif row.status is not Status.FAILED:  # FAILED already: its class cannot be loaded
-                try:
-                    row = _turn(exp, frame, spec, executor, str(frame_path), deadline, row)
-                except KeyboardInterrupt:
-                    rest = [new_row(s) for s in specs[i:]]
-                    for r in rest:
-                        r.status, r.message = Status.SKIPPED, "interrupted (Ctrl-C)"
-                    raise Interrupted(rows + rest) from None
-                if save and row.status is not Status.SKIPPED:
-                    save(row)
-            if stop:
-                stop.observe(row)
-            rows.append(row)
-            progress("done", row)
-        return rows
+        workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
+        slots = workers if exp.executor.engine == "local" else 1
+        launch, collect = make_launcher(exp, frame.without_truth())
+        order = list(range(len(specs)))
+        if slots > 1:
+            order.sort(key=lambda i: (-new_row(specs[i]).rung, i))
+        progress("begin", {"total": exp.timebox.total, "n": len(specs), "workers": slots})
+        turn = _Turn(exp, frame, str(frame_path), workdir, deadline, workers)
+        try:
+            while order or state.running:
+                while order and len(state.running) < slots:
+                    i = order.pop(0)
+                    _start(turn, state, i, specs[i], stop, done or {}, launch, progress, save)
+                for slot, outcome in poll(state, collect, progress):
+                    _settle(state, slot.index, _outcome_row(slot.row, outcome), stop, progress, save)
+        except KeyboardInterrupt:
+            _interrupted(state, specs, collect)
+        return state.ordered()
     finally:
+        progress("end", {})
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _turn(exp: Experiment, frame: Frame, spec: Spec, executor: Engine, frame_path: str,
-          deadline: float, row: Row) -> Row:
-    """The candidate's row after its turn: the worker's row, or ``row`` marked SKIPPED / FAILED / TIMEOUT."""
+@dataclass
+class _Turn:
+    """What every candidate's turn shares: the experiment, the frame file, the deadline, the workers."""
+
+    exp: Experiment
+    frame: Frame
+    frame_path: str
+    workdir: Path
+    deadline: float
+    workers: int
+
+
+def _start(turn: _Turn, state: Climb, i: int, spec: Spec, stop: EarlyStop | None, done: dict[str, Row],
+           launch: Launch, progress: Progress, save: Callable[[Row], None] | None) -> None:
+    """Start candidate ``i``, or settle it at once (early stop, checkpoint, not applicable, box spent)."""
+    row = new_row(spec)
+    why = stop.before(row.rung) if stop else None
+    if why:
+        row.status, row.message = Status.SKIPPED, why
+    elif spec.name in done:
+        row = done[spec.name]
+    elif row.status is not Status.FAILED:  # FAILED already: its class cannot be loaded
+        task, box = _task(turn, spec, row, i)
+        if task is not None:
+            progress("start", {"name": row.name, "rung": row.rung, "box": box})
+            state.running.append(Slot(i, row, launch(task, box), Path(task.progress or "")))
+            return
+    _settle(state, i, row, stop, progress, save if row.status is not Status.SKIPPED and why is None
+            and spec.name not in done else None)
+
+
+def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float]:
+    """The worker's task and box, or (None, 0) with ``row`` marked SKIPPED / FAILED."""
     try:
-        spec.build().check_applicable(frame.problem)
+        spec.build().check_applicable(turn.frame.problem)
     except NotApplicable as exc:
         row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
-        return row
+        return None, 0.0
     except Exception as exc:  # noqa: BLE001
         row.status, row.message = Status.FAILED, f"{type(exc).__name__}: {exc}"
-        return row
-    remaining = deadline - time.monotonic()
+        return None, 0.0
+    remaining = turn.deadline - time.monotonic()
     if remaining < MIN_START_S:
         row.status, row.message = Status.SKIPPED, "timebox exhausted"
-        return row
-    box = min(exp.timebox.per_candidate, remaining)
-    task = Task(spec, frame_path, derive_seed(exp.seed, spec.name), time.monotonic() + box,
-                exp.executor.threads, exp.executor.memory_mb or default_memory_mb())
-    outcome = executor(task, box)
+        return None, 0.0
+    box = min(turn.exp.timebox.per_candidate, remaining)
+    ex = turn.exp.executor
+    return Task(spec, turn.frame_path, derive_seed(turn.exp.seed, spec.name), time.monotonic() + box,
+                ex.threads, ex.memory_mb or default_memory_mb(), turn.workers,
+                str(turn.workdir / f"progress-{i}.jsonl")), box
+
+
+def _outcome_row(row: Row, outcome: Outcome) -> Row:
     if outcome.status is Status.OK:
         return outcome.value
     row.status, row.message, row.fit_s = outcome.status, outcome.message, outcome.elapsed
     return row
+
+
+def _settle(state: Climb, i: int, row: Row, stop: EarlyStop | None, progress: Progress,
+            save: Callable[[Row], None] | None) -> None:
+    if save and row.status is not Status.SKIPPED:
+        save(row)
+    if stop:
+        stop.observe(row)
+    state.rows[i] = row
+    progress("done", row)
+
+
+def _interrupted(state: Climb, specs: list[Spec], collect: Collect) -> None:
+    """Kill running workers and raise :class:`Interrupted` with every unfinished candidate SKIPPED."""
+    stop_all([s.handle for s in state.running if isinstance(s.handle, Launched)])
+    for i, spec in enumerate(specs):
+        if i not in state.rows:
+            row = new_row(spec)
+            row.status, row.message = Status.SKIPPED, "interrupted (Ctrl-C)"
+            state.rows[i] = row
+    raise Interrupted(state.ordered()) from None
 
 
 def default_memory_mb() -> int:
@@ -197,19 +297,27 @@ def default_memory_mb() -> int:
 
 
 def make_executor(exp: Experiment, frame: Frame) -> Engine:
-    """The function that runs one task under a box for the configured engine (OK: the worker's row)."""
+    """The blocking function that runs one task under a box for the Ray or inline engine."""
     engine = exp.executor.engine
-    if engine == "inline":
-        return lambda task, box: Outcome(Status.OK, value=execute(task))
     if engine == "ray":
         from bakeoff.ray_executor import RayExecutor
 
         return RayExecutor(exp, frame)
-    return _local
+    if engine == "inline":
+        return lambda task, box: Outcome(Status.OK, value=execute(task))
+    return lambda task, box: run_isolated(execute, (task,), box, memory_mb=task.memory_mb)
 
 
-def _local(task: Task, box: float) -> Outcome:
-    return run_isolated(execute, (task,), box, memory_mb=task.memory_mb)
+def make_launcher(exp: Experiment, frame: Frame) -> tuple[Launch, Collect]:
+    """(launch, collect) for the engine: non-blocking forkserver workers locally, one blocking call otherwise."""
+    if exp.executor.engine == "local":
+        return (lambda task, box: launch(execute, (task,), box, memory_mb=task.memory_mb)), collect
+    engine = make_executor(exp, frame)
+
+    def run_now(task: Task, box: float) -> Outcome:
+        return engine(task, box)
+
+    return run_now, lambda handles, _wait: [(h, h) for h in handles]
 
 
 def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ...], origin: str,

@@ -82,7 +82,7 @@ def render(result: Result, console: Console, *, quiet: bool = False, sentences: 
         console.print(f"• {s}")
     if result.sentences:
         where = f"{result.out_dir}/report.html" if result.out_dir else "results.json"
-        console.print(f"[dim]{len(result.sentences)} more comparisons, one per candidate, in {where}.[/dim]")
+        console.print(f"[dim]All {len(result.sentences)} comparisons, one per candidate, are in {where}.[/dim]")
     if result.out_dir:
         console.print(f"[dim]Wrote {result.out_dir}/ results.json, tradeoff.csv, report.md, report.html "
                       f"({result.wall_s:.1f}s)[/dim]")

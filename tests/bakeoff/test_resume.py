@@ -26,6 +26,8 @@ bootstrap = 200
 [timebox]
 total = "5m"
 per_candidate = "2m"
+[executor]
+workers = 1  # ladder order, so which candidates finished before the kill is known
 [ladder]
 include = ["mean", "glm", "decision_tree", "slow", "xgboost"]
 [[candidate]]

@@ -20,8 +20,11 @@ def frame():
     return prepare(experiment_from_dict(NOOP))[0]
 
 
-def exp(total: str, per: str):
-    return experiment_from_dict({**NOOP, "timebox": {"total": total, "per_candidate": per}})
+def exp(total: str, per: str, workers: int | None = None):
+    raw = {**NOOP, "timebox": {"total": total, "per_candidate": per}}
+    if workers:
+        raw["executor"] = {"workers": workers}
+    return experiment_from_dict(raw)
 
 
 def test_hanging_candidates_time_out_and_the_run_goes_on(frame):
@@ -29,7 +32,7 @@ def test_hanging_candidates_time_out_and_the_run_goes_on(frame):
              Spec("blas", "bakeoff.testing:Hang", {"mode": "c"}),
              Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
-    rows = climb(exp("30s", "1.5s"), frame, specs, lambda *_: None)
+    rows = climb(exp("30s", "1.5s", workers=1), frame, specs, lambda *_: None)
     took = time.monotonic() - start
     assert [r.status for r in rows] == ["TIMEOUT", "TIMEOUT", "OK"]
     assert all(1.4 < r.fit_s < 1.5 + 2.0 for r in rows[:2])
@@ -40,11 +43,22 @@ def test_total_box_holds_and_later_candidates_are_skipped(frame):
     specs = [Spec("loop", "bakeoff.testing:Hang"), Spec("loop2", "bakeoff.testing:Hang"),
              Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
-    rows = climb(exp("2s", "2s"), frame, specs, lambda *_: None)
+    rows = climb(exp("2s", "2s", workers=1), frame, specs, lambda *_: None)
     assert time.monotonic() - start < 2.0 + 2.0
     assert rows[0].status is Status.TIMEOUT
     assert rows[1].status is Status.SKIPPED and rows[1].message == "timebox exhausted"
     assert rows[2].status is Status.SKIPPED
+
+
+def test_total_box_holds_with_two_workers(frame):
+    """Two hanging candidates run side by side: both are killed at the total box, the third cannot start."""
+    specs = [Spec("loop", "bakeoff.testing:Hang"), Spec("loop2", "bakeoff.testing:Hang"),
+             Spec("mean", "baselines.naive:Mean")]
+    start = time.monotonic()
+    rows = climb(exp("2s", "2s", workers=2), frame, specs, lambda *_: None)
+    assert time.monotonic() - start < 2.0 + 2.0
+    assert [r.status for r in rows] == [Status.TIMEOUT, Status.TIMEOUT, Status.SKIPPED]
+    assert rows[2].message == "timebox exhausted"
 
 
 @pytest.mark.parametrize("mode,expected", [("raise", "RuntimeError: deliberate failure"),
