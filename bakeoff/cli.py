@@ -59,11 +59,14 @@ def run(
     width: Annotated[int | None, typer.Option(help="Output width in columns (default: the terminal's).")] = None,
 ) -> None:
     """Run the bake-off described by CONFIG and print the trade-off table."""
-    from bakeoff.report.terminal import progress_display, render
-    from bakeoff.runner import run as run_bakeoff
+    from bakeoff.report.live import progress_display
 
     console = _console(width)
     progress = None if quiet else progress_display(console)
+    if progress:
+        progress("phase", {"text": "starting"})  # the heavy imports below take seconds on a cold start
+    from bakeoff.report.terminal import render
+    from bakeoff.runner import run as run_bakeoff
     try:
         result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine,
                         progress=progress, resume=resume, history=db, interrupt_ok=True)

@@ -83,8 +83,10 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     progress("phase", {"text": "loading data"})
     try:
         frame, origin = prepare(exp)
-    finally:
-        progress("phase", {"text": ""})
+        progress("phase", {"text": "preparing candidates"})
+    except BaseException:
+        progress("end", {})
+        raise
     specs = resolve_ladder(exp)
     names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
     stop = None
@@ -257,7 +259,7 @@ def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float
     ex = turn.exp.executor
     return Task(spec, turn.frame_path, derive_seed(turn.exp.seed, spec.name), time.monotonic() + box,
                 ex.threads, ex.memory_mb or default_memory_mb(), turn.workers,
-                str(turn.workdir / f"progress-{i}.jsonl")), box
+                str(turn.workdir / f"progress-{i}.jsonl"), box), box
 
 
 def _outcome_row(row: Row, outcome: Outcome) -> Row:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 import traceback
 import warnings
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class Task:
     memory_mb: int | None = None
     workers: int = 1
     progress: str | None = None
+    box: float | None = None
 
 
 _FRAMES: dict[str, Frame] = {}
@@ -97,7 +99,9 @@ def _execute(task: Task, row: Row) -> None:
 
     frame = load_frame(task.frame_path)
     cand = task.spec.build()
-    budget = Budget(task.deadline, task.threads, task.workers, task.progress)
+    # the box counts from when the worker starts (the first start may wait for the forkserver's preloads)
+    deadline = time.monotonic() + task.box if task.box is not None else task.deadline
+    budget = Budget(deadline, task.threads, task.workers, task.progress)
     with threadpool_limits(limits=task.threads), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Stopwatch() as fit:

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn
 from rich.text import Text
 
-from bakeoff.report.words import val
+from bakeoff.report.fields import val
 
 STYLE = {"OK": "green", "SKIPPED": "dim", "FAILED": "red", "TIMEOUT": "yellow"}
 LOG_EVERY_S = 10.0
@@ -68,6 +68,7 @@ class LiveProgress:
         self._refresh_bars()
 
     def _begin(self, row: dict[str, Any]) -> None:
+        self._phase({"text": ""})
         self.progress.start()
         self.total = self.progress.add_task(f"[bold]total box[/bold] ({row.get('n', 0)} candidates, "
                                             f"{row.get('workers', 1)} at a time)", total=row["total"],

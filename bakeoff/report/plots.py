@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 
 from bakeoff.metrics import METRICS
-from bakeoff.report.words import val
+from bakeoff.report.fields import val
 from bakeoff.result import Result
 
 TOP = 3

@@ -7,9 +7,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bakeoff.report.fields import val
 from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.report.live import STYLE, finished_line, progress_display
-from bakeoff.report.words import headline, summary, val
+from bakeoff.report.words import headline, summary
 from bakeoff.result import Result
 
 # Columns dropped first when the table does not fit, least useful first (indexes into format.HEADERS).

@@ -10,14 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from bakeoff.metrics import METRICS
+from bakeoff.report.fields import val
 from bakeoff.result import Result
-
-
-def val(obj: Any, name: str) -> Any:
-    """A field of a row (or of its cost), whether it is a mapping or a dataclass."""
-    if obj is None:
-        return None
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
 def _metric(r: Any, name: str) -> float:

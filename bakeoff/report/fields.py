@@ -1,0 +1,12 @@
+"""Read a candidate's fields whether it is a :class:`~bakeoff.row.Row` or a plain mapping (cheap to import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def val(obj: Any, name: str) -> Any:
+    """A field of a row (or of its cost), whether it is a mapping or a dataclass; None when absent."""
+    if obj is None:
+        return None
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
