@@ -57,6 +57,9 @@ class DataSection(_Section):
     date_format: str | None = Field(None, pattern=r"%")
     memory_limit: str | None = Field(None, pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
     temp_directory: str | None = None
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    master: str = "local[*]"
+    spark_conf: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSection:
@@ -68,6 +71,8 @@ class DataSection(_Section):
             )
         if self.table and not self.database:
             raise ValueError("'table' needs 'database' (a .duckdb file)")
+        if self.engine == "spark" and self.buckets > 1:
+            raise ValueError('engine = "spark" partitions the work itself; drop buckets (DuckDB passes only)')
         return self
 
 
@@ -361,6 +366,12 @@ def _check_candidates(exp: Experiment, where: str) -> None:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError(f"{where}: [[candidate]] names must be unique; '{dupes[0]}' appears twice.")
+    if exp.data.engine == "spark" and exp.problem.kind != "customer_base":
+        raise ConfigError(f'{where}: [data].engine = "spark" computes customer summaries; it needs '
+                          f'[problem].kind = "customer_base" (got "{exp.problem.kind}").')
+    if exp.data.engine == "spark" and exp.problem.acquired:
+        raise ConfigError(f'{where}: [problem].acquired is checked by the DuckDB engine only; drop it or use '
+                          '[data].engine = "duckdb".')
     if exp.timebox.per_candidate > exp.timebox.total:
         raise ConfigError(
             f"{where}: [timebox].per_candidate ({exp.timebox.per_candidate:g}s) must not exceed "

@@ -8,6 +8,7 @@ window that ends at ``calibration_end`` (never from the holdout calendar).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
 import duckdb
 import pandas as pd
@@ -18,10 +19,16 @@ from bakeoff.errors import DataError
 from bakeoff.frame import TASK_OF_CUSTOMER_TARGET, Frame, Problem, check_frame, run_sql_file
 
 BTYD_COLUMNS = ("x", "t_x", "T", "monetary_value")
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                 "BYTE", "SHORT", "INT", "LONG")  # DuckDB and Spark names of integer types
 
 
-def prepare_transactions(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> None:
-    """Create view ``transactions(entity, ts, amount)`` and table ``daily`` from table ``data``."""
+def prepare_transactions(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> str:
+    """Create view ``transactions(entity, ts, amount)`` and table ``daily`` from table ``data``.
+
+    Returns:
+        The SQL expression of the entity key over ``data`` (integer keys stay integers).
+    """
     p = exp.problem
     cols = columns(con)
     require_column(cols, p.entity or "", "[problem].entity", origin)
@@ -30,7 +37,8 @@ def prepare_transactions(exp: Experiment, con: duckdb.DuckDBPyConnection, origin
         require_column(cols, p.amount, "[problem].amount", origin)
     ts = _date_expr(f'"{p.time}"', cols[p.time or ""], exp.data.date_format)
     amount = f'TRY_CAST("{p.amount}" AS DOUBLE)' if p.amount else "CAST(NULL AS DOUBLE)"
-    con.execute(f'CREATE OR REPLACE TEMP VIEW transactions AS SELECT CAST("{p.entity}" AS VARCHAR) AS entity, '
+    key = entity_expr(f'"{p.entity}"', cols[p.entity or ""])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW transactions AS SELECT {key} AS entity, "
                 f"{ts} AS ts, {amount} AS amount, \"{p.time}\" AS raw_ts FROM data")
     bad = con.execute("SELECT count(*), any_value(raw_ts) FROM transactions "
                       "WHERE ts IS NULL AND raw_ts IS NOT NULL").fetchone()
@@ -47,18 +55,19 @@ def prepare_transactions(exp: Experiment, con: duckdb.DuckDBPyConnection, origin
             raise DataError(f"{origin}: amount column '{p.amount}' has {n_bad} negative or missing values; "
                             "spend needs amounts >= 0 (zero-amount purchases are kept).")
     if p.acquired:
-        _check_acquired(con, p.acquired, p.entity or "", cols, origin)
+        _check_acquired(con, p.acquired, key, cols, origin)
     run_sql_file(con, "transactions")
+    return key
 
 
-def _check_acquired(con: duckdb.DuckDBPyConnection, acquired: str, entity: str, cols: dict[str, str],
+def _check_acquired(con: duckdb.DuckDBPyConnection, acquired: str, key: str, cols: dict[str, str],
                     origin: str) -> None:
     """Refuse transactions dated before the entity's recorded first purchase (``[problem].acquired``)."""
     require_column(cols, acquired, "[problem].acquired", origin)
     first = _date_expr(f'"{acquired}"', cols[acquired])
     n, example = con.execute(f"""
         SELECT count(*), any_value(t.entity) FROM transactions t
-        JOIN (SELECT CAST("{entity}" AS VARCHAR) AS entity, min({first}) AS first_day FROM data GROUP BY 1) a
+        JOIN (SELECT {key} AS entity, min({first}) AS first_day FROM data GROUP BY 1) a
           ON a.entity = t.entity
         WHERE t.ts < a.first_day""").fetchone()
     if n:
@@ -86,11 +95,38 @@ def _date_expr(col: str, duck_type: str, fmt: str | None = None) -> str:
     return f"coalesce(TRY_CAST({text} AS DATE), try_strptime({text}, '%Y%m%d')::DATE)"
 
 
-def windows(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> tuple[dt.date, dt.date, float]:
+def entity_expr(col: str, sql_type: str) -> str:
+    """The entity key as SQL: integer keys stay BIGINT (8 bytes, no strings), anything else VARCHAR."""
+    if sql_type.upper() in INTEGER_TYPES:
+        return f"CAST({col} AS BIGINT)"
+    return f"CAST({col} AS VARCHAR)"
+
+
+class Summaries(Protocol):
+    """An engine that computes per-customer summaries from table ``daily`` (DuckDB or Spark)."""
+
+    def day_range(self) -> tuple[dt.date, dt.date]:
+        """First and last purchase day in the log."""
+        ...
+
+    def count_days(self, start: dt.date, end: dt.date) -> int:
+        """Customer-days with a purchase in ``(start, end]``."""
+        ...
+
+    def table(self, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
+        """Features as of ``cutoff`` joined with targets over ``(cutoff, end]``; indexed by entity."""
+        ...
+
+    def segments(self, columns: tuple[str, ...], index: pd.Index) -> pd.DataFrame:
+        """One value per entity of each segment column, aligned with ``index``."""
+        ...
+
+
+def windows(exp: Experiment, day_range: tuple[dt.date, dt.date], origin: str) -> tuple[dt.date, dt.date, float]:
     """Return (training cut-off, holdout end, label-window days), checked against the data range."""
     p = exp.problem
     assert p.calibration_end is not None
-    first, last = con.execute("SELECT min(day), max(day) FROM daily").fetchone()
+    first, last = day_range
     horizon = p.horizon_days
     cal_end = p.calibration_end
     if not first <= cal_end < last:
@@ -132,6 +168,41 @@ def date_ranges(exp: Experiment, first: dt.date, last: dt.date, t0: dt.date, end
     return text
 
 
+def finish_table(feats: pd.DataFrame, targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Join features and targets (customers without purchases in the window get 0), as float columns.
+
+    Both engines end here, so their tables have the same columns, order and dtypes.
+    """
+    out = feats.set_index("entity")
+    if targets is not None:
+        out = out.join(targets.set_index("entity"), how="left")
+    for col, fill in (("purchases", 0), ("active", 0), ("spend", 0.0)):
+        out[col] = out[col].fillna(fill)
+    return out.astype("float64").sort_index()
+
+
+class DuckSummaries:
+    """:class:`Summaries` in the DuckDB connection that holds ``daily``, in ``buckets`` passes."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, buckets: int, key_sql: str) -> None:
+        self.con, self.buckets, self.key_sql = con, buckets, key_sql
+
+    def day_range(self) -> tuple[dt.date, dt.date]:  # noqa: D102 - see Summaries
+        first, last = self.con.execute("SELECT min(day), max(day) FROM daily").fetchone()
+        return first, last
+
+    def count_days(self, start: dt.date, end: dt.date) -> int:  # noqa: D102
+        return self.con.execute("SELECT count(*) FROM daily WHERE day > ? AND day <= ?", [start, end]).fetchone()[0]
+
+    def table(self, cutoff: dt.date, end: dt.date) -> pd.DataFrame:  # noqa: D102
+        return customer_table(self.con, cutoff, end, self.buckets)
+
+    def segments(self, columns: tuple[str, ...], index: pd.Index) -> pd.DataFrame:  # noqa: D102
+        cols = ", ".join(f'min("{s}") AS "{s}"' for s in columns)
+        seg = self.con.execute(f"SELECT {self.key_sql} AS entity, {cols} FROM data GROUP BY 1").df()
+        return seg.set_index("entity").reindex(index)
+
+
 def customer_table(con: duckdb.DuckDBPyConnection, cutoff: dt.date, end: dt.date, buckets: int = 1) -> pd.DataFrame:
     """Features as of ``cutoff`` joined with targets over ``(cutoff, end]``; indexed by entity.
 
@@ -146,75 +217,37 @@ def customer_table(con: duckdb.DuckDBPyConnection, cutoff: dt.date, end: dt.date
 def _bucket_table(con: duckdb.DuckDBPyConnection, cutoff: dt.date, end: dt.date, buckets: int,
                   bucket: int) -> pd.DataFrame:
     where = {"buckets": buckets, "bucket": bucket}
-    feats = run_sql_file(con, "customer_features", {"cutoff": cutoff, **where}).set_index("entity")
-    targets = run_sql_file(con, "customer_targets", {"start": cutoff, "end": end, **where}).set_index("entity")
-    out = feats.join(targets, how="left")
-    for col, fill in (("purchases", 0), ("active", 0), ("spend", 0.0)):
-        out[col] = out[col].fillna(fill).astype(float)
-    return out
+    feats = run_sql_file(con, "customer_features", {"cutoff": cutoff, **where})
+    targets = run_sql_file(con, "customer_targets", {"start": cutoff, "end": end, **where})
+    return finish_table(feats, targets)
 
 
 def build_customer_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> Frame:
-    """Build the customer-base frame (see module docstring)."""
+    """Build the customer-base frame from table ``data`` in DuckDB (see module docstring)."""
+    key_sql = prepare_transactions(exp, con, origin)
+    return assemble(exp, DuckSummaries(con, exp.data.buckets, key_sql), origin)
+
+
+def assemble(exp: Experiment, engine: Summaries, origin: str) -> Frame:
+    """The frame from an engine's summaries: windows checked, train and holdout tables, segments."""
     p = exp.problem
-    prepare_transactions(exp, con, origin)
-    t0, holdout_end, label_days = windows(exp, con, origin)
+    t0, holdout_end, label_days = windows(exp, engine.day_range(), origin)
     assert p.calibration_end is not None
-    n_holdout = con.execute("SELECT count(*) FROM daily WHERE day > ? AND day <= ?",
-                            [p.calibration_end, holdout_end]).fetchone()[0]
-    if n_holdout == 0:
+    if engine.count_days(p.calibration_end, holdout_end) == 0:
         raise DataError(f"{origin}: the holdout window ({p.calibration_end}, {holdout_end}] has no transactions.")
-    if exp.executor.engine == "ray" and exp.data.buckets > 1:
-        train, holdout = _ray_buckets(exp, t0, holdout_end)
-    else:
-        train = customer_table(con, t0, p.calibration_end, exp.data.buckets)
-        holdout = customer_table(con, p.calibration_end, holdout_end, exp.data.buckets)
+    train = engine.table(t0, p.calibration_end)
+    holdout = engine.table(p.calibration_end, holdout_end)
     targets = ["purchases", "active", "spend"]
     features = tuple(c for c in holdout.columns if c not in targets and holdout[c].notna().any())
-    first, last = con.execute("SELECT min(day), max(day) FROM daily").fetchone()
+    first, last = engine.day_range()
     window_days = (holdout_end - p.calibration_end).days
     horizon_weeks = p.horizon_days / 7.0 if window_days >= round(p.horizon_days) else window_days / 7.0
     problem = Problem(kind="customer_base", task=TASK_OF_CUSTOMER_TARGET[p.target], target=p.target,
                       key="entity", horizon_weeks=horizon_weeks, label_weeks=label_days / 7.0,
                       dates=date_ranges(exp, first, last, t0, holdout_end),
                       calibration_end=p.calibration_end)
-    seg = _segments(exp, con, holdout.index) if p.segments else None
+    seg = engine.segments(p.segments, holdout.index) if p.segments else None
     frame = Frame(problem, train[[*features, p.target]], holdout[list(features)], features,
                   holdout[p.target], seg)
     check_frame(frame, origin)
     return frame
-
-
-def _segments(exp: Experiment, con: duckdb.DuckDBPyConnection, index: pd.Index) -> pd.DataFrame:
-    cols = ", ".join(f'any_value("{s}") AS "{s}"' for s in exp.problem.segments)
-    seg = con.execute(f'SELECT CAST("{exp.problem.entity}" AS VARCHAR) AS entity, {cols} FROM data GROUP BY 1').df()
-    return seg.set_index("entity").reindex(index)
-
-
-def bucket_part(exp: Experiment, t0: dt.date, holdout_end: dt.date, bucket: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One bucket's training and holdout tables, computed from the data source in a fresh connection."""
-    from bakeoff.data import connect, load_data
-
-    con = connect(exp.data.memory_limit, exp.data.temp_directory)
-    try:
-        origin = load_data(exp, con)
-        prepare_transactions(exp, con, origin)
-        assert exp.problem.calibration_end is not None
-        cal_end, k = exp.problem.calibration_end, exp.data.buckets
-        return (_bucket_table(con, t0, cal_end, k, bucket), _bucket_table(con, cal_end, holdout_end, k, bucket))
-    finally:
-        con.close()
-
-
-def _ray_buckets(exp: Experiment, t0: dt.date, holdout_end: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Bucket passes as Ray tasks (each reads the source itself), merged here; global steps run after."""
-    import ray
-
-    if not ray.is_initialized():
-        ray.init(address=exp.executor.address, num_cpus=exp.executor.num_cpus, include_dashboard=False,
-                 log_to_driver=False, ignore_reinit_error=True)
-    task = ray.remote(max_retries=1)(bucket_part)
-    parts = ray.get([task.remote(exp, t0, holdout_end, b) for b in range(exp.data.buckets)])
-    train = pd.concat([p[0] for p in parts]).sort_index()
-    holdout = pd.concat([p[1] for p in parts]).sort_index()
-    return train, holdout

@@ -40,6 +40,12 @@ Collect = Callable[[list[Any], float], list[tuple[Any, Any]]]
 
 def prepare(exp: Experiment) -> tuple[Frame, str]:
     """Load the data and build the frame (what ``bakeoff validate`` checks)."""
+    if exp.data.engine == "spark":
+        from bakeoff.spark import build_spark_frame
+
+        frame, origin = build_spark_frame(exp)
+        metric_names(frame.problem, exp.score.primary, exp.score.metrics)
+        return frame, origin
     con = connect(exp.data.memory_limit, exp.data.temp_directory)
     try:
         origin = load_data(exp, con)

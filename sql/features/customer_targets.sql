@@ -4,7 +4,7 @@
 SELECT entity,
        count(*)                     AS purchases,
        CAST(count(*) > 0 AS INTEGER) AS active,
-       coalesce(sum(amount), 0.0)   AS spend
+       coalesce(CAST(sum(amount) AS DOUBLE), 0.0) AS spend
 FROM daily
 WHERE day > $start::DATE AND day <= $end::DATE
   AND hash(entity) % $buckets::UBIGINT = $bucket::UBIGINT

@@ -58,16 +58,3 @@ def test_tuning_trials_are_ray_tasks(ray_cluster):
     row = climb(exp, frame, [spec], lambda *_: None)[0]
     assert row.status is Status.OK, row.message
     assert row.params["isolation"] == "ray" and row.params["trials_complete"] == 3
-
-
-def test_bucket_passes_as_ray_tasks_equal_local(ray_cluster, cdnow_frame):
-    from tests.conftest import ROOT
-
-    raw = {"data": {"builtin": "cdnow_sample", "buckets": 4}, "executor": {"engine": "ray"},
-           "problem": {"kind": "customer_base", "target": "purchases", "entity": "customer_id", "time": "date",
-                       "amount": "amount", "calibration_end": "1997-09-30", "horizon": "39w"}}
-    frame, _ = prepare(experiment_from_dict(raw, path=ROOT / "experiments" / "cdnow" / "x.toml"))
-    import pandas as pd
-
-    pd.testing.assert_frame_equal(frame.holdout, cdnow_frame.holdout)
-    pd.testing.assert_frame_equal(frame.train, cdnow_frame.train)
