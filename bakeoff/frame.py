@@ -127,9 +127,9 @@ def _named_columns(exp: Experiment) -> list[tuple[str, str]]:
 
 def _positive(y: pd.Series, kind: str, positive: Any, origin: str) -> pd.Series:
     """A binary target as 0/1: ``positive`` names the class that counts as 1 (needed for text labels)."""
-    if kind != "binary":
-        return y
     values = sorted(map(str, y.dropna().unique()))
+    if kind != "binary" or not values:
+        return y  # an empty target is reported by _clean_target
     if positive is None:
         if not pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
             shown = ", ".join(repr(v) for v in values[:5])
