@@ -108,8 +108,9 @@ def cdnow(repeats: int, trials: int) -> None:
                 walls[workers].append(time.perf_counter() - t)
                 assert proc.returncode == 0, proc.stderr
     for w, xs in walls.items():
+        each = ", ".join(f"{x:.1f}" for x in xs)
         print(f"CDNOW purchases (bakeoff run, xgboost_tuned n_trials={trials}), workers={w}: wall min "
-              f"{min(xs):.1f}s, median {statistics.median(xs):.1f}s over {repeats} ({', '.join(f'{x:.1f}' for x in xs)})")
+              f"{min(xs):.1f}s, median {statistics.median(xs):.1f}s over {repeats} ({each})")
     print(f"CDNOW purchases wall, workers=2 / workers=1: min {min(walls[2]) / min(walls[1]):.2f}, "
           f"median {statistics.median(walls[2]) / statistics.median(walls[1]):.2f} (load average now "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
