@@ -51,6 +51,8 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Experiment seed (overrides [experiment].seed).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default runs/<name>/<timestamp>/).")] = None,
     engine: Annotated[str | None, typer.Option(help="Executor: local (default), ray or inline.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Candidates run at once (default: the number of cores).")
+                       ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Reuse candidates finished by an interrupted run.")] = False,
     db: Annotated[Path, typer.Option("--db", help="Run-history file the run is recorded in.")] = Path(
         "runs/bakeoff.duckdb"),
@@ -68,7 +70,7 @@ def run(
     from bakeoff.report.terminal import render
     from bakeoff.runner import run as run_bakeoff
     try:
-        result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine,
+        result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine, workers=workers,
                         progress=progress, resume=resume, history=db, interrupt_ok=True)
     except KeyboardInterrupt as exc:
         typer.echo(f"interrupted: partial result in {exc}; finish it with --resume", err=True)

@@ -275,7 +275,8 @@ def experiment_from_dict(raw: dict[str, Any], *, path: Path | None = None, **ove
 
 def _apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     sections = {"timebox": ("timebox", "total"), "seed": ("experiment", "seed"),
-                "engine": ("executor", "engine"), "per_candidate": ("timebox", "per_candidate")}
+                "engine": ("executor", "engine"), "per_candidate": ("timebox", "per_candidate"),
+                "workers": ("executor", "workers")}
     for key, value in overrides.items():
         if value is None:
             continue

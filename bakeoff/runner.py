@@ -58,6 +58,7 @@ def prepare(exp: Experiment) -> tuple[Frame, str]:
 
 def run(config: str | Path | Experiment, *, timebox: str | float | None = None, seed: int | None = None,
         out: str | Path | None = None, engine: str | None = None, progress: Progress | None = None,
+        workers: int | None = None,
         write: bool = True, resume: bool = False, checkpoint_dir: str | Path | None = None,
         history: str | Path | None = "runs/bakeoff.duckdb") -> Result:
     """Run a bake-off and return its :class:`Result` (also written to ``out`` unless ``write=False``).
@@ -68,6 +69,7 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         seed: Overrides ``[experiment].seed``.
         out: Output folder (default ``runs/<name>/<timestamp>/``).
         engine: Overrides ``[executor].engine`` (``local``, ``inline``, ``ray``).
+        workers: Overrides ``[executor].workers`` (candidates run at once).
         progress: Called with ("start" | "done", row) per candidate.
         write: Write results.json, tradeoff.csv and report.md.
         resume: Reuse candidates finished by an earlier, interrupted run of the same config.
@@ -78,11 +80,11 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         KeyboardInterrupt: After Ctrl-C, once the partial result has been written.
     """
     exp = config if isinstance(config, Experiment) else load_experiment(config)
-    if any(v is not None for v in (timebox, seed, engine)):
+    if any(v is not None for v in (timebox, seed, engine, workers)):
         from bakeoff.config import experiment_from_dict
 
         raw = exp.model_dump(exclude={"path"}, exclude_none=True)
-        exp = experiment_from_dict(raw, path=exp.path, timebox=timebox, seed=seed, engine=engine)
+        exp = experiment_from_dict(raw, path=exp.path, timebox=timebox, seed=seed, engine=engine, workers=workers)
     started = time.monotonic()
     progress = progress or _default_progress()
     _warm_up(exp, write)

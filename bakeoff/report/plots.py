@@ -18,8 +18,8 @@ from bakeoff.report.fields import val
 from bakeoff.result import Result
 
 TOP = 3
-FONT = 11
-SIZE = (5.8, 4.3)
+FONT = 12
+SIZE = (5.4, 4.2)
 CHOSEN, FRONT, OTHER = "#d62728", "#1f77b4", "#9a9a9a"
 OFFSETS = ((7, 5), (7, -13), (-7, 5), (-7, -13), (7, 15), (7, -23), (-7, 15), (-7, -23), (0, 22), (0, -30))
 

@@ -68,7 +68,7 @@ def headline(result: Result) -> str:
     text = f"{name} scores {m.label} {value:.4g} ({better}): {MEANING.get(result.primary, m.label)}."
     mae = val(row, "metrics").get("mae")
     if result.problem.task != "binary" and mae is not None and result.primary != "mae":
-        text += f" In plain terms it is on average {mae:.2g} {_unit(result)} off."
+        text += f" In plain terms: its predictions are off by {mae:.2g} {_unit(result)} on average."
     return text
 
 
