@@ -152,7 +152,7 @@ def _warm_up(exp: Experiment, write: bool) -> None:
     if exp.executor.engine == "local":
         from bakeoff.executor import warm_up
 
-        warm_up()
+        warm_up(exp.executor.threads)
     if write:
         import importlib
         import threading

@@ -26,6 +26,7 @@ from bakeoff.measure import Stopwatch, model_kb, peak_rss_mb
 from bakeoff.registry import Spec
 from bakeoff.row import Row, Status
 
+POOL_THREADS = "BAKEOFF_POOL_THREADS"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
@@ -95,14 +96,12 @@ def failure_message(exc: BaseException) -> str:
 
 def _execute(task: Task, row: Row) -> None:
     limit_threads(task.threads)
-    from threadpoolctl import threadpool_limits
-
     frame = load_frame(task.frame_path)
     cand = task.spec.build()
     # the box counts from when the worker starts (the first start may wait for the forkserver's preloads)
     deadline = time.monotonic() + task.box if task.box is not None else task.deadline
     budget = Budget(deadline, task.threads, task.workers, task.progress)
-    with threadpool_limits(limits=task.threads), warnings.catch_warnings(record=True) as caught:
+    with _thread_limits(task.threads), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Stopwatch() as fit:
             cand.fit(frame, budget=budget, seed=task.seed)
@@ -115,8 +114,10 @@ def _execute(task: Task, row: Row) -> None:
     row.status, row.message, row.predictions = Status.OK, "", predictions
     row.fit_s, row.fit_cpu_s, row.predict_s, row.predict_cpu_s = fit.wall, fit.cpu, pred.wall, pred.cpu
     row.predict_ms_per_1k = 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0
-    row.model_kb, row.peak_rss_mb, row.threads = model_kb(cand), peak_rss_mb(), task.threads
-    row.model, row.params, row.warnings = _pickled(cand), _jsonable(cand.describe()), _warning_lines(caught)
+    row.model = _pickled(cand)  # pickled once: its size is the model size
+    row.model_kb = len(row.model) / 1024.0 if row.model is not None else model_kb(cand)
+    row.peak_rss_mb, row.threads = peak_rss_mb(), task.threads
+    row.params, row.warnings = _jsonable(cand.describe()), _warning_lines(caught)
 
 
 def _warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list[str]:
@@ -133,11 +134,11 @@ def _warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list
 
 
 def _retime(cand: Any, frame: Frame, first: Stopwatch, budget: Budget) -> Stopwatch:
-    """Fast predictions are timed again (up to 5 more calls within 0.5 s) and the fastest kept, like timeit."""
+    """Fast predictions are timed again (up to 3 more calls within 0.15 s) and the fastest kept, like timeit."""
     best = first
     spent = first.wall
-    for _ in range(5):
-        if spent > 0.5 or first.wall > 0.1 or budget.remaining() < 1.0:
+    for _ in range(3):
+        if spent > 0.15 or first.wall > 0.05 or budget.remaining() < 1.0:
             break
         with Stopwatch() as again:
             cand.predict(frame)
@@ -154,6 +155,22 @@ def _pickled(cand: Any, most: int = 256 * 1024 * 1024) -> bytes | None:
     except Exception:  # noqa: BLE001 - export is then unavailable for this candidate
         return None
     return blob if len(blob) <= most else None
+
+
+def _thread_limits(n: int) -> Any:
+    """Limit BLAS/OpenMP pools to ``n`` threads; a no-op when the process started with them at ``n``.
+
+    Workers forked from a forkserver started by :func:`bakeoff.executor.warm_up` loaded their
+    libraries with the thread variables already at ``n`` (``BAKEOFF_POOL_THREADS``), which spares
+    threadpoolctl's scan of the loaded libraries (~70 ms per candidate).
+    """
+    import contextlib
+
+    if os.environ.get(POOL_THREADS) == str(n):
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=n)
 
 
 def limit_threads(n: int) -> None:

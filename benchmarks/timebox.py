@@ -126,6 +126,9 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[], help="parts to skip: isolation turn overrun framework cdnow")
     args = ap.parse_args()
     print(f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    from bakeoff.executor import warm_up
+
+    warm_up(1)  # as bakeoff.run does: the forkserver starts while the data loads, pools sized once
     frame, _ = prepare(experiment_from_dict(RAW))
     if "isolation" not in args.skip:
         isolation(args.repeats)
