@@ -16,6 +16,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn
+from rich.table import Column
 from rich.text import Text
 
 from bakeoff.report.fields import val
@@ -39,12 +40,15 @@ def tick_text(fields: dict[str, Any]) -> str:
     if fields.get("trials") is not None:
         parts.append(f"{fields['trials']} trials")
     if fields.get("best") is not None:
-        parts.append(f"best {fields.get('best_label', 'CV loss')} {fields['best']:.4g}")
+        parts.append(f"best {fields.get('best_label', 'CV')} {fields['best']:.4g}")
     return ", ".join(parts)
 
 
 class _Elapsed(ProgressColumn):
     """``12.3s / 60s`` from the task's own start, recomputed at every refresh."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(no_wrap=True, min_width=13))
 
     def render(self, task: Task) -> Text:
         box = task.fields.get("box")
@@ -57,9 +61,12 @@ class LiveProgress:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=24),
-                                 _Elapsed(), TextColumn("[dim]{task.fields[note]}"), console=console,
-                                 transient=True, refresh_per_second=8)
+        narrow = console.width < 100
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}", table_column=Column(no_wrap=True, overflow="ellipsis")),
+            BarColumn(bar_width=10 if narrow else 24), _Elapsed(),
+            TextColumn("[dim]{task.fields[note]}", table_column=Column(no_wrap=True, overflow="ellipsis")),
+            console=console, transient=True, refresh_per_second=8)
         self.tasks: dict[str, Any] = {}
         self.total: Any = None
 
@@ -70,8 +77,8 @@ class LiveProgress:
     def _begin(self, row: dict[str, Any]) -> None:
         self._phase({"text": ""})
         self.progress.start()
-        self.total = self.progress.add_task(f"[bold]total box[/bold] ({row.get('n', 0)} candidates, "
-                                            f"{row.get('workers', 1)} at a time)", total=row["total"],
+        self.total = self.progress.add_task(f"[bold]total box[/bold] ({row.get('workers', 1)} at a time)",
+                                            total=row["total"],
                                             box=row["total"], t0=time.monotonic(), note="")
 
     def _phase(self, row: dict[str, Any]) -> None:

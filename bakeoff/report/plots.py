@@ -72,7 +72,7 @@ def contender_limits(values: list[float], best: float, higher_is_better: bool, s
 def frontier(result: Result) -> Any:
     """Accuracy against monthly cost (log axis); the Pareto front drawn and labelled with the chosen."""
     plt = _plt()
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
     m = METRICS[result.primary]
     rows = _ok(result)
@@ -98,6 +98,7 @@ def frontier(result: Result) -> Any:
         _point(ax, r, result, pin if r in off else None)
     ax.set_ylim(*(ylim if not m.higher_is_better else ylim))
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=5))  # every decade would crowd a phone screen
     ax.xaxis.set_major_formatter(FuncFormatter(dollars))
     ax.set_xlabel("monthly cost")
     ax.set_ylabel(f"{m.label} ({'higher' if m.higher_is_better else 'lower'} is better)")
