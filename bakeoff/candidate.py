@@ -23,12 +23,17 @@ class Budget:
 
     ``workers`` is how many processes the candidate may keep busy at once for nested work
     (tuning trials); ``progress`` is the file :meth:`report` appends to for the live display.
+    ``isolation`` is how nested work is isolated (the ``method`` of ``executor.run_isolated``),
+    set by the engine that runs the candidate: ``"fork"`` inside a local worker (it has only
+    imported its libraries: cheap, the data shared copy-on-write), ``"ray"`` inside a Ray task,
+    ``"forkserver"`` when run inline (forking a process whose OpenMP pool already started hangs).
     """
 
     deadline: float
     threads: int = 1
     workers: int = 1
     progress: str | None = None
+    isolation: str = "forkserver"
 
     @classmethod
     def of(cls, seconds: float, threads: int = 1) -> Budget:

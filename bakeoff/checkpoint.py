@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 
 from bakeoff.config import Experiment
+from bakeoff.defaults import RUNS
 from bakeoff.row import Row, Status
 
 
 def run_key(exp: Experiment, data_hash: str) -> str:
     """What must match for a resume: the experiment (timebox aside), its seed and the data."""
-    raw = exp.model_dump(mode="json", exclude={"path", "timebox"})
-    text = json.dumps(raw, sort_keys=True, default=str) + data_hash
+    text = exp.fingerprint(ignore=("timebox",)) + data_hash
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -38,7 +38,7 @@ class Checkpoint:
     @classmethod
     def for_run(cls, exp: Experiment, key: str, base: Path | None = None) -> Checkpoint:
         """The checkpoint folder of this experiment and key."""
-        return cls((base or Path("runs") / exp.name) / f".checkpoint-{key}")
+        return cls((base or RUNS / exp.name) / f".checkpoint-{key}")
 
     def save(self, row: Row) -> None:
         """Persist one finished row (atomically)."""

@@ -7,10 +7,13 @@ Exit codes: 0 the bake-off completed (even with failed rows), 2 bad config or da
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from bakeoff.defaults import DEFAULT_DB
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="bakeoff: simple baselines first — a timeboxed bake-off with a trade-off table.")
@@ -28,18 +31,35 @@ def _console(width: int | None = None) -> Any:
     return console
 
 
-def _guard(fn: Any, *args: Any, interrupt_ok: bool = False, **kwargs: Any) -> Any:
-    from bakeoff.errors import BakeoffError
+DEBUG = "--debug"  # anywhere on the command line: full tracebacks on the terminal
+
+
+def _debug() -> bool:
+    return DEBUG in sys.argv[1:]
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option(DEBUG, help="Show full tracebacks (errors, internal errors, FAILED rows).")
+                     ] = False,
+) -> None:
+    """bakeoff: simple baselines first."""
+
+
+def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    from bakeoff.errors import BakeoffError, Interrupted
 
     try:
         return fn(*args, **kwargs)
+    except Interrupted as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(130) from None
     except BakeoffError as exc:
+        if _debug():
+            traceback.print_exc()
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    except KeyboardInterrupt as exc:
-        if interrupt_ok:
-            raise
-        del exc
+    except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
 
@@ -54,8 +74,7 @@ def run(
     workers: Annotated[int | None, typer.Option(help="Candidates run at once (default: the number of cores).")
                        ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Reuse candidates finished by an interrupted run.")] = False,
-    db: Annotated[Path, typer.Option("--db", help="Run-history file the run is recorded in.")] = Path(
-        "runs/bakeoff.duckdb"),
+    db: Annotated[Path, typer.Option("--db", help="Run-history file the run is recorded in.")] = DEFAULT_DB,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; print only the table and the choice.")
                      ] = False,
     width: Annotated[int | None, typer.Option(help="Output width in columns (default: the terminal's).")] = None,
@@ -69,13 +88,13 @@ def run(
         progress("phase", {"text": "starting"})  # the heavy imports below take seconds on a cold start
     from bakeoff.report.terminal import render
     from bakeoff.runner import run as run_bakeoff
-    try:
-        result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine, workers=workers,
-                        progress=progress, resume=resume, history=db, interrupt_ok=True)
-    except KeyboardInterrupt as exc:
-        typer.echo(f"interrupted: partial result in {exc}; finish it with --resume", err=True)
-        raise typer.Exit(130) from None
+    result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine, workers=workers,
+                    progress=progress, resume=resume, history=db)
     render(result, console, quiet=quiet)
+    if _debug():
+        for row in result.rows:
+            if row.traceback:
+                typer.echo(f"--- {row.name} ({row.status.value}) ---\n{row.traceback}", err=True)
 
 
 DbOption = Annotated[Path, typer.Option("--db", help="Run-history file.")]
@@ -84,7 +103,7 @@ DbOption = Annotated[Path, typer.Option("--db", help="Run-history file.")]
 @app.command()
 def history(
     experiment: Annotated[str | None, typer.Argument(help="Only runs of this experiment.")] = None,
-    db: DbOption = Path("runs/bakeoff.duckdb"),
+    db: DbOption = DEFAULT_DB,
 ) -> None:
     """List recorded runs, newest first."""
     from bakeoff.store import history as list_runs
@@ -100,7 +119,7 @@ def history(
 def compare(
     run_a: Annotated[str, typer.Argument(help="Earlier run: id, unique suffix, or [experiment:]previous.")],
     run_b: Annotated[str, typer.Argument(help="Later run: id, unique suffix, or [experiment:]latest.")],
-    db: DbOption = Path("runs/bakeoff.duckdb"),
+    db: DbOption = DEFAULT_DB,
 ) -> None:
     """Show what changed per candidate between two runs (the sprint-over-sprint view)."""
     from bakeoff.store import compare as diff_runs
@@ -180,13 +199,31 @@ def main() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C works even if a launcher ignored it
+    if DEBUG in sys.argv[2:]:  # accepted after the command too: it is an option of the whole program
+        sys.argv = [sys.argv[0], DEBUG, *[a for a in sys.argv[1:] if a != DEBUG]]
     try:
         app()
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - internal errors: one line, exit 1
-        typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+    except Exception as exc:  # internal errors: one line (the traceback kept in a file), exit 1
+        text = traceback.format_exc()
+        if _debug():
+            typer.echo(text, err=True)
+        typer.echo(f"internal error: {type(exc).__name__}: {exc}{_keep_traceback(text)}", err=True)
         sys.exit(1)
+
+
+def _keep_traceback(text: str) -> str:
+    """Write an internal error's traceback to ``runs/internal-error.txt``; say where (or nothing)."""
+    from bakeoff.defaults import RUNS
+
+    path = RUNS / "internal-error.txt"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError:
+        return ""
+    return f" (traceback in {path}; --debug prints it)"
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ what was found.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,8 +18,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from bakeoff.durations import parse_duration
 from bakeoff.errors import ConfigError, did_you_mean
 
-KINDS = ("binary", "regression", "count", "customer_base")
 CUSTOMER_TARGETS = ("purchases", "active", "spend")
+RETIRED = {("timebox", "trial"): " It was never read: a tuned candidate's per-trial box is its own key, e.g. "
+                                 "trial_timeout = 20 (seconds) in its [[candidate]] table."}
 
 
 def _duration(value: Any) -> float:
@@ -151,7 +153,6 @@ class TimeboxSection(_Section):
 
     total: Seconds = 600.0
     per_candidate: Seconds = 120.0
-    trial: Seconds | None = None
 
 
 class CostSection(_Section):
@@ -232,6 +233,16 @@ class Experiment(_Section):
     def name(self) -> str:
         """The experiment name."""
         return self.experiment.name
+
+    def fingerprint(self, *, ignore: tuple[str, ...] = ()) -> str:
+        """THE config hash: 16 hex digits of SHA-256 over the validated experiment (its file path aside).
+
+        Two runs with the same fingerprint ran the same experiment (the history's ``config_hash``
+        and the report footer show it). ``ignore`` leaves sections out, e.g. ``("timebox",)`` for
+        the resume key: a resumed run may get another box.
+        """
+        text = self.model_dump_json(exclude={"path", *ignore})
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
     def seed(self) -> int:
@@ -336,7 +347,8 @@ def _unknown_key(loc: list[str], raw: dict[str, Any]) -> str:
             continue
         model = _field_model(model, part)
     known = list(model.model_fields) if model is not None else []
-    return f"Unknown key '{loc[-1]}' in {_where(parent)}.{did_you_mean(loc[-1], known)}"
+    hint = RETIRED.get((parent[0], loc[-1]), "") if len(parent) == 1 else ""
+    return f"Unknown key '{loc[-1]}' in {_where(parent)}.{hint or did_you_mean(loc[-1], known)}"
 
 
 def _field_model(model: Any, field: str) -> Any:

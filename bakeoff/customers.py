@@ -18,7 +18,6 @@ from bakeoff.data import columns, require_column
 from bakeoff.errors import DataError
 from bakeoff.frame import TASK_OF_CUSTOMER_TARGET, Frame, Problem, check_frame, run_sql_file
 
-BTYD_COLUMNS = ("x", "t_x", "T", "monetary_value")
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "BYTE", "SHORT", "INT", "LONG")  # DuckDB and Spark names of integer types
 

@@ -26,7 +26,26 @@ class CandidateError(BakeoffError):
     """A candidate returned something unusable (wrong length, NaN predictions, ...)."""
 
 
-class NotApplicable(BakeoffError):  # noqa: N818 - reads as a sentence: raise NotApplicable("why")
+class Interrupted(BakeoffError):
+    """Ctrl-C stopped the climb: a documented outcome, not a crash.
+
+    Attributes:
+        result: The partial :class:`~bakeoff.result.Result` (finished candidates scored, the
+            others SKIPPED "interrupted (Ctrl-C)"); None when Ctrl-C came before it existed.
+        rows: Every candidate's row at the moment of the interrupt.
+        out_dir: The run folder the partial result was written to (None with ``write=False``).
+            ``bakeoff run --resume`` finishes the run from its checkpoint.
+    """
+
+    def __init__(self, message: str, rows: list | None = None, result: object = None,
+                 out_dir: object = None) -> None:
+        super().__init__(message)
+        self.rows = rows or []
+        self.result = result
+        self.out_dir = out_dir
+
+
+class NotApplicable(BakeoffError):  # named as a sentence: raise NotApplicable("why")
     """Raised by ``check_applicable``: the candidate does not fit this problem (a SKIPPED row)."""
 
 

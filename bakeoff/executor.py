@@ -15,6 +15,7 @@ import resource
 import signal
 import sys
 import time
+import traceback
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class Outcome:
     value: Any = None
     message: str = ""
     elapsed: float = 0.0
+    traceback: str = ""
 
 
 _CONTEXTS: dict[str, Any] = {}
@@ -49,21 +51,7 @@ def context(method: str = "forkserver") -> Any:
     return _CONTEXTS[method]
 
 
-_IN_WORKER = False
-_IN_RAY = False
-
-
-def nested_method() -> str:
-    """How work nested inside a candidate (tuning trials) is isolated.
-
-    ``fork`` inside an isolated worker, which has only imported its libraries (cheap,
-    and the data is shared copy-on-write); ``forkserver`` anywhere else, because
-    forking a process whose OpenMP runtime already started its thread pool (after an
-    XGBoost or HistGradientBoosting fit) leaves the child hanging.
-    """
-    if _IN_RAY:
-        return "ray"
-    return "fork" if _IN_WORKER else "forkserver"
+NESTED = {"local": "fork", "ray": "ray", "inline": "forkserver"}  # engine -> Budget.isolation of its candidates
 
 
 def share(args: tuple, method: str) -> tuple:
@@ -94,19 +82,17 @@ def _run_ray(fn: Callable[..., Any], args: tuple, timeout: float) -> Outcome:
 
 
 def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int | None) -> None:
-    """Runs in the worker: sends ``(True, value)`` or ``(False, message)`` back."""
-    global _IN_WORKER
-    _IN_WORKER = True
+    """Runs in the worker: sends ``(True, value, "")`` or ``(False, message, traceback)`` back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        result: tuple[bool, Any] = (True, fn(*args))
+        result: tuple[bool, Any, str] = (True, fn(*args), "")
     except MemoryError:
-        result = (False, f"MemoryError: exceeded the {memory_mb} MB limit")
+        result = (False, f"MemoryError: exceeded the {memory_mb} MB limit", traceback.format_exc())
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised
-        result = (False, f"{type(exc).__name__}: {exc}")
+        result = (False, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     conn.send(result)
     conn.close()
 
@@ -249,9 +235,9 @@ def _finish(r: Launched) -> Outcome:
     r.conn.close()
     if value is None:
         return Outcome(Status.FAILED, message=_death(r.proc.exitcode), elapsed=elapsed)
-    returned, payload = value
+    returned, payload, trace = value
     if not returned:
-        return Outcome(Status.FAILED, message=payload, elapsed=elapsed)
+        return Outcome(Status.FAILED, message=payload, elapsed=elapsed, traceback=trace)
     return Outcome(Status.OK, value=payload, elapsed=elapsed)
 
 

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bakeoff.defaults import DEFAULT_DB
 from bakeoff.deploy import SCORE_PY, render_rule
 from bakeoff.errors import BakeoffError, DataError, did_you_mean
+from bakeoff.report import sections
 from bakeoff.row import Row
 from bakeoff.sqlfiles import sql_root
-
-DEMO_MARK = "<h2>Reproducibility</h2>"
 
 
 def run_folder(run: str | Path, db: Path | None = None) -> Path:
@@ -30,15 +30,11 @@ def run_folder(run: str | Path, db: Path | None = None) -> Path:
     path = Path(run)
     if (path / "results.json").is_file():
         return path
-    from bakeoff.store import DEFAULT_DB, _connect, resolve
+    from bakeoff.store import out_dir_of, resolve
 
     db = db or DEFAULT_DB
     run_id = resolve(str(run), db)
-    con = _connect(db, read_only=True)
-    try:
-        out = con.execute("SELECT out_dir FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
-    finally:
-        con.close()
+    out = out_dir_of(run_id, db)
     if not out or not (Path(out) / "results.json").is_file():
         raise DataError(f"Run '{run_id}' has no run folder at '{out}'.")
     return Path(out)
@@ -87,17 +83,13 @@ def demo(run: str | Path, candidate: str | None = None, n: int = 3) -> pd.DataFr
 
 
 def _add_to_reports(folder: Path, demo_rows: pd.DataFrame, name: str) -> None:
+    """Add (or replace) the "demo" section of report.md and report.html."""
     title = f"Demo: {name} on real holdout rows (best, typical, worst)"
     md = folder / "report.md"
-    text = md.read_text().split("\n## Demo:")[0]
-    md.write_text(text.rstrip() + f"\n\n## {title}\n\n" + _md_table(demo_rows) + "\n")
+    md.write_text(sections.put_markdown(md.read_text(), "demo", f"## {title}\n\n" + _md_table(demo_rows)))
     html = folder / "report.html"
-    page = html.read_text()
-    start = page.find("<h2>Demo:")
-    if start != -1:
-        page = page[:start] + page[page.index(DEMO_MARK, start):]
-    section = f"<h2>{escape(title)}</h2>" + demo_rows.to_html(float_format=lambda x: f"{x:.4g}")
-    html.write_text(page.replace(DEMO_MARK, section + DEMO_MARK, 1))
+    body = f"<h2>{escape(title)}</h2>" + demo_rows.to_html(float_format=lambda x: f"{x:.4g}")
+    html.write_text(sections.put_html(html.read_text(), "demo", body))
 
 
 def _md_table(df: pd.DataFrame) -> str:

@@ -74,20 +74,14 @@ class Frame:
         return dataclasses.replace(self, holdout_y=None, segments=None)
 
 
-def build_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> Frame:
-    """Build the frame for the experiment's problem from table ``data`` in ``con``.
+def build_tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> Frame:
+    """Build the frame of a binary / regression / count problem from table ``data`` in ``con``.
+
+    (``customers.build_customer_frame`` builds the customer-base one; ``runner.prepare`` picks.)
 
     Raises:
         DataError: If a configured column is missing or the data does not fit the problem.
     """
-    if exp.problem.kind == "customer_base":
-        from bakeoff.customers import build_customer_frame
-
-        return build_customer_frame(exp, con, origin)
-    return _tabular_frame(exp, con, origin)
-
-
-def _tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> Frame:
     p = exp.problem
     cols = columns(con)
     for field, name in _named_columns(exp):

@@ -110,6 +110,8 @@ class Row:
     vs_simplest_high: float | None = column("Upper bound of the paired difference to the simplest.", table=False)
     vs_simplest_name: str | None = column("Name of the simplest candidate compared with.", table=False)
     warnings: list[str] | None = column("Distinct warnings raised while fitting (at most 5).", table=False)
+    traceback: str | None = column("Full traceback of a FAILED candidate (where the exception was raised).",
+                                   table=False)
     predict_s: float | None = column("Predict wall seconds over the holdout.", json=False, table=False)
     predict_cpu_s: float | None = column("Predict CPU seconds over the holdout.", json=False, table=False)
     applicable: bool = column("False when the candidate does not apply to the problem (hidden in reports).",

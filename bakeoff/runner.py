@@ -16,12 +16,14 @@ from bakeoff.checkpoint import Checkpoint, run_key
 from bakeoff.climber import Climb, Slot, poll, workers_of
 from bakeoff.config import Experiment, load_experiment
 from bakeoff.cost import cost_of
+from bakeoff.customers import build_customer_frame
 from bakeoff.data import connect, data_hash, load_data
+from bakeoff.defaults import DEFAULT_DB
 from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
 from bakeoff.earlystop import EarlyStop
-from bakeoff.errors import NotApplicable
-from bakeoff.executor import Launched, Outcome, collect, launch, run_isolated, stop_all
-from bakeoff.frame import Frame, build_frame
+from bakeoff.errors import Interrupted, NotApplicable
+from bakeoff.executor import NESTED, Launched, Outcome, collect, launch, run_isolated, stop_all
+from bakeoff.frame import Frame, build_tabular_frame
 from bakeoff.guards import check_sql_rules, leakage_warnings
 from bakeoff.metrics import METRICS
 from bakeoff.registry import Spec, resolve_ladder
@@ -49,7 +51,8 @@ def prepare(exp: Experiment) -> tuple[Frame, str]:
     con = connect(exp.data.memory_limit, exp.data.temp_directory)
     try:
         origin = load_data(exp, con)
-        frame = build_frame(exp, con, origin)
+        build = build_customer_frame if exp.problem.kind == "customer_base" else build_tabular_frame
+        frame = build(exp, con, origin)
     finally:
         con.close()
     metric_names(frame.problem, exp.score.primary, exp.score.metrics)
@@ -60,7 +63,7 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         out: str | Path | None = None, engine: str | None = None, progress: Progress | None = None,
         workers: int | None = None,
         write: bool = True, resume: bool = False, checkpoint_dir: str | Path | None = None,
-        history: str | Path | None = "runs/bakeoff.duckdb") -> Result:
+        history: str | Path | None = DEFAULT_DB) -> Result:
     """Run a bake-off and return its :class:`Result` (also written to ``out`` unless ``write=False``).
 
     Args:
@@ -77,7 +80,8 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         history: The DuckDB run-history file a written run is recorded in (None: not recorded).
 
     Raises:
-        KeyboardInterrupt: After Ctrl-C, once the partial result has been written.
+        Interrupted: After Ctrl-C during the climb, once the partial result has been written
+            (``exc.result``, ``exc.out_dir``; finish it with ``resume=True``).
     """
     exp = config if isinstance(config, Experiment) else load_experiment(config)
     if any(v is not None for v in (timebox, seed, engine, workers)):
@@ -129,7 +133,8 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
             result.run_id = record(result, Path(history))
     progress("end", {})
     if interrupted:
-        raise KeyboardInterrupt(str(result.out_dir or ""))
+        where = f"; partial result in {result.out_dir}" if result.out_dir else ""
+        raise Interrupted(f"interrupted (Ctrl-C){where}; finish it with --resume", rows, result, result.out_dir)
     ckpt.clear()
     return result
 
@@ -164,14 +169,6 @@ def harness_failed(rows: list[Row]) -> bool:
     """True when every candidate that ran FAILED because its worker died (not because of the candidate)."""
     ran = [r for r in rows if r.status is not Status.SKIPPED]
     return bool(ran) and all(r.status is Status.FAILED and r.message.startswith("the worker ") for r in ran)
-
-
-class Interrupted(Exception):  # noqa: N818 - carries the rows finished before Ctrl-C
-    """Ctrl-C during the climb; ``rows`` holds every candidate (the unfinished ones SKIPPED)."""
-
-    def __init__(self, rows: list[Row]) -> None:
-        super().__init__("interrupted")
-        self.rows = rows
 
 
 def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
@@ -267,13 +264,14 @@ def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float
     ex = turn.exp.executor
     return Task(spec, turn.frame_path, derive_seed(turn.exp.seed, spec.name), time.monotonic() + box,
                 ex.threads, ex.memory_mb or default_memory_mb(), turn.workers,
-                str(turn.workdir / f"progress-{i}.jsonl"), box), box
+                str(turn.workdir / f"progress-{i}.jsonl"), box, NESTED[ex.engine]), box
 
 
 def _outcome_row(row: Row, outcome: Outcome) -> Row:
     if outcome.status is Status.OK:
         return outcome.value
     row.status, row.message, row.fit_s = outcome.status, outcome.message, outcome.elapsed
+    row.traceback = outcome.traceback or None
     return row
 
 
@@ -295,7 +293,7 @@ def _interrupted(state: Climb, specs: list[Spec], collect: Collect) -> None:
             row = new_row(spec)
             row.status, row.message = Status.SKIPPED, "interrupted (Ctrl-C)"
             state.rows[i] = row
-    raise Interrupted(state.ordered()) from None
+    raise Interrupted("interrupted (Ctrl-C)", state.ordered()) from None
 
 
 def default_memory_mb() -> int:

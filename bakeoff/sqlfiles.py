@@ -82,8 +82,3 @@ def _parse_header(text: str) -> dict[str, str]:
         elif last:
             meta[last] += " " + stripped.lstrip("-").strip()
     return meta
-
-
-def bundled_rules() -> list[SqlFile]:
-    """Every rule shipped in ``sql/rules``, sorted by file name."""
-    return [read_sql(p) for p in sorted((sql_root() / "rules").glob("*.sql"))]

@@ -14,11 +14,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from bakeoff.defaults import DEFAULT_DB
 from bakeoff.errors import BakeoffError, DataError
 from bakeoff.result import Result
 from bakeoff.row import Row, column_types
 
-DEFAULT_DB = Path("runs") / "bakeoff.duckdb"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY, experiment VARCHAR, created VARCHAR, seed INTEGER, config_hash VARCHAR,
@@ -35,7 +35,8 @@ def candidate_columns() -> dict[str, str]:
     return {RENAMED.get(k, k): SQL_TYPES[t] for k, t in column_types().items()}
 
 
-def _connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the run history (created, and its candidates table brought up to the row's columns, unless read-only)."""
     if read_only and not db.is_file():
         raise DataError(f"No run history at '{db}'; run a bake-off first.")
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -55,17 +56,15 @@ def _connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 
 def record(result: Result, db: Path = DEFAULT_DB) -> str:
     """Store a finished run; returns its run id (``<experiment>/<folder name>``)."""
-    from bakeoff.report.html import config_hash
-
     folder = result.out_dir.name if result.out_dir else result.created.replace(":", "")
     run_id = f"{result.experiment.name}/{folder}"
-    con = _connect(db)
+    con = connect(db)
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM candidates WHERE run_id = ?", [run_id])
         con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
         con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            run_id, result.experiment.name, result.created, result.experiment.seed, config_hash(result),
+            run_id, result.experiment.name, result.created, result.experiment.seed, result.experiment.fingerprint(),
             result.data_hash, result.primary, result.chosen, result.reason, result.wall_s,
             str(result.out_dir or ""), json.dumps(result.to_dict(), default=str)])
         cols = list(candidate_columns())
@@ -90,9 +89,19 @@ def _finite(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
+def out_dir_of(run_id: str, db: Path = DEFAULT_DB) -> str | None:
+    """The run folder recorded for ``run_id`` (None when the run was not written to a folder)."""
+    con = connect(db, read_only=True)
+    try:
+        found = con.execute("SELECT out_dir FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    finally:
+        con.close()
+    return found[0] if found else None
+
+
 def history(experiment: str | None = None, db: Path = DEFAULT_DB) -> pd.DataFrame:
     """Runs, newest first (optionally of one experiment)."""
-    con = _connect(db, read_only=True)
+    con = connect(db, read_only=True)
     try:
         sql = ("SELECT r.run_id, r.created, r.seed, r.primary_metric, r.chosen, c.metric AS chosen_metric, "
                "r.wall_s FROM runs r LEFT JOIN candidates c ON c.run_id = r.run_id AND c.chosen "
@@ -104,7 +113,7 @@ def history(experiment: str | None = None, db: Path = DEFAULT_DB) -> pd.DataFram
 
 def resolve(run: str, db: Path = DEFAULT_DB) -> str:
     """A full run id from an id, a unique suffix, or ``latest`` / ``previous`` (optionally ``name:latest``)."""
-    con = _connect(db, read_only=True)
+    con = connect(db, read_only=True)
     try:
         ids = [r[0] for r in con.execute("SELECT run_id FROM runs ORDER BY created DESC, run_id DESC").fetchall()]
     finally:
@@ -126,7 +135,7 @@ def resolve(run: str, db: Path = DEFAULT_DB) -> str:
 def compare(run_a: str, run_b: str, db: Path = DEFAULT_DB) -> tuple[pd.DataFrame, list[str]]:
     """Per-candidate changes from run A to run B, and sentences about what changed."""
     a, b = resolve(run_a, db), resolve(run_b, db)
-    con = _connect(db, read_only=True)
+    con = connect(db, read_only=True)
     try:
         rows = con.execute("""
             SELECT coalesce(x.name, y.name) AS candidate, x.status AS status_a, y.status AS status_b,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bakeoff.config import ChooseSection
+from bakeoff.money import usd
 from bakeoff.row import Row
 from bakeoff.scoring import Scores
 
@@ -96,7 +97,7 @@ def choose(rows: list[Row], scores: Scores, rule: ChooseSection) -> Choice:
                       f"{other} candidate comes within {tol} of it.")
     return Choice(pick.name, f"Chose {pick.name}: {how} candidate within {tol} of the best {m.label} "
                   f"({best.name}, {bval:.4g}); its {m.label} is {_metric(pick, m.name):.4g} and it costs "
-                  f"{_usd(_usd_of(pick))} a month against {_usd(_usd_of(best))}.")
+                  f"{usd(_usd_of(pick))} a month against {usd(_usd_of(best))}.")
 
 
 def _within_limits(r: Row, rule: ChooseSection) -> bool:
@@ -104,12 +105,6 @@ def _within_limits(r: Row, rule: ChooseSection) -> bool:
         return False
     limit = rule.max_predict_ms_per_1k
     return limit is None or (r.predict_ms_per_1k is not None and r.predict_ms_per_1k <= limit)
-
-
-def _usd(x: float) -> str:
-    if x >= 1:
-        return f"${x:,.2f}"
-    return f"${x:.3g}" if x > 0 else "$0"
 
 
 def sentences(rows: list[Row], scores: Scores, confidence: float) -> list[str]:

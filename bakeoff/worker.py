@@ -43,6 +43,7 @@ class Task:
     workers: int = 1
     progress: str | None = None
     box: float | None = None
+    isolation: str = "forkserver"
 
 
 _FRAMES: dict[str, Frame] = {}
@@ -68,9 +69,6 @@ def new_row(spec: Spec) -> Row:
 
 def execute_with_frame(task: Task, frame: Frame) -> Row:
     """:func:`execute` with the frame handed over in memory (Ray tasks) instead of read from a file."""
-    from bakeoff import executor
-
-    executor._IN_RAY = True  # nested work (tuning trials) becomes Ray tasks too
     _FRAMES.clear()
     _FRAMES[task.frame_path] = frame
     return execute(task)
@@ -81,8 +79,9 @@ def execute(task: Task) -> Row:
     row = new_row(task.spec)
     try:
         _execute(task, row)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a row
+    except Exception as exc:  # every failure becomes a row
         row.status, row.message = Status.FAILED, failure_message(exc)
+        row.traceback = "".join(traceback.format_exception(exc))
     return row
 
 
@@ -100,7 +99,7 @@ def _execute(task: Task, row: Row) -> None:
     cand = task.spec.build()
     # the box counts from when the worker starts (the first start may wait for the forkserver's preloads)
     deadline = time.monotonic() + task.box if task.box is not None else task.deadline
-    budget = Budget(deadline, task.threads, task.workers, task.progress)
+    budget = Budget(deadline, task.threads, task.workers, task.progress, task.isolation)
     with _thread_limits(task.threads), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Stopwatch() as fit:

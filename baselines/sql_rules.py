@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bakeoff.candidate import Budget, Candidate
-from bakeoff.errors import CandidateError, NotApplicable
+from bakeoff.errors import CandidateError, ConfigError, NotApplicable
 from bakeoff.frame import Frame, Problem
 from bakeoff.sqlfiles import SqlFile, read_sql
 
@@ -49,6 +49,28 @@ class SqlRule(Candidate):
         if self.sql_ is None:
             self.sql_ = read_sql(self.file)
         return self.sql_
+
+    def check_parses(self, problem: Problem, name: str) -> None:
+        """Parse the rule's SQL with its placeholders filled in (what ``bakeoff validate`` checks).
+
+        Raises:
+            ConfigError: Naming the file and DuckDB's parser message, a malformed placeholder,
+                or a missing file.
+        """
+        import duckdb
+
+        sql = self._sql()  # raises ConfigError naming a missing file
+        values = {"target": quote(problem.target), "key": quote(problem.key),
+                  "target_name": problem.target, "horizon_weeks": "1", "feature": quote("f")}
+        params = {k: "1" for k in {**sql.params, **self.overrides}} | values
+        try:
+            text = sql.text.format_map(_Keep(params, quote_feature=False))
+            duckdb.connect(":memory:").extract_statements(text)
+        except duckdb.Error as exc:
+            raise ConfigError(f"SQL rule '{sql.path}' ([[candidate]] '{name}') does not parse: "
+                              f"{str(exc).splitlines()[0]}") from None
+        except (ValueError, IndexError) as exc:
+            raise ConfigError(f"SQL rule '{sql.path}' has a malformed placeholder: {exc}") from None
 
     def check_applicable(self, problem: Problem) -> None:
         sql = self._sql()

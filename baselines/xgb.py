@@ -128,7 +128,7 @@ class TunedXGBoost(XGBoost):
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
         import optuna
 
-        from bakeoff.executor import nested_method, run_isolated, share
+        from bakeoff.executor import run_isolated, share
 
         self.design_ = Design().fit(frame.train, frame.features)
         self.task_ = frame.problem.task
@@ -139,7 +139,7 @@ class TunedXGBoost(XGBoost):
         study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
         stop_at = budget.deadline - self.refit_reserve * budget.remaining()
         self.history_: list[dict[str, Any]] = []
-        self.isolation_ = nested_method()
+        self.isolation_ = budget.isolation
         self.validation_ = "forward split by time" if frame.train_time is not None else f"{self.folds}-fold"
         data = share((frame, X, y), self.isolation_)
         for _ in range(self.n_trials):

@@ -6,7 +6,11 @@ from typing import Any
 
 
 def val(obj: Any, name: str) -> Any:
-    """A field of a row (or of its cost), whether it is a mapping or a dataclass; None when absent."""
+    """A field of a row (or of its cost), whether it is a mapping or a dataclass.
+
+    None when ``obj`` is None or a mapping lacks the key; a :class:`~bakeoff.row.Row` or
+    :class:`~bakeoff.row.Cost` without the field raises ``AttributeError`` (a typo fails loudly).
+    """
     if obj is None:
         return None
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name)

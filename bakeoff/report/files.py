@@ -12,6 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
+from bakeoff.defaults import RUNS
 from bakeoff.report.html import render_html
 from bakeoff.report.markdown import markdown
 from bakeoff.result import Result
@@ -20,7 +21,7 @@ from bakeoff.result import Result
 def default_out(result: Result) -> Path:
     """``runs/<name>/<UTC timestamp>/`` under the current folder."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    return Path("runs") / result.experiment.name / stamp
+    return RUNS / result.experiment.name / stamp
 
 
 def write_outputs(result: Result, out: str | Path | None) -> Path:

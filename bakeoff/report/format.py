@@ -7,6 +7,7 @@ from typing import Any
 
 from bakeoff.durations import format_seconds
 from bakeoff.metrics import METRICS
+from bakeoff.money import usd
 from bakeoff.result import Result
 from bakeoff.row import Row
 
@@ -19,15 +20,6 @@ def num(x: Any, digits: int = 4) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return ""
     return f"{x:.{digits}g}"
-
-
-def usd(x: float | None) -> str:
-    """Dollars: ``$12.30``, ``$0.0042``."""
-    if x is None:
-        return ""
-    if 0 < x < 0.0001:
-        return "<$0.0001"
-    return f"${x:,.2f}" if x >= 1 else f"${x:.2g}"
 
 
 def headers(result: Result) -> list[str]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from html import escape
 from typing import Any
 
 from bakeoff.cost import ASSUMPTION
 from bakeoff.durations import format_seconds
-from bakeoff.report import plots, words
+from bakeoff.report import plots, sections, words
 from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.result import Result, environment
 from bakeoff.row import Row, Status
@@ -35,12 +34,6 @@ dl.gloss dd{margin:0 0 .4em 1em}
 @media (max-width:600px){body{padding:.6em} h1{font-size:1.35em} table{font-size:12px}
 .choice{font-size:1em}}
 """
-
-
-def config_hash(result: Result) -> str:
-    """Hash of the validated experiment (what makes two runs comparable)."""
-    text = result.experiment.model_dump_json(exclude={"path"})
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def render_html(result: Result) -> str:
@@ -156,6 +149,7 @@ def _fmt(v: Any) -> str:
 def _footer(result: Result) -> str:
     env = environment()
     pkgs = ", ".join(f"{k} {v}" for k, v in env["packages"].items() if v)
-    return (f"<h2>Reproducibility</h2><p class='muted'>config hash {config_hash(result)} · data hash "
-            f"{escape(result.data_hash)} · seed {result.experiment.seed} · Python {env['python']} · {escape(pkgs)}"
-            f" · {escape(env['platform'])}, {env['cpu']['count']} CPUs · created {escape(result.created)}</p>")
+    return sections.html(sections.FOOTER, (
+        f"<h2>Reproducibility</h2><p class='muted'>config hash {result.experiment.fingerprint()} · data hash "
+        f"{escape(result.data_hash)} · seed {result.experiment.seed} · Python {env['python']} · {escape(pkgs)}"
+        f" · {escape(env['platform'])}, {env['cpu']['count']} CPUs · created {escape(result.created)}</p>"))

@@ -6,6 +6,7 @@ import json
 
 from bakeoff.cost import ASSUMPTION
 from bakeoff.durations import format_seconds
+from bakeoff.report import sections
 from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.result import Result, environment
 from bakeoff.row import Row
@@ -46,9 +47,10 @@ def markdown(result: Result) -> str:
               f"{exp.cost.retrains_per_month:g} retrains and {exp.cost.predictions_per_month:,.0f} predictions "
               "a month.", ""]
     env = environment()
-    lines += ["## Reproducibility", "", f"Python {env['python']} on {env['platform']}; "
-              + ", ".join(f"{k} {v}" for k, v in env["packages"].items() if v), ""]
-    return "\n".join(lines)
+    footer = (f"## Reproducibility\n\nConfig hash {exp.fingerprint()}; data hash {result.data_hash}; "
+              f"Python {env['python']} on {env['platform']}; "
+              + ", ".join(f"{k} {v}" for k, v in env["packages"].items() if v))
+    return "\n".join(lines) + "\n" + sections.markdown(sections.FOOTER, footer)
 
 
 def _describe(row: Row) -> list[str]:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import io
 import re
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bakeoff.metrics import METRICS
 from bakeoff.report.fields import val
-from bakeoff.result import Result
+
+if TYPE_CHECKING:  # Result.plot() calls into this module: the type alone must not make a loop
+    from bakeoff.result import Result
 
 TOP = 3
 FONT = 12

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bakeoff.metrics import METRICS
+from bakeoff.money import usd
 from bakeoff.report.fields import val
 from bakeoff.result import Result
 
@@ -101,7 +102,7 @@ def _close(r: Any) -> bool:
 def _said(label: str, r: Any, result: Result) -> str:
     m = METRICS[result.primary]
     return (f"{label}: {val(r, 'name')} ({_family(r)}), {m.label} {_metric(r, result.primary):.4g} "
-            f"at {_usd(_monthly(r))} a month")
+            f"at {usd(_monthly(r))} a month")
 
 
 def summary(result: Result) -> list[str]:
@@ -126,12 +127,6 @@ def summary(result: Result) -> list[str]:
 def _family(row: Any) -> str:
     return {"naive": "no model", "sql": "SQL rule", "glm": "regression", "btyd": "buy-till-you-die model",
             "tree": "trees", "xgboost": "boosted trees"}.get(val(row, "family") or "", val(row, "family") or "")
-
-
-def _usd(x: float) -> str:
-    if x < 0.01:
-        return "under $0.01"
-    return f"${x:,.2f}"
 
 
 def problem_notes(result: Result) -> list[str]:

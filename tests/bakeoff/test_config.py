@@ -63,3 +63,21 @@ def test_overrides_and_defaults(write_config):
 def test_missing_file():
     with pytest.raises(ConfigError, match="does not exist"):
         load_experiment("nowhere/exp.toml")
+
+
+def test_fingerprint_is_the_one_config_hash(tmp_path):
+    raw = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"}}
+    a = experiment_from_dict(raw)
+    b = experiment_from_dict(raw, path=tmp_path / "elsewhere.toml")
+    assert a.fingerprint() == b.fingerprint() and len(a.fingerprint()) == 16  # the file's path aside
+    assert experiment_from_dict(raw, seed=1).fingerprint() != a.fingerprint()
+    longer = experiment_from_dict(raw, timebox="20m")
+    assert longer.fingerprint() != a.fingerprint()
+    assert longer.fingerprint(ignore=("timebox",)) == a.fingerprint(ignore=("timebox",))
+
+
+def test_retired_trial_key_says_where_the_trial_box_lives():
+    raw = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"},
+           "timebox": {"trial": "10s"}}
+    with pytest.raises(ConfigError, match=r"Unknown key 'trial' in \[timebox\]\. It was never read.*trial_timeout"):
+        experiment_from_dict(raw)

@@ -70,7 +70,7 @@ def test_history_columns_follow_the_row(tmp_path):
 
 
 def test_an_old_history_file_gains_the_new_columns(tmp_path):
-    from bakeoff.store import _connect
+    from bakeoff.store import connect
 
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
@@ -79,7 +79,7 @@ def test_an_old_history_file_gains_the_new_columns(tmp_path):
                 "predict_ms_per_1k DOUBLE, model_kb DOUBLE, monthly_usd DOUBLE, pareto BOOLEAN, chosen BOOLEAN)")
     con.execute("INSERT INTO candidates (run_id, name, metric) VALUES ('r', 'glm', 0.5)")
     con.close()
-    con = _connect(db)
+    con = connect(db)
     try:
         have = [r[0] for r in con.execute("DESCRIBE candidates").fetchall()]
         assert set(candidate_columns()) <= set(have)

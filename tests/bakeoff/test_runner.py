@@ -69,6 +69,11 @@ def test_failures_become_rows(frame, mode, expected):
     rows = climb(exp("60s", "30s"), frame, [Spec("bad", "bakeoff.testing:Crash", {"mode": mode})],
                  lambda *_: None)
     assert rows[0].status is Status.FAILED and expected in rows[0].message
+    if mode == "raise":  # the full traceback is kept for results.json, down to the raising line
+        assert rows[0].traceback.startswith("Traceback") and "in fit" in rows[0].traceback
+        assert rows[0].to_json()["traceback"] == rows[0].traceback
+    if mode == "segfault":  # nothing to trace: the worker died
+        assert rows[0].traceback is None
 
 
 def test_same_seed_same_table(tmp_path):

@@ -1,0 +1,180 @@
+"""The package's import graph: no cycles, no private names reached across modules.
+
+The graph is read with ``ast`` from the source of ``bakeoff/`` and ``baselines/`` (no
+module is imported). Both module-level imports AND imports inside functions count as
+edges: a function-level import is how a cycle is usually hidden ("import it lazily and
+it works"), and it is still a loop in the design: the two modules cannot be understood,
+tested or moved apart. Heavy third-party libraries are imported lazily for speed, but
+between our own modules laziness is no excuse for a loop. Imports under
+``if TYPE_CHECKING:`` are left out: they never run.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("bakeoff", "baselines")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for pkg in PACKAGES:
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            found[module_name(path)] = path
+    return found
+
+
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip.update(id(n) for n in ast.walk(node))
+    return skip
+
+
+def _resolve(name: str, known: dict[str, Path]) -> str | None:
+    """The module of ours that ``name`` (a module or ``module.attribute``) lives in."""
+    while name:
+        if name in known:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def imports_of(mod: str, path: Path, known: dict[str, Path]) -> list[tuple[str, str, int]]:
+    """(imported module, imported name or "", line) for every import of our own modules in ``mod``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_nodes(tree)
+    package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                target = _resolve(alias.name, known)
+                if target:
+                    out.append((target, "", node.lineno))
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                if sub in known:  # from bakeoff.report import plots
+                    out.append((sub, "", node.lineno))
+                else:
+                    target = _resolve(base, known)
+                    if target:
+                        out.append((target, alias.name, node.lineno))
+    return out
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    edges: dict[str, set[str]] = {m: set() for m in known}
+    for mod, path in known.items():
+        for target, _, _ in imports_of(mod, path, known):
+            if target != mod and not mod.startswith(target + "."):  # a package's own __init__ is not a loop
+                edges[mod].add(target)
+    return edges
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of more than one module (Tarjan), each as a sorted list."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(edges[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def private_reaches() -> list[str]:
+    """``from x import _name`` and ``x._name`` where ``x`` is another module of ours."""
+    known = modules()
+    bad = []
+    for mod, path in known.items():
+        for target, name, line in imports_of(mod, path, known):
+            if target != mod and name.startswith("_") and not name.startswith("__"):
+                bad.append(f"{path.relative_to(ROOT)}:{line}: from {target} import {name}")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases = _module_aliases(tree, mod, known)
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in aliases and node.attr.startswith("_")
+                    and not node.attr.startswith("__") and aliases[node.value.id] != mod):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}: {aliases[node.value.id]}.{node.attr}")
+    return bad
+
+
+def _module_aliases(tree: ast.AST, mod: str, known: dict[str, Path]) -> dict[str, str]:
+    """Local names bound to one of our modules (``import bakeoff.x as x``, ``from bakeoff import x``)."""
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in known and alias.asname:
+                    out[alias.asname] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                if sub in known:
+                    out[alias.asname or alias.name] = sub
+    return out
+
+
+def test_the_graph_is_read():
+    edges = graph()
+    assert len(edges) > 30
+    assert "bakeoff.row" in edges["bakeoff.tradeoff"]  # module level
+    assert "bakeoff.report.files" in edges["bakeoff.runner"]  # inside a function: counted too
+
+
+def test_no_import_cycles():
+    assert cycles(graph()) == []
+
+
+def test_no_private_names_across_modules():
+    assert private_reaches() == []
+
+
+def test_the_checks_catch_what_they_claim(tmp_path):
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(edges) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
