@@ -62,7 +62,8 @@ def new_row(spec: Spec) -> Row:
         cls = spec.cls()
         return Row(name=spec.name, rung=spec.rung, family=cls.family, summary=cls.summary)
     except Exception as exc:  # noqa: BLE001 - a broken plugin becomes a FAILED row
-        return Row(name=spec.name, rung=int(spec.params.get("rung", 9)), family="?", status=Status.FAILED,
+        rung = 9 if spec.rung_override is None else spec.rung_override
+        return Row(name=spec.name, rung=rung, family="?", status=Status.FAILED,
                    message=f"cannot load {spec.target}: {exc}")
 
 

@@ -94,9 +94,8 @@ class _BTYD(Candidate):
     horizon_native = True
     names: tuple[str, ...] = ()
 
-    def __init__(self, *, round_weeks: bool = False, **params: Any) -> None:
+    def __init__(self, *, round_weeks: bool = False) -> None:
         self.round_weeks = round_weeks
-        self.params = {k: v for k, v in params.items() if k != "rung"}
 
     def check_applicable(self, problem: Problem) -> None:
         super().check_applicable(problem)
