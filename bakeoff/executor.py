@@ -97,7 +97,7 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int | None
         result: tuple[bool, Any, str] = (True, fn(*args), "")
     except MemoryError:
         result = (False, f"MemoryError: exceeded the {memory_mb} MB limit", traceback.format_exc())
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised
+    except BaseException as exc:  # reported to the parent, never raised
         result = (False, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     conn.send(result)
     conn.close()

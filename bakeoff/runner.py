@@ -278,7 +278,7 @@ def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float
     except NotApplicable as exc:
         row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
         return None, 0.0
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         row.status, row.message = Status.FAILED, f"{type(exc).__name__}: {exc}"
         return None, 0.0
     remaining = turn.deadline - time.monotonic()
