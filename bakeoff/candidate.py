@@ -94,6 +94,16 @@ class Candidate:
     def __init__(self, **params: Any) -> None:
         self.params = params
 
+    @classmethod
+    def passthrough_params(cls, params: dict[str, Any]) -> set[str] | None:
+        """The keys a constructor taking ``**params`` hands on to its library (for ``bakeoff validate``).
+
+        Keyword parameters of ``__init__`` are found by themselves; a class whose ``__init__``
+        takes ``**params`` says here which names those may be. None (the default): not checked.
+        A class that keeps the base ``__init__`` accepts no parameters at all.
+        """
+        return None
+
     def check_applicable(self, problem: Problem) -> None:
         """Raise :class:`NotApplicable` if this candidate cannot answer ``problem``."""
         if problem.kind not in self.kinds:

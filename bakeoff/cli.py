@@ -164,8 +164,8 @@ def validate(config: Config) -> None:
     from bakeoff.runner import prepare
 
     exp = _guard(load_experiment, config)
+    specs = _guard(resolve_ladder, exp)  # candidate parameters first: no data needed
     frame, origin = _guard(prepare, exp)
-    specs = _guard(resolve_ladder, exp)
     from bakeoff.guards import check_sql_rules
 
     _guard(check_sql_rules, specs, frame)
@@ -183,7 +183,11 @@ def candidates() -> None:
 
     rows = []
     for name, (target, params) in known_names().items():
-        cls = load_class(target)
+        try:
+            cls = load_class(target)
+        except Exception as exc:  # a broken plugin is listed, not an internal error
+            rows.append((9, name, "?", f"cannot be loaded from {target}: {type(exc).__name__}: {exc}"))
+            continue
         summary = cls.summary
         if params.get("file"):
             from bakeoff.sqlfiles import read_sql

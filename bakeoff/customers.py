@@ -186,17 +186,17 @@ class DuckSummaries:
     def __init__(self, con: duckdb.DuckDBPyConnection, buckets: int, key_sql: str) -> None:
         self.con, self.buckets, self.key_sql = con, buckets, key_sql
 
-    def day_range(self) -> tuple[dt.date, dt.date]:  # noqa: D102 - see Summaries
+    def day_range(self) -> tuple[dt.date, dt.date]:  # see Summaries
         first, last = self.con.execute("SELECT min(day), max(day) FROM daily").fetchone()
         return first, last
 
-    def count_days(self, start: dt.date, end: dt.date) -> int:  # noqa: D102
+    def count_days(self, start: dt.date, end: dt.date) -> int:
         return self.con.execute("SELECT count(*) FROM daily WHERE day > ? AND day <= ?", [start, end]).fetchone()[0]
 
-    def table(self, cutoff: dt.date, end: dt.date) -> pd.DataFrame:  # noqa: D102
+    def table(self, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
         return customer_table(self.con, cutoff, end, self.buckets)
 
-    def segments(self, columns: tuple[str, ...], index: pd.Index) -> pd.DataFrame:  # noqa: D102
+    def segments(self, columns: tuple[str, ...], index: pd.Index) -> pd.DataFrame:
         cols = ", ".join(f'min("{s}") AS "{s}"' for s in columns)
         seg = self.con.execute(f"SELECT {self.key_sql} AS entity, {cols} FROM data GROUP BY 1").df()
         return seg.set_index("entity").reindex(index)

@@ -75,7 +75,7 @@ def calibration_tables(problem: Problem, holdout: pd.DataFrame | None, y: np.nda
     return out
 
 
-def _bins(idx: np.ndarray, y: np.ndarray, p: np.ndarray, label) -> list[dict]:  # noqa: ANN001
+def _bins(idx: np.ndarray, y: np.ndarray, p: np.ndarray, label) -> list[dict]:
     rows = []
     for b in np.unique(idx):
         mask = idx == b

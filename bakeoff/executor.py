@@ -1,9 +1,16 @@
-"""Run work in an isolated process under a hard time box.
+"""Isolation: run work under a hard time box, with its three engines.
 
 :func:`run_isolated` forks a worker (from a forkserver whose heavy imports are
 already done), waits on a pipe until the deadline, and kills the worker when it
 passes: a pure-Python loop and a long C call stop alike. A worker that dies
 (segfault, out of memory) is a FAILED outcome naming the signal.
+
+Engines (``[executor].engine``), built by :func:`make_launcher`: ``local`` (non-blocking
+forkserver workers, :func:`launch` / :func:`collect`), ``inline`` (in this process, for
+tests and debugging) and ``ray`` (:class:`RayEngine`: one Ray task per candidate, stopped
+with ``ray.cancel(force=True)``; Ray is started here and nowhere else). Each engine tells
+its candidates how to isolate their own nested work through ``Budget.isolation``
+(:data:`NESTED`), never through global state.
 """
 
 from __future__ import annotations
@@ -91,7 +98,7 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int | None
         result: tuple[bool, Any, str] = (True, fn(*args), "")
     except MemoryError:
         result = (False, f"MemoryError: exceeded the {memory_mb} MB limit", traceback.format_exc())
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised
+    except BaseException as exc:  # reported to the parent, never raised
         result = (False, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     conn.send(result)
     conn.close()
@@ -246,3 +253,84 @@ def stop_all(running: list[Launched]) -> None:
     for r in running:
         _stop(r.proc, graceful=False)
         r.conn.close()
+
+
+Engine = Callable[[Any, float], Outcome]
+Launch = Callable[[Any, float], Any]
+Collect = Callable[[list[Any], float], list[tuple[Any, Any]]]
+
+
+def make_executor(exp: Any, frame: Any) -> Engine:
+    """The blocking function that runs one task under a box for the Ray or inline engine."""
+    from bakeoff.worker import execute
+
+    engine = exp.executor.engine
+    if engine == "ray":
+        return RayEngine(exp, frame)
+    if engine == "inline":
+        return lambda task, box: Outcome(Status.OK, value=execute(task))
+    return lambda task, box: run_isolated(execute, (task,), box, memory_mb=task.memory_mb)
+
+
+def make_launcher(exp: Any, frame: Any) -> tuple[Launch, Collect]:
+    """(launch, collect) for the engine: non-blocking forkserver workers locally, one blocking call otherwise."""
+    from bakeoff.worker import execute
+
+    if exp.executor.engine == "local":
+        return (lambda task, box: launch(execute, (task,), box, memory_mb=task.memory_mb)), collect
+    engine = make_executor(exp, frame)
+    return engine, lambda handles, _wait: [(h, h) for h in handles]
+
+
+def start_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
+    """The ``ray`` module, started (or joined at ``address``) once; the one place Ray is started.
+
+    Raises:
+        BakeoffError: When Ray is not installed, with the command that installs it.
+    """
+    from bakeoff.errors import BakeoffError
+
+    try:
+        import ray
+    except ImportError:
+        raise BakeoffError('[executor].engine = "ray" needs Ray: pip install -e ".[ray]"') from None
+    if not ray.is_initialized():
+        ray.init(address=address, num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
+                 ignore_reinit_error=True)
+    return ray
+
+
+class RayEngine:
+    """Candidates as Ray tasks under the same hard per-candidate box.
+
+    The frame goes to the cluster once (``ray.put``); each candidate is one task
+    (``max_retries=0``), waited on with ``ray.wait`` until its deadline and stopped with
+    ``ray.cancel(force=True)``, which kills the worker process even inside C code.
+    Candidates run one at a time, so a task never waits for a slot and the box measures
+    run time. Ray is optional: ``pip install -e ".[ray]"``.
+    """
+
+    def __init__(self, exp: Any, frame: Any) -> None:
+        from bakeoff.worker import execute_with_frame
+
+        self.ray = start_ray(exp.executor.address, exp.executor.num_cpus)
+        self.frame_ref = self.ray.put(frame)
+        self.remote = self.ray.remote(max_retries=0, num_cpus=exp.executor.threads)(execute_with_frame)
+
+    def __call__(self, task: Any, box: float) -> Outcome:
+        """Run ``task`` as a Ray task; OK carries the worker's row."""
+        ray = self.ray
+        start = time.monotonic()
+        ref = self.remote.remote(task, self.frame_ref)
+        ready, _ = ray.wait([ref], timeout=max(box, 0.0))
+        elapsed = time.monotonic() - start
+        if not ready:
+            ray.cancel(ref, force=True)
+            return Outcome(Status.TIMEOUT, message=f"killed at the {box:.1f}s box (ray.cancel)", elapsed=elapsed)
+        try:
+            return Outcome(Status.OK, value=ray.get(ref), elapsed=elapsed)
+        except (ray.exceptions.TaskCancelledError, ray.exceptions.WorkerCrashedError) as exc:
+            return Outcome(Status.FAILED, message=f"the Ray worker died: {type(exc).__name__}", elapsed=elapsed)
+        except ray.exceptions.RayError as exc:
+            first = str(exc).strip().splitlines()[0][:300]
+            return Outcome(Status.FAILED, message=f"{type(exc).__name__}: {first}", elapsed=elapsed)

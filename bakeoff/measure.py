@@ -40,5 +40,5 @@ def model_kb(model: object) -> float | None:
     """Pickled size in KB, or None when the model cannot be pickled."""
     try:
         return len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)) / 1024.0
-    except Exception:  # noqa: BLE001 - an unpicklable model is reported, not fatal
+    except Exception:  # an unpicklable model is reported, not fatal
         return None

@@ -8,6 +8,7 @@ Plugins register under the ``bakeoff.candidates`` entry-point group.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
@@ -36,6 +37,11 @@ LADDER: dict[str, tuple[str, dict[str, Any]]] = {
     "xgboost_tuned": ("baselines.xgb:TunedXGBoost", {}),
 }
 FAMILY_ALIASES = {"sql": "baselines.sql_rules:SqlRule"}
+FAMILIES = {"mean": "naive", "median": "naive", "run_rate": "naive", "sql_threshold": "sql",
+            "sql_quantile_buckets": "sql", "sql_recency": "sql", "sql_rfm_quintiles": "sql", "sql_run_rate": "sql",
+            "glm": "glm", "pareto_nbd": "btyd", "bg_nbd": "btyd", "decision_tree": "tree", "random_forest": "tree",
+            "hist_gbm": "tree", "xgboost": "xgboost", "xgboost_tuned": "xgboost", "sql": "sql"}
+"""The family of each bundled name, known without importing it (test_registry checks the classes agree)."""
 
 
 @dataclass(frozen=True)
@@ -45,19 +51,21 @@ class Spec:
     name: str
     target: str
     params: dict[str, Any] = field(default_factory=dict)
+    rung_override: int | None = None
+    family_name: str | None = None
 
     def cls(self) -> type[Candidate]:
         """Import and return the candidate class."""
         return load_class(self.target)
 
     def build(self) -> Candidate:
-        """A fresh, unfitted candidate."""
+        """A fresh, unfitted candidate (``params`` only: the rung stays on the spec)."""
         return self.cls()(**self.params)
 
     @property
     def rung(self) -> int:
-        """The candidate's rung (a ``rung`` key in the config wins)."""
-        return int(self.params.get("rung", self.cls().rung))
+        """The candidate's rung (a ``rung`` key in its [[candidate]] table wins over the class's)."""
+        return self.rung_override if self.rung_override is not None else self.cls().rung
 
     @property
     def family(self) -> str:
@@ -90,32 +98,97 @@ def resolve_ladder(exp: Experiment) -> list[Spec]:
         ConfigError: For unknown families or include/exclude names.
     """
     names = known_names()
-    specs = [Spec(n, t, dict(p)) for n, (t, p) in names.items()]
+    specs = [Spec(n, t, dict(p), family_name=FAMILIES.get(n)) for n, (t, p) in names.items()]
     for c in exp.candidate:
         specs = [s for s in specs if s.name != c.name]
-        params = {**c.params, **({"rung": c.rung} if c.rung is not None else {})}
+        params = dict(c.params)
         if isinstance(params.get("file"), str) and (exp.base_dir / params["file"]).is_file():
             params["file"] = str(exp.base_dir / params["file"])  # relative to the config file first
-        specs.append(_custom(c.name, c.family, params, names))
-    specs = _filter(specs, exp)
+        specs.append(_custom(c.name, c.family, params, names, c.rung))
+    specs = _filter(specs, exp)  # by name (and bundled family) before any class is imported
+    for spec in specs:
+        check_params(spec)
     order = {s.name: i for i, s in enumerate(specs)}
     return sorted(specs, key=lambda s: (s.rung, order[s.name]))
 
 
-def _custom(name: str, family: str, params: dict[str, Any], names: dict) -> Spec:
+def check_params(spec: Spec) -> None:
+    """Import the candidate's class and check its parameters against what it accepts.
+
+    Raises:
+        ConfigError: When the class cannot be imported (naming it), or a key is not one of its
+            parameters (with the closest one: "Did you mean 'max_depth'?").
+    """
+    try:
+        cls = spec.cls()
+    except Exception as exc:  # a broken plugin or a missing optional dependency
+        raise ConfigError(f"Candidate '{spec.name}' cannot be loaded from '{spec.target}': {type(exc).__name__}: "
+                          f"{exc}. Fix or uninstall it, or leave it out with [ladder].exclude = "
+                          f"[\"{spec.name}\"].") from None
+    if not spec.params:
+        return
+    allowed = accepted_params(cls, spec.params)
+    if allowed is None:
+        return  # it takes **params it does not declare: not checked
+    for key in spec.params:
+        if key not in allowed:
+            expected = f"one of {', '.join(sorted(allowed))}" if allowed else "no parameters"
+            raise ConfigError(f"[[candidate]] '{spec.name}': '{key}' is not a parameter of {spec.target}; "
+                              f"expected {expected}.{did_you_mean(key, allowed)}")
+
+
+def accepted_params(cls: type[Candidate], params: dict[str, Any]) -> set[str] | None:
+    """The keys ``cls`` accepts: its keyword parameters along ``__init__``, plus what it hands to its library.
+
+    None when a constructor takes ``**params`` and the class does not say which
+    (:meth:`Candidate.passthrough_params`). The base ``Candidate.__init__`` accepts none.
+    """
+    names: set[str] = set()
+    open_ = False
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if klass is Candidate or klass is object:
+            break
+        if init is None:
+            continue
+        params_of = inspect.signature(init).parameters.values()
+        names |= {p.name for p in params_of if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+        open_ = any(p.kind is p.VAR_KEYWORD for p in params_of)
+        if not open_:
+            break
+    if not open_:
+        return names
+    extra = cls.passthrough_params(params)
+    return None if extra is None else names | extra
+
+
+def _custom(name: str, family: str, params: dict[str, Any], names: dict, rung: int | None) -> Spec:
     if family in FAMILY_ALIASES:
-        return Spec(name, FAMILY_ALIASES[family], params)
+        return Spec(name, FAMILY_ALIASES[family], params, rung, FAMILIES.get(family))
     if family in names:
         target, defaults = names[family]
-        return Spec(name, target, {**defaults, **params})
+        return Spec(name, target, {**defaults, **params}, rung, FAMILIES.get(family))
     choices = [*FAMILY_ALIASES, *names]
     raise ConfigError(f"[[candidate]] '{name}': unknown family '{family}'; expected one of "
                       f"{', '.join(choices)}.{did_you_mean(family, choices)}")
 
 
+def _family(spec: Spec) -> str:
+    """A spec's family: from the bundled table, or (plugins) by importing the class."""
+    if spec.family_name is not None:
+        return spec.family_name
+    try:
+        return spec.family
+    except Exception as exc:  # a broken plugin, reached only when a filter names an unknown family
+        raise ConfigError(f"Candidate '{spec.name}' cannot be loaded from '{spec.target}': {type(exc).__name__}: "
+                          f"{exc}.") from None
+
+
 def _filter(specs: list[Spec], exp: Experiment) -> list[Spec]:
-    families = {s.family for s in specs}
-    valid = {s.name for s in specs} | families
+    items = {*exp.ladder.include, *exp.ladder.exclude}
+    known = {s.name for s in specs} | {s.family_name for s in specs if s.family_name}
+    families = {s.name: _family(s) if items - known else s.family_name for s in specs}
+    valid = {s.name for s in specs} | {f for f in families.values() if f}
     for field_name in ("include", "exclude"):
         for item in getattr(exp.ladder, field_name):
             if item not in valid:
@@ -125,7 +198,7 @@ def _filter(specs: list[Spec], exp: Experiment) -> list[Spec]:
     names = {s.name for s in specs}
 
     def hit(spec: Spec, items: set[str]) -> bool:
-        return spec.name in items or any(i == spec.family and i not in names for i in items)
+        return spec.name in items or any(i == families[spec.name] and i not in names for i in items)
 
     inc, exc = set(exp.ladder.include), set(exp.ladder.exclude)
     keep = [s for s in specs if not inc or hit(s, inc) or s.name in custom]

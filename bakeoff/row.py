@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import sys
 import types
 import typing
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is not imported here: the live display imports Status before the heavy libraries
+    import numpy as np
 
 
 class Status(enum.StrEnum):
@@ -180,9 +182,11 @@ def table_fields(cls: type) -> list[dataclasses.Field]:
 
 def column_types() -> dict[str, type]:
     """Python type of each fixed column of :meth:`Row.flat` (``metric_*`` columns vary and are left out)."""
+    import numpy
+
     out: dict[str, type] = {}
     for cls in (Row, Cost):
-        hints = typing.get_type_hints(cls)
+        hints = typing.get_type_hints(cls, localns={"np": numpy})
         for f in table_fields(cls):
             if f.name == "metrics":
                 out["primary"] = float
@@ -212,6 +216,7 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.generic):
         return value.item()
     return value

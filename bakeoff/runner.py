@@ -22,7 +22,7 @@ from bakeoff.defaults import DEFAULT_DB
 from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
 from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import Interrupted, NotApplicable
-from bakeoff.executor import NESTED, Launched, Outcome, collect, launch, run_isolated, stop_all
+from bakeoff.executor import NESTED, Launched, Outcome, make_launcher, stop_all
 from bakeoff.frame import Frame, build_tabular_frame
 from bakeoff.guards import check_sql_rules, leakage_warnings
 from bakeoff.metrics import METRICS
@@ -31,11 +31,10 @@ from bakeoff.result import Result
 from bakeoff.row import Row, Status
 from bakeoff.scoring import metric_names, score_all
 from bakeoff.tradeoff import annotate, choose, sentences, to_frame
-from bakeoff.worker import Task, execute, new_row
+from bakeoff.worker import Task, new_row
 
 MIN_START_S = 0.5
 Progress = Callable[[str, Any], None]
-Engine = Callable[[Task, float], Outcome]
 Launch = Callable[[Task, float], Any]
 Collect = Callable[[list[Any], float], list[tuple[Any, Any]]]
 
@@ -83,35 +82,17 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         Interrupted: After Ctrl-C during the climb, once the partial result has been written
             (``exc.result``, ``exc.out_dir``; finish it with ``resume=True``).
     """
-    exp = config if isinstance(config, Experiment) else load_experiment(config)
-    if any(v is not None for v in (timebox, seed, engine, workers)):
-        from bakeoff.config import experiment_from_dict
-
-        raw = exp.model_dump(exclude={"path"}, exclude_none=True)
-        exp = experiment_from_dict(raw, path=exp.path, timebox=timebox, seed=seed, engine=engine, workers=workers)
+    exp = _with_overrides(config, timebox, seed, engine, workers)
+    specs = resolve_ladder(exp)  # candidate parameters are checked before the data is loaded
     started = time.monotonic()
     progress = progress or _default_progress()
     _warm_up(exp, write)
-    progress("phase", {"text": "loading data"})
-    try:
-        frame, origin = prepare(exp)
-        progress("phase", {"text": "preparing candidates"})
-    except BaseException:
-        progress("end", {})
-        raise
-    specs = resolve_ladder(exp)
+    frame, origin = _load(exp, progress)
     names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
-    stop = None
-    if exp.ladder.early_stop:
-        assert frame.holdout_y is not None
-        stop = EarlyStop(METRICS[names[0]], frame.holdout_y.to_numpy(float), exp.ladder.margin)
+    stop = _early_stop(exp, frame, names[0])
     check_sql_rules(specs, frame)
     key_data = data_hash(frame.train) + data_hash(frame.holdout)
-    key = run_key(exp, key_data)
-    ckpt = Checkpoint.for_run(exp, key, Path(checkpoint_dir) if checkpoint_dir else None)
-    done = ckpt.load() if resume else {}
-    if not resume:
-        ckpt.clear()
+    ckpt, done = _checkpoint(exp, key_data, resume, checkpoint_dir)
     interrupted = False
     try:
         rows = climb(exp, frame, specs, progress, stop, done=done, save=ckpt.save)
@@ -120,23 +101,69 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     progress("phase", {"text": "scoring (bootstrap)"})
     result = tabulate(exp, frame, rows, names, origin, time.monotonic() - started)
     result.workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
-    result.leakage = leakage_warnings(exp, frame)
-    result.data_hash = key_data
+    result.leakage, result.data_hash = leakage_warnings(exp, frame), key_data
     if write:
-        from bakeoff.report.files import write_outputs
-
-        progress("phase", {"text": "writing reports"})
-        result.out_dir = write_outputs(result, out)
-        if history and not interrupted and not harness_failed(rows):
-            from bakeoff.store import record
-
-            result.run_id = record(result, Path(history))
+        _write(result, out, None if interrupted or harness_failed(rows) else history, progress)
     progress("end", {})
     if interrupted:
         where = f"; partial result in {result.out_dir}" if result.out_dir else ""
         raise Interrupted(f"interrupted (Ctrl-C){where}; finish it with --resume", rows, result, result.out_dir)
     ckpt.clear()
     return result
+
+
+def _load(exp: Experiment, progress: Progress) -> tuple[Frame, str]:
+    """:func:`prepare` between the progress display's phases (closed if loading fails)."""
+    progress("phase", {"text": "loading data"})
+    try:
+        frame, origin = prepare(exp)
+    except BaseException:
+        progress("end", {})
+        raise
+    progress("phase", {"text": "preparing candidates"})
+    return frame, origin
+
+
+def _checkpoint(exp: Experiment, key_data: str, resume: bool,
+                checkpoint_dir: str | Path | None) -> tuple[Checkpoint, dict[str, Row]]:
+    """The run's checkpoint and the rows it holds (when resuming; otherwise it is cleared)."""
+    ckpt = Checkpoint.for_run(exp, run_key(exp, key_data), Path(checkpoint_dir) if checkpoint_dir else None)
+    if resume:
+        return ckpt, ckpt.load()
+    ckpt.clear()
+    return ckpt, {}
+
+
+def _with_overrides(config: str | Path | Experiment, timebox: str | float | None, seed: int | None,
+                    engine: str | None, workers: int | None = None) -> Experiment:
+    """The experiment, with the command line's overrides applied (validated again)."""
+    exp = config if isinstance(config, Experiment) else load_experiment(config)
+    if all(v is None for v in (timebox, seed, engine, workers)):
+        return exp
+    from bakeoff.config import experiment_from_dict
+
+    raw = exp.model_dump(exclude={"path"}, exclude_none=True)
+    return experiment_from_dict(raw, path=exp.path, timebox=timebox, seed=seed, engine=engine, workers=workers)
+
+
+def _early_stop(exp: Experiment, frame: Frame, primary: str) -> EarlyStop | None:
+    """The ladder's early stop (``[ladder].early_stop``), or None."""
+    if not exp.ladder.early_stop:
+        return None
+    assert frame.holdout_y is not None
+    return EarlyStop(METRICS[primary], frame.holdout_y.to_numpy(float), exp.ladder.margin)
+
+
+def _write(result: Result, out: str | Path | None, history: str | Path | None, progress: Progress) -> None:
+    """Write the run folder, and record the run in ``history`` (None: not recorded)."""
+    from bakeoff.report.files import write_outputs
+
+    progress("phase", {"text": "writing reports"})
+    result.out_dir = write_outputs(result, out)
+    if history:
+        from bakeoff.store import record
+
+        result.run_id = record(result, Path(history))
 
 
 def _default_progress() -> Progress:
@@ -253,7 +280,7 @@ def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float
     except NotApplicable as exc:
         row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
         return None, 0.0
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         row.status, row.message = Status.FAILED, f"{type(exc).__name__}: {exc}"
         return None, 0.0
     remaining = turn.deadline - time.monotonic()
@@ -302,30 +329,6 @@ def default_memory_mb() -> int:
 
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
     return max(4096, int(total * 0.6))
-
-
-def make_executor(exp: Experiment, frame: Frame) -> Engine:
-    """The blocking function that runs one task under a box for the Ray or inline engine."""
-    engine = exp.executor.engine
-    if engine == "ray":
-        from bakeoff.ray_executor import RayExecutor
-
-        return RayExecutor(exp, frame)
-    if engine == "inline":
-        return lambda task, box: Outcome(Status.OK, value=execute(task))
-    return lambda task, box: run_isolated(execute, (task,), box, memory_mb=task.memory_mb)
-
-
-def make_launcher(exp: Experiment, frame: Frame) -> tuple[Launch, Collect]:
-    """(launch, collect) for the engine: non-blocking forkserver workers locally, one blocking call otherwise."""
-    if exp.executor.engine == "local":
-        return (lambda task, box: launch(execute, (task,), box, memory_mb=task.memory_mb)), collect
-    engine = make_executor(exp, frame)
-
-    def run_now(task: Task, box: float) -> Outcome:
-        return engine(task, box)
-
-    return run_now, lambda handles, _wait: [(h, h) for h in handles]
 
 
 def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ...], origin: str,

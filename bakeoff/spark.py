@@ -122,15 +122,15 @@ class SparkSummaries:
     def __init__(self, spark: Any, workdir: Path, key_sql: str) -> None:
         self.spark, self.workdir, self.key_sql = spark, workdir, key_sql
 
-    def day_range(self) -> tuple[dt.date, dt.date]:  # noqa: D102 - see Summaries
+    def day_range(self) -> tuple[dt.date, dt.date]:  # see Summaries
         row = self.spark.sql("SELECT min(day), max(day) FROM daily").first()
         return row[0], row[1]
 
-    def count_days(self, start: dt.date, end: dt.date) -> int:  # noqa: D102
+    def count_days(self, start: dt.date, end: dt.date) -> int:
         return int(self.spark.sql(f"SELECT count(*) FROM daily WHERE day > DATE '{start}' "
                                   f"AND day <= DATE '{end}'").first()[0])
 
-    def table(self, cutoff: dt.date, end: dt.date) -> pd.DataFrame:  # noqa: D102
+    def table(self, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
         feats = self.spark.sql(spark_sql("customer_features", {"cutoff": cutoff, "buckets": 1, "bucket": 0}))
         targets = self.spark.sql(spark_sql("customer_targets",
                                            {"start": cutoff, "end": end, "buckets": 1, "bucket": 0}))
@@ -140,7 +140,7 @@ class SparkSummaries:
         return finish_table(joined[[c for c in joined.columns if c not in ("purchases", "active", "spend")]],
                             joined[["entity", "purchases", "active", "spend"]])
 
-    def segments(self, columns: tuple[str, ...], index: pd.Index) -> pd.DataFrame:  # noqa: D102
+    def segments(self, columns: tuple[str, ...], index: pd.Index) -> pd.DataFrame:
         cols = ", ".join(f"min(`{s}`) AS `{s}`" for s in columns)
         path = self.workdir / "segments.parquet"
         self.spark.sql(f"SELECT {self.key_sql} AS entity, {cols} FROM data GROUP BY 1").write.parquet(str(path))
@@ -197,7 +197,7 @@ def _load(exp: Experiment, spark: Any, workdir: Path) -> str:
             con.close()
     try:
         spark.read.parquet(str(parquet)).createOrReplaceTempView("data")
-    except Exception as exc:  # noqa: BLE001 - Spark's errors are Java exceptions; one line is enough
+    except Exception as exc:  # Spark's errors are Java exceptions; one line is enough
         raise DataError(f"[data].source '{origin}': Spark could not read it: "
                         f"{str(exc).strip().splitlines()[0][:300]}") from None
     if spark.sql("SELECT 1 FROM data LIMIT 1").count() == 0:

@@ -90,7 +90,7 @@ class Crash(Candidate):
             ctypes.string_at(0)
         return self
 
-    def predict(self, frame: Frame):  # noqa: ANN201
+    def predict(self, frame: Frame):
         import pandas as pd
 
         n = len(frame.holdout)
@@ -117,7 +117,7 @@ class Sleep(Candidate):
         self.value_ = float(frame.y_train.mean())
         return self
 
-    def predict(self, frame: Frame):  # noqa: ANN201
+    def predict(self, frame: Frame):
         import pandas as pd
 
         return pd.Series(self.value_, index=frame.holdout.index)

@@ -62,8 +62,9 @@ def new_row(spec: Spec) -> Row:
     try:
         cls = spec.cls()
         return Row(name=spec.name, rung=spec.rung, family=cls.family, summary=cls.summary)
-    except Exception as exc:  # noqa: BLE001 - a broken plugin becomes a FAILED row
-        return Row(name=spec.name, rung=int(spec.params.get("rung", 9)), family="?", status=Status.FAILED,
+    except Exception as exc:  # a broken plugin becomes a FAILED row
+        rung = 9 if spec.rung_override is None else spec.rung_override
+        return Row(name=spec.name, rung=rung, family="?", status=Status.FAILED,
                    message=f"cannot load {spec.target}: {exc}")
 
 
@@ -151,7 +152,7 @@ def _pickled(cand: Any, most: int = 256 * 1024 * 1024) -> bytes | None:
     """The fitted candidate pickled (for export), or None when it cannot be or is too large."""
     try:
         blob = pickle.dumps(cand, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - export is then unavailable for this candidate
+    except Exception:  # export is then unavailable for this candidate
         return None
     return blob if len(blob) <= most else None
 

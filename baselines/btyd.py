@@ -94,9 +94,8 @@ class _BTYD(Candidate):
     horizon_native = True
     names: tuple[str, ...] = ()
 
-    def __init__(self, *, round_weeks: bool = False, **params: Any) -> None:
+    def __init__(self, *, round_weeks: bool = False) -> None:
         self.round_weeks = round_weeks
-        self.params = {k: v for k, v in params.items() if k != "rung"}
 
     def check_applicable(self, problem: Problem) -> None:
         super().check_applicable(problem)
@@ -151,15 +150,15 @@ class ParetoNBD(_BTYD):
     names = ("r", "alpha", "s", "beta")
     summary = "Pareto/NBD (purchases, P(any purchase in horizon); spend x Gamma-Gamma)"
 
-    def fit_params(self, x, t_x, T, w, budget):  # noqa: ANN001, ANN201 - see base
+    def fit_params(self, x, t_x, T, w, budget):  # see base
         scale = w.sum()
         lik = bm.ParetoLikelihood(x, t_x, T, w)
         return _rescale_ll(fit_multistart(lambda p: -lik.total(p) / scale, STARTS, self.names, budget), scale)
 
-    def expected(self, x, t_x, T):  # noqa: ANN001, ANN201
+    def expected(self, x, t_x, T):
         return bm.pareto_expected(self.params_, self.horizon_, x, t_x, T)
 
-    def p_active(self, x, t_x, T):  # noqa: ANN001, ANN201
+    def p_active(self, x, t_x, T):
         return bm.pareto_p_active(self.params_, self.horizon_, x, t_x, T)
 
 
@@ -169,7 +168,7 @@ class BGNBD(_BTYD):
     names = ("r", "alpha", "a", "b")
     summary = "BG/NBD via lifetimes (purchases, P(any purchase in horizon); spend x Gamma-Gamma)"
 
-    def fit_params(self, x, t_x, T, w, budget):  # noqa: ANN001, ANN201
+    def fit_params(self, x, t_x, T, w, budget):
         from lifetimes import BetaGeoFitter
 
         scale = w.sum()
@@ -186,11 +185,11 @@ class BGNBD(_BTYD):
         f.params_ = pd.Series(dict(zip(self.names, self.params_, strict=True)))
         return f
 
-    def expected(self, x, t_x, T):  # noqa: ANN001, ANN201
+    def expected(self, x, t_x, T):
         return np.asarray(self._fitter().conditional_expected_number_of_purchases_up_to_time(
             self.horizon_, x, t_x, T), dtype=float)
 
-    def p_active(self, x, t_x, T):  # noqa: ANN001, ANN201
+    def p_active(self, x, t_x, T):
         alive = np.asarray(self._fitter().conditional_probability_alive(x, t_x, T), dtype=float)
         return bm.bgnbd_p_active(self.params_, self.horizon_, x, alive, T)
 

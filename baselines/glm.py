@@ -70,7 +70,7 @@ def coef_table(fitted: Any) -> list[dict[str, Any]]:
     params = pd.Series(fitted.params)
     try:
         bse = getattr(fitted, "bse", None)
-    except Exception:  # noqa: BLE001 - penalised fits have no standard errors
+    except Exception:  # penalised fits have no standard errors
         bse = None
     rows = []
     for name, coef in params.items():
@@ -125,6 +125,6 @@ def _summary(fitted: Any, how: str) -> dict[str, Any]:
     out: dict[str, Any] = {"fit": how, "coefficients": coef_table(fitted)}
     try:
         out["aic"] = float(fitted.aic)
-    except Exception:  # noqa: BLE001 - penalised fits have no AIC
+    except Exception:  # penalised fits have no AIC
         pass
     return out

@@ -36,7 +36,7 @@ class SqlRule(Candidate):
     rung = 1
     summary = "a rule written in SQL and run in DuckDB"
 
-    def __init__(self, *, file: str, rung: int | None = None, **params: Any) -> None:
+    def __init__(self, *, file: str, **params: Any) -> None:
         self.file = file
         self.overrides = {k: str(v) for k, v in params.items()}
         self.sql_: SqlFile | None = None
@@ -49,6 +49,11 @@ class SqlRule(Candidate):
         if self.sql_ is None:
             self.sql_ = read_sql(self.file)
         return self.sql_
+
+    @classmethod
+    def passthrough_params(cls, params: dict[str, Any]) -> set[str] | None:
+        """The ``params`` of the rule file's header (each one may be set in its [[candidate]] table)."""
+        return set(read_sql(params["file"]).params) if isinstance(params.get("file"), str) else None
 
     def check_parses(self, problem: Problem, name: str) -> None:
         """Parse the rule's SQL with its placeholders filled in (what ``bakeoff validate`` checks).

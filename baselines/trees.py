@@ -18,8 +18,22 @@ class _SklearnModel(Candidate):
     rung = 3
     family = "tree"
 
+    estimators: tuple[str, ...] = ()  # "module:Class" of the scikit-learn models it builds
+
     def __init__(self, **params: Any) -> None:
-        self.params = {k: v for k, v in params.items() if k != "rung"}
+        self.params = params
+
+    @classmethod
+    def passthrough_params(cls, params: dict[str, Any]) -> set[str] | None:
+        """The constructor parameters of the scikit-learn models (classifier and regressor)."""
+        import importlib
+        import inspect
+
+        names: set[str] = set()
+        for target in cls.estimators:
+            module, _, attr = target.partition(":")
+            names |= set(inspect.signature(getattr(importlib.import_module(module), attr)).parameters)
+        return names - {"random_state"}
 
     def make(self, task: str, seed: int, threads: int) -> Any:
         raise NotImplementedError
@@ -51,6 +65,7 @@ class _SklearnModel(Candidate):
 
 
 class DecisionTree(_SklearnModel):
+    estimators = ("sklearn.tree:DecisionTreeClassifier", "sklearn.tree:DecisionTreeRegressor")
     """A shallow decision tree (depth 5, leaves of at least 10 rows)."""
 
     summary = "one decision tree, depth <= 5"
@@ -63,6 +78,7 @@ class DecisionTree(_SklearnModel):
 
 
 class RandomForest(_SklearnModel):
+    estimators = ("sklearn.ensemble:RandomForestClassifier", "sklearn.ensemble:RandomForestRegressor")
     """A random forest of 200 trees."""
 
     summary = "random forest, 200 trees"
@@ -75,6 +91,8 @@ class RandomForest(_SklearnModel):
 
 
 class HistGBM(_SklearnModel):
+    estimators = ("sklearn.ensemble:HistGradientBoostingClassifier",
+                  "sklearn.ensemble:HistGradientBoostingRegressor")
     """scikit-learn's histogram gradient boosting (Poisson loss for counts)."""
 
     summary = "histogram gradient boosting (scikit-learn)"

@@ -47,7 +47,17 @@ class XGBoost(Candidate):
     summary = "XGBoost, library defaults (binary:logistic / count:poisson / reg:tweedie)"
 
     def __init__(self, **params: Any) -> None:
-        self.params = {k: v for k, v in params.items() if k != "rung"}
+        self.params = params
+
+    @classmethod
+    def passthrough_params(cls, params: dict[str, Any]) -> set[str] | None:
+        """XGBoost's scikit-learn parameters (the booster's common ones among them)."""
+        import inspect
+
+        import xgboost as xgb
+
+        return (set(xgb.XGBModel().get_params()) | set(inspect.signature(xgb.XGBModel).parameters)) - {
+            "kwargs", "random_state"}
 
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
         self.design_ = Design().fit(frame.train, frame.features)

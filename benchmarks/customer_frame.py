@@ -28,7 +28,7 @@ from baselines.btyd import STARTS, fit_multistart  # noqa: E402
 CAL_END, HOLDOUT_END = dt.date(1997, 9, 30), dt.date(1998, 6, 30)
 
 
-def duckdb_summary(df) -> tuple[float, int]:  # noqa: ANN001
+def duckdb_summary(df) -> tuple[float, int]:
     con = connect()
     con.register("df", df)
     t = time.perf_counter()
@@ -41,7 +41,7 @@ def duckdb_summary(df) -> tuple[float, int]:  # noqa: ANN001
     return took, len(table)
 
 
-def lifetimes_summary(df) -> tuple[float, int]:  # noqa: ANN001
+def lifetimes_summary(df) -> tuple[float, int]:
     from lifetimes.utils import calibration_and_holdout_data
 
     t = time.perf_counter()

@@ -43,7 +43,7 @@ def isolation(repeats: int) -> None:
           f"{1000 * sorted(walls)[int(0.9 * len(walls))]:.1f} ms over {repeats}")
 
 
-def candidate_turn(frame, repeats: int) -> None:  # noqa: ANN001
+def candidate_turn(frame, repeats: int) -> None:
     exp = experiment_from_dict({**RAW, "timebox": {"total": "10m", "per_candidate": "60s"}})
     over = []
     for _ in range(repeats):
@@ -54,7 +54,7 @@ def candidate_turn(frame, repeats: int) -> None:  # noqa: ANN001
           f"{1000 * statistics.median(over):.1f} ms, min {1000 * min(over):.1f} ms over {repeats}")
 
 
-def overrun(frame, runs: int, box: float) -> None:  # noqa: ANN001
+def overrun(frame, runs: int, box: float) -> None:
     exp = experiment_from_dict({**RAW, "timebox": {"total": f"{box}s", "per_candidate": f"{box}s"},
                                 "executor": {"workers": 1}})
     specs = [Spec("loop", "bakeoff.testing:Hang", {"mode": "python"}), Spec("blas", "bakeoff.testing:Hang",
@@ -69,7 +69,7 @@ def overrun(frame, runs: int, box: float) -> None:  # noqa: ANN001
           f"{1000 * statistics.median(worst):.0f} ms over {runs} runs (python loop and BLAS loop alternating)")
 
 
-def framework(frame, repeats: int) -> None:  # noqa: ANN001
+def framework(frame, repeats: int) -> None:
     from bakeoff.registry import LADDER
 
     specs = [Spec(n, *LADDER[n]) for n in ("mean", "glm", "decision_tree", "xgboost", "hist_gbm")]

@@ -88,3 +88,12 @@ def test_help_does_not_import_heavy_libraries():
             "print('HEAVY', heavy)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_parameter_typo_is_exit_2_and_debug_shows_the_traceback(tmp_path, write_config):
+    cfg = write_config(SMALL.format(target="benign") + 'max_dept = 3\n'.replace("max_dept", "n_trails"))
+    quiet = bakeoff("validate", str(cfg), cwd=tmp_path)
+    assert quiet.returncode == 2 and "Did you mean 'n_trials'?" in quiet.stderr
+    assert "Traceback" not in quiet.stderr
+    loud = bakeoff("validate", str(cfg), "--debug", cwd=tmp_path)
+    assert loud.returncode == 2 and "Traceback" in loud.stderr and "Did you mean 'n_trials'?" in loud.stderr

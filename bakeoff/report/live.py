@@ -20,18 +20,19 @@ from rich.table import Column
 from rich.text import Text
 
 from bakeoff.report.fields import val
+from bakeoff.row import Status
 
-STYLE = {"OK": "green", "SKIPPED": "dim", "FAILED": "red", "TIMEOUT": "yellow"}
+STYLE = {Status.OK: "green", Status.SKIPPED: "dim", Status.FAILED: "red", Status.TIMEOUT: "yellow"}
 LOG_EVERY_S = 10.0
 
 
 def finished_line(row: Any) -> str:
     """The permanent line printed when a candidate finishes (Rich markup)."""
-    status, fit, message = str(val(row, "status")), val(row, "fit_s"), val(row, "message")
+    status, fit, message = Status(val(row, "status")), val(row, "fit_s"), val(row, "message")
     colour = STYLE.get(status, "white")
     took = f" {fit:.2f}s" if fit is not None else ""
     msg = f" — {message[:70]}" if message else ""
-    return f"[{colour}]{status:>7}[/{colour}] rung {val(row, 'rung')} {val(row, 'name')}{took}{msg}"
+    return f"[{colour}]{status.value:>7}[/{colour}] rung {val(row, 'rung')} {val(row, 'name')}{took}{msg}"
 
 
 def tick_text(fields: dict[str, Any]) -> str:

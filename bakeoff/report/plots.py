@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bakeoff.metrics import METRICS
 from bakeoff.report.fields import val
+from bakeoff.row import Status
 
 if TYPE_CHECKING:  # Result.plot() calls into this module: the type alone must not make a loop
     from bakeoff.result import Result
@@ -39,7 +40,7 @@ def _plt() -> Any:
 
 
 def _ok(result: Result) -> list[Any]:
-    return [r for r in result.rows if str(val(r, "status")) == "OK" and val(r, "metrics") and val(r, "cost")]
+    return [r for r in result.rows if Status(val(r, "status")) is Status.OK and val(r, "metrics") and val(r, "cost")]
 
 
 def _usd(row: Any) -> float:
@@ -164,10 +165,10 @@ def fit_times(result: Result) -> Any:
     plt = _plt()
     rows = [r for r in result.rows if val(r, "fit_s") is not None and val(r, "applicable") is not False]
     fig, ax = plt.subplots(figsize=(SIZE[0], 0.32 * len(rows) + 1.4))
-    colours = {"OK": FRONT, "TIMEOUT": "#ff7f0e", "FAILED": CHOSEN}
+    colours = {Status.OK: FRONT, Status.TIMEOUT: "#ff7f0e", Status.FAILED: CHOSEN}
     names = [val(r, "name") + (" ✔" if val(r, "name") == result.chosen else "") for r in rows]
     ax.barh(names, [max(val(r, "fit_s"), 1e-3) for r in rows],
-            color=[colours.get(str(val(r, "status")), OTHER) for r in rows])
+            color=[colours.get(Status(val(r, "status")), OTHER) for r in rows])
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("fit seconds (log scale)")

@@ -12,6 +12,7 @@ from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.report.live import STYLE, finished_line, progress_display
 from bakeoff.report.words import headline, summary
 from bakeoff.result import Result
+from bakeoff.row import Status
 
 # Columns dropped first when the table does not fit, least useful first (indexes into format.HEADERS).
 DROP_ORDER = (8, 7, 0, 10, 4, 6)
@@ -65,9 +66,10 @@ def render(result: Result, console: Console, *, quiet: bool = False, sentences: 
         else:
             table.add_column(head[i], no_wrap=True, min_width=widths[i])
     for row, cols in zip(rows, body, strict=True):
-        name, status = val(row, "name"), str(val(row, "status"))
+        name, status = val(row, "name"), Status(val(row, "status"))
         style = "bold" if name == result.chosen else STYLE.get(status, "")
-        table.add_row(*[cols[i] for i in keep], style=style if status != "OK" or name == result.chosen else None)
+        table.add_row(*[cols[i] for i in keep], style=style if status is not Status.OK or name == result.chosen
+                      else None)
     console.print(table)
     dropped = [head[i] for i in range(len(head)) if i not in keep]
     if dropped and not quiet:

@@ -13,6 +13,7 @@ from bakeoff.metrics import METRICS
 from bakeoff.money import usd
 from bakeoff.report.fields import val
 from bakeoff.result import Result
+from bakeoff.row import Status
 
 
 def _metric(r: Any, name: str) -> float:
@@ -88,7 +89,7 @@ def _row(result: Result, name: str | None) -> Any:
 
 
 def _ok(result: Result) -> list[Any]:
-    return [r for r in result.rows if val(r, "status") == "OK" and val(r, "metrics")]
+    return [r for r in result.rows if Status(val(r, "status")) is Status.OK and val(r, "metrics")]
 
 
 def _close(r: Any) -> bool:

@@ -86,7 +86,7 @@ CASES = {
 }
 
 
-def _write(tmp_path: Path, text: str, data) -> Path:  # noqa: ANN001
+def _write(tmp_path: Path, text: str, data) -> Path:
     cfg = tmp_path / "exp.toml"
     cfg.write_text(text)
     (tmp_path / "rule.sql").write_text("-- name: broken\nSELEC key, prediction FRM holdout\n")
