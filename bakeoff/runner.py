@@ -20,6 +20,7 @@ from bakeoff.customers import build_customer_frame
 from bakeoff.data import connect, data_hash, load_data
 from bakeoff.defaults import DEFAULT_DB
 from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
+from bakeoff.drift import check_expectations, drift_flags, frame_profile
 from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import Interrupted, NotApplicable
 from bakeoff.executor import NESTED, Launched, Outcome, make_launcher, stop_all
@@ -54,6 +55,10 @@ def prepare(exp: Experiment) -> tuple[Frame, str]:
         frame = build(exp, con, origin)
     finally:
         con.close()
+    assert frame.holdout_y is not None
+    check_expectations(exp.checks, {"train": frame.train,
+                                    "holdout": frame.holdout.assign(**{frame.problem.target: frame.holdout_y})},
+                       origin)
     metric_names(frame.problem, exp.score.primary, exp.score.metrics)
     return frame, origin
 
@@ -100,6 +105,7 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     result = tabulate(exp, frame, rows, names, origin, time.monotonic() - started)
     result.workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
     result.leakage, result.data_hash = leakage_warnings(exp, frame), key_data
+    result.profile, result.drift, result.notes = watch_data(exp, frame, Path(history) if history else None)
     if write:
         _write(result, out, None if interrupted or harness_failed(rows) else history, progress)
     progress("end", {})
@@ -194,6 +200,20 @@ def harness_failed(rows: list[Row]) -> bool:
     """True when every candidate that ran FAILED because its worker died (not because of the candidate)."""
     ran = [r for r in rows if r.status is not Status.SKIPPED]
     return bool(ran) and all(r.status is Status.FAILED and r.message.startswith("the worker ") for r in ran)
+
+
+def watch_data(exp: Experiment, frame: Frame,
+               db: Path | None) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """The data profile of this run, the drift flags and a note on what they were compared with."""
+    from bakeoff.store import previous_profile
+
+    profile = frame_profile(frame.train, frame.holdout)
+    if not exp.checks.drift:
+        return profile, [], []
+    prev = previous_profile(exp.name, db) if db else None
+    notes = [f"Data drift: compared with the previous run {prev[0]}." if prev else
+             f"Data drift: no previous run of {exp.name} in the history; holdout compared with train only."]
+    return profile, drift_flags(frame.train, frame.holdout, profile, prev[1] if prev else None, exp.checks.psi), notes
 
 
 def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
