@@ -107,13 +107,17 @@ def psi(reference: dict[str, Any], values: pd.Series) -> float | None:
 
 
 def drift_flags(train: pd.DataFrame, holdout: pd.DataFrame, current: dict[str, Any],
-                previous: dict[str, Any] | None, threshold: float) -> list[dict[str, Any]]:
+                previous: dict[str, Any] | None, threshold: float, within: bool = True) -> list[dict[str, Any]]:
     """Columns whose PSI reaches ``threshold``: holdout vs train, and each part vs the previous run's part.
+
+    Args:
+        within: Compare holdout with train (False for customer-base frames, whose training
+            features are cut at an earlier date by design, so tenure-like columns always differ).
 
     Returns:
         One dict per flag: column, comparison, psi, mean_before, mean_after and a sentence.
     """
-    pairs = [("holdout vs train", current["train"]["columns"], holdout)]
+    pairs = [("holdout vs train", current["train"]["columns"], holdout)] if within else []
     if previous:
         pairs += [("train vs previous run", previous.get("train", {}).get("columns", {}), train),
                   ("holdout vs previous run", previous.get("holdout", {}).get("columns", {}), holdout)]

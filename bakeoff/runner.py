@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from bakeoff.candidate import derive_seed
+from bakeoff.champion import TARGET as CHAMPION
+from bakeoff.champion import champion_specs, verdict
 from bakeoff.checkpoint import Checkpoint, run_key
 from bakeoff.climber import Climb, Slot, poll, workers_of
 from bakeoff.config import Experiment, load_experiment
@@ -91,6 +93,8 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     progress = progress or _default_progress()
     _warm_up(exp, write)
     frame, origin = _load(exp, progress)
+    champions, notes = champion_specs(exp, Path(history) if history else None)
+    specs = [Spec(n, CHAMPION, p, rung) for n, p, rung in champions] + specs
     names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
     stop = _early_stop(exp, frame, names[0])
     check_sql_rules(specs, frame)
@@ -105,7 +109,8 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     result = tabulate(exp, frame, rows, names, origin, time.monotonic() - started)
     result.workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
     result.leakage, result.data_hash = leakage_warnings(exp, frame), key_data
-    result.profile, result.drift, result.notes = watch_data(exp, frame, Path(history) if history else None)
+    result.profile, result.drift, drift_notes = watch_data(exp, frame, Path(history) if history else None)
+    result.notes = notes + drift_notes
     if write:
         _write(result, out, None if interrupted or harness_failed(rows) else history, progress)
     progress("end", {})
@@ -211,9 +216,12 @@ def watch_data(exp: Experiment, frame: Frame,
     if not exp.checks.drift:
         return profile, [], []
     prev = previous_profile(exp.name, db) if db else None
-    notes = [f"Data drift: compared with the previous run {prev[0]}." if prev else
-             f"Data drift: no previous run of {exp.name} in the history; holdout compared with train only."]
-    return profile, drift_flags(frame.train, frame.holdout, profile, prev[1] if prev else None, exp.checks.psi), notes
+    within = exp.problem.kind != "customer_base"  # its training features are cut earlier on purpose
+    notes = [f"Data drift: compared with the previous run {prev[0]}" + (" and holdout with train." if within else ".")
+             if prev else f"Data drift: no previous run of {exp.name} in the history"
+             + ("; holdout compared with train only." if within else "; nothing to compare with yet.")]
+    flags = drift_flags(frame.train, frame.holdout, profile, prev[1] if prev else None, exp.checks.psi, within)
+    return profile, flags, notes
 
 
 def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
@@ -365,12 +373,15 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
             r.metrics = scores.metrics[r.name]
             r.cost = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
     annotate(rows, scores)
+    champion = verdict(rows, scores)
+    said = [champion["sentence"]] if champion else []
     choice = choose(rows, scores, exp.choose)
     table = to_frame(rows, names[0], choice.name)
     best = next((r.vs_best_name for r in rows if r.vs_best_name), None)
     seg = segment_scores(frame.segments, y, preds, scores.primary)
     return Result(experiment=exp, rows=rows, table=table, primary=names[0], chosen=choice.name,
-                  reason=choice.reason, sentences=sentences(rows, scores, exp.score.confidence),
+                  reason=choice.reason, champion=champion,
+                  sentences=said + sentences(rows, scores, exp.score.confidence),
                   origin=origin, wall_s=wall_s, n_train=len(frame.train), n_holdout=len(frame.holdout),
                   holdout_y=y, predictions=preds, problem=frame.problem, segments=seg,
                   segment_notes=ranking_flips(seg, scores.primary, best),

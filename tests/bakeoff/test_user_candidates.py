@@ -117,11 +117,9 @@ def test_user_candidates_run_in_isolated_workers(tmp_path: Path) -> None:
     raw["candidate"] = [c for c in raw["candidate"] if c["name"] != "knn"]
     raw["score"] = {"bootstrap": 0}
     res = run(experiment_from_dict(raw, path=CUSTOM), out=tmp_path / "out", history=None)
-    status = dict(zip(res.table.index if res.table.index.name == "name" else res.table["name"],
-                      res.table["status"], strict=True)) if "name" in res.table else None
-    rows = {r["name"]: r for r in res.rows}
-    assert rows["unit_weights"]["status"] == "OK" and rows["logreg"]["status"] == "OK", status
-    assert rows["unit_weights"]["metrics"]["roc_auc"] > 0.95
+    rows = {r.name: r for r in res.rows}
+    assert rows["unit_weights"].status == "OK" and rows["logreg"].status == "OK", [r.message for r in res.rows]
+    assert rows["unit_weights"].metrics["roc_auc"] > 0.95
 
 
 @pytest.mark.parametrize("entry, words", [
