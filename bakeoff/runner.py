@@ -33,6 +33,7 @@ from bakeoff.registry import Spec, resolve_ladder
 from bakeoff.result import Result
 from bakeoff.row import Row, Status
 from bakeoff.scoring import metric_names, score_all
+from bakeoff.track import require_mlflow
 from bakeoff.tradeoff import annotate, choose, sentences, to_frame
 from bakeoff.worker import Task, new_row
 
@@ -88,6 +89,7 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
             (``exc.result``, ``exc.out_dir``; finish it with ``resume=True``).
     """
     exp = _with_overrides(config, timebox, seed, engine)
+    require_mlflow(exp.track)
     specs = resolve_ladder(exp)  # candidate parameters are checked before the data is loaded
     started = time.monotonic()
     progress = progress or _default_progress()
@@ -113,6 +115,8 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     result.notes = notes + drift_notes
     if write:
         _write(result, out, None if interrupted or harness_failed(rows) else history, progress)
+        if exp.track.mlflow and not interrupted:
+            track(result)
     progress("end", {})
     if interrupted:
         where = f"; partial result in {result.out_dir}" if result.out_dir else ""
@@ -205,6 +209,19 @@ def harness_failed(rows: list[Row]) -> bool:
     """True when every candidate that ran FAILED because its worker died (not because of the candidate)."""
     ran = [r for r in rows if r.status is not Status.SKIPPED]
     return bool(ran) and all(r.status is Status.FAILED and r.message.startswith("the worker ") for r in ran)
+
+
+def track(result: Result) -> None:
+    """Log the written run to MLflow; a tracking server that fails becomes a note, never a lost run."""
+    from bakeoff.track import log_result
+
+    uri = result.experiment.track.mlflow
+    try:
+        parent = log_result(result, result.experiment.track)
+    except Exception as exc:  # noqa: BLE001 - the run is written; say what went wrong
+        result.notes.append(f"MLflow: logging to {uri} failed: {type(exc).__name__}: {str(exc)[:200]}")
+        return
+    result.notes.append(f"MLflow: logged parent run {parent} with one nested run per candidate to {uri}.")
 
 
 def watch_data(exp: Experiment, frame: Frame,
