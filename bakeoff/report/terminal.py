@@ -7,8 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bakeoff.report.fields import val
 from bakeoff.drift import drift_lines
+from bakeoff.report.fields import val
 from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.report.live import STYLE, finished_line, progress_display
 from bakeoff.report.words import headline, summary
