@@ -40,6 +40,7 @@ class ChecksSection(BaseModel):
     max_null_rate: float | dict[str, float] | None = None
     ranges: dict[str, tuple[float, float]] = {}
     psi: float = Field(0.2, gt=0)
+    alpha: float = Field(0.01, gt=0, lt=1)
     drift: bool = True
 
 
@@ -85,6 +86,26 @@ def frame_profile(train: pd.DataFrame, holdout: pd.DataFrame) -> dict[str, Any]:
 
 def psi(reference: dict[str, Any], values: pd.Series) -> float | None:
     """PSI of ``values`` against a column profile (None when the column cannot be compared)."""
+    out = psi_bins(reference, values)
+    return None if out is None else out[0]
+
+
+def noise_level(df: int, n_ref: int, n_cur: int, alpha: float) -> float:
+    """The PSI that two samples of one distribution exceed with probability ``alpha``.
+
+    Under no change, PSI x n_ref n_cur / (n_ref + n_cur) is about chi-square with ``df``
+    degrees of freedom (PSI is the Jeffreys divergence of the binned shares), so small
+    samples have a PSI well above zero by chance alone.
+    """
+    from scipy.stats import chi2
+
+    if df < 1 or n_ref < 1 or n_cur < 1:
+        return float("inf")
+    return float(chi2.ppf(1.0 - alpha, df) * (1.0 / n_ref + 1.0 / n_cur))
+
+
+def psi_bins(reference: dict[str, Any], values: pd.Series) -> tuple[float, int] | None:
+    """PSI of ``values`` against a column profile and the number of bins used (minus one)."""
     present = values.dropna()
     null = 1.0 - len(present) / len(values) if len(values) else 0.0
     ref_null = reference.get("null_rate", 0.0)
@@ -102,13 +123,19 @@ def psi(reference: dict[str, Any], values: pd.Series) -> float | None:
         expected = np.r_[expected, max(0.0, (1.0 - ref_null) - expected.sum())]
         actual = np.r_[actual, max(0.0, (1.0 - null) - actual.sum())]
     expected, actual = np.r_[expected, ref_null], np.r_[actual, null]
+    used = int(np.sum((expected > 0) | (actual > 0)))
     e, a = np.maximum(expected, EPS), np.maximum(actual, EPS)
-    return float(np.sum((a - e) * np.log(a / e)))
+    return float(np.sum((a - e) * np.log(a / e))), used - 1
 
 
 def drift_flags(train: pd.DataFrame, holdout: pd.DataFrame, current: dict[str, Any],
-                previous: dict[str, Any] | None, threshold: float, within: bool = True) -> list[dict[str, Any]]:
+                previous: dict[str, Any] | None, threshold: float, within: bool = True,
+                alpha: float = 0.01) -> list[dict[str, Any]]:
     """Columns whose PSI reaches ``threshold``: holdout vs train, and each part vs the previous run's part.
+
+    A column is flagged only when its PSI also exceeds what sampling noise alone gives at
+    these sample sizes (:func:`noise_level` at ``alpha``, Bonferroni-divided by the number of
+    columns compared), so a 100-row holdout does not flag features that did not move.
 
     Args:
         within: Compare holdout with train (False for customer-base frames, whose training
@@ -123,11 +150,15 @@ def drift_flags(train: pd.DataFrame, holdout: pd.DataFrame, current: dict[str, A
                   ("holdout vs previous run", previous.get("holdout", {}).get("columns", {}), holdout)]
     flags = []
     for comparison, ref, part in pairs:
+        tests = max(1, sum(str(c) in ref for c in part.columns))
         for col in part.columns:
             if str(col) not in ref:
                 continue
-            value = psi(ref[str(col)], part[col])
-            if value is None or value < threshold:
+            out = psi_bins(ref[str(col)], part[col])
+            if out is None or out[0] < threshold:
+                continue
+            value = out[0]
+            if value < noise_level(out[1], int(ref[str(col)].get("n", 0)), len(part), alpha / tests):
                 continue
             before = ref[str(col)].get("mean")
             after = column_profile(part[col]).get("mean")

@@ -87,6 +87,8 @@ def render(result: Result, console: Console, *, quiet: bool = False, sentences: 
     if result.sentences:
         where = f"{result.out_dir}/report.html" if result.out_dir else "results.json"
         console.print(f"[dim]All {len(result.sentences)} comparisons, one per candidate, are in {where}.[/dim]")
+    if result.champion:
+        console.print(f"• {result.champion['sentence']}")
     for line in result.notes:
         console.print(f"[dim]{line}[/dim]")
     for line in drift_lines(result.drift):

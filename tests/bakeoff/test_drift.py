@@ -13,7 +13,7 @@ import pytest
 from scipy.stats import norm
 
 from bakeoff.config import load_experiment
-from bakeoff.drift import column_profile, drift_flags, frame_profile, psi
+from bakeoff.drift import column_profile, drift_flags, frame_profile, noise_level, psi
 from bakeoff.errors import DataError
 from bakeoff.runner import prepare, run
 from bakeoff.store import previous_profile
@@ -55,6 +55,28 @@ def test_flags_only_the_moved_column() -> None:
     assert [(f["column"], f["comparison"]) for f in flags] == [("b", "holdout vs train")]
     assert flags[0]["mean_after"] == pytest.approx(hold["b"].mean())
     assert "'b' moved, holdout vs train: PSI" in flags[0]["sentence"] and "a real shift" in flags[0]["sentence"]
+
+
+def test_no_flags_from_sampling_noise_alone() -> None:
+    """A random 75/25 split of 569 rows: 30 unchanged features must not be flagged (the raw PSI of a
+    142-row holdout often passes 0.2 by chance: about (bins - 1)(1/427 + 1/142) = 0.08 on average)."""
+    rng = np.random.default_rng(5)
+    cols = {f"f{i}": rng.gamma(2.0, size=569) for i in range(30)}
+    df = pd.DataFrame(cols)
+    train, hold = df.iloc[:427], df.iloc[427:]
+    prof = frame_profile(train, hold)
+    raw = [psi(prof["train"]["columns"][c], hold[c]) for c in df.columns]
+    assert np.mean(raw) == pytest.approx(10 * (1 / 427 + 1 / 142), rel=0.35)
+    assert drift_flags(train, hold, prof, None, 0.05) == []  # even with a low threshold
+
+
+def test_noise_level_matches_simulated_psi_under_no_change() -> None:
+    rng = np.random.default_rng(11)
+    level = noise_level(10, 300, 300, 0.05)
+    ref = column_profile(pd.Series(rng.normal(size=300)))
+    # the reference is one fixed sample; its own deciles make 10 equal bins (+ the empty null bin)
+    sims = [psi(ref, pd.Series(rng.normal(size=300))) for _ in range(400)]
+    assert 0.01 < np.mean(np.array(sims) > level) < 0.12  # about alpha = 0.05
 
 
 def data(shift: float = 0.0, n: int = 400, seed: int = 0) -> pd.DataFrame:
