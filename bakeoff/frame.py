@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bakeoff.config import Experiment
-from bakeoff.data import columns, require_column
+from bakeoff.data import columns, load_part, require_column
 from bakeoff.errors import DataError
 from bakeoff.splits import holdout_mask, read_rows
 from bakeoff.sqlfiles import read_sql
@@ -87,7 +87,7 @@ def build_tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin:
     cols = columns(con)
     for field, name in _named_columns(exp):
         require_column(cols, name, field, origin)
-    df, given = read_rows(exp, con, origin)
+    df, given = read_rows(exp, con, origin, load_part)
     key = p.key or "row"
     if p.key is None:
         df.insert(0, key, np.arange(len(df)))

@@ -15,6 +15,7 @@ misses a column.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,8 +46,11 @@ def check_split_keys(method: str, column: str | None, cutoff: dt.date | None, fi
         raise ValueError(f'file and table give a fixed holdout; they need method = "fixed", not "{method}"')
 
 
-def read_rows(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> tuple[pd.DataFrame, np.ndarray | None]:
+def read_rows(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str,
+              load_part: Callable[..., str]) -> tuple[pd.DataFrame, np.ndarray | None]:
     """All rows of table ``data`` and, for a separate holdout file or table, those rows appended.
+
+    ``load_part`` is :func:`bakeoff.data.load_part` (passed in: this module sits below the data layer).
 
     Returns:
         The rows and a boolean holdout mask when the holdout came from a separate source (else None).
@@ -58,8 +62,6 @@ def read_rows(exp: Experiment, con: duckdb.DuckDBPyConnection, origin: str) -> t
     train = con.execute("SELECT * FROM data").df()
     if s.method != "fixed" or (s.file is None and s.table is None):
         return train, None
-    from bakeoff.data import load_part
-
     where = load_part(exp, con, HOLDOUT_TABLE, source=s.file, table=s.table, field="[problem].split")
     hold = con.execute(f"SELECT * FROM {HOLDOUT_TABLE}").df()
     missing = [c for c in train.columns if c not in hold.columns]
