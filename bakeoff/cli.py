@@ -162,8 +162,10 @@ def validate(config: Config) -> None:
     from bakeoff.config import load_experiment
     from bakeoff.registry import resolve_ladder
     from bakeoff.runner import prepare
+    from bakeoff.track import require_mlflow
 
     exp = _guard(load_experiment, config)
+    _guard(require_mlflow, exp.track)
     specs = _guard(resolve_ladder, exp)  # candidate parameters first: no data needed
     frame, origin = _guard(prepare, exp)
     from bakeoff.guards import check_sql_rules

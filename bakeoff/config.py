@@ -15,8 +15,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from bakeoff.drift import ChecksSection
 from bakeoff.durations import parse_duration
 from bakeoff.errors import ConfigError, did_you_mean
+from bakeoff.track import TrackSection
 
 CUSTOMER_TARGETS = ("purchases", "active", "spend")
 RETIRED = {("timebox", "trial"): " It was never read: a tuned candidate's per-trial box is its own key, e.g. "
@@ -79,18 +81,22 @@ class DataSection(_Section):
 
 
 class SplitSection(_Section):
-    """``[problem].split``: random (stratified) or by time."""
+    """``[problem].split``: random (stratified), by time, a fixed holdout, or by group (see ``bakeoff.splits``)."""
 
-    method: Literal["random", "time"] = "random"
+    method: Literal["random", "time", "fixed", "group"] = "random"
     holdout: float = Field(0.25, gt=0, lt=1)
     stratify: bool = True
     column: str | None = None
     cutoff: dt.date | None = None
+    value: str | int | bool | None = None
+    file: str | None = None
+    table: str | None = None
 
     @model_validator(mode="after")
-    def _time_needs_column(self) -> SplitSection:
-        if self.method == "time" and (self.column is None or self.cutoff is None):
-            raise ValueError('method = "time" needs column = "<date column>" and cutoff = "YYYY-MM-DD"')
+    def _method_needs(self) -> SplitSection:
+        from bakeoff.splits import check_split_keys
+
+        check_split_keys(self.method, self.column, self.cutoff, self.file, self.table)
         return self
 
 
@@ -171,6 +177,8 @@ class LadderSection(_Section):
     exclude: tuple[str, ...] = ()
     early_stop: bool = False
     margin: float = Field(0.0, ge=0)
+    champion: str | None = None
+    champion_retrain: bool = False
 
 
 class CandidateSection(BaseModel):
@@ -179,7 +187,7 @@ class CandidateSection(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     name: str
-    family: str
+    family: str | None = None
     rung: int | None = Field(None, ge=0, le=9)
 
     @property
@@ -222,6 +230,8 @@ class Experiment(_Section):
     candidate: tuple[CandidateSection, ...] = ()
     choose: ChooseSection = ChooseSection()
     executor: ExecutorSection = ExecutorSection()
+    checks: ChecksSection = ChecksSection()
+    track: TrackSection = TrackSection()
     path: Path | None = None
 
     @property

@@ -92,32 +92,57 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _load_file(path: Path, con: duckdb.DuckDBPyConnection, csv_options: str = "header = true") -> None:
+def load_part(exp: Experiment, con: duckdb.DuckDBPyConnection, name: str, *, source: str | None = None,
+              table: str | None = None, field: str = "[data]") -> str:
+    """Create table ``name`` in ``con`` from a file (``source``) or a table of ``[data].database``.
+
+    Used for a separate holdout file or table. Returns where the rows came from.
+    """
+    if source:
+        path = _resolve(exp, source)
+        _load_file(path, con, _csv_options(exp), name, field=f"{field}.file")
+        origin = str(path)
+    else:
+        if not exp.data.database:
+            raise DataError(f"{field}.table needs [data].database (the .duckdb file holding table '{table}').")
+        db = _resolve(exp, exp.data.database)
+        _load_table(db, str(table), con, name, field=f"{field}.table")
+        origin = f"{db}:{table}"
+    n = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+    if n == 0:
+        raise DataError(f"{origin}: {field} names rows that are empty; expected at least one row.")
+    return origin
+
+
+def _load_file(path: Path, con: duckdb.DuckDBPyConnection, csv_options: str = "header = true", name: str = "data",
+               field: str = "[data].source") -> None:
     if not path.is_file():
-        raise DataError(f"[data].source: file '{path}' does not exist.")
+        raise DataError(f"{field}: file '{path}' does not exist.")
     suffix = "".join(path.suffixes[-2:]).lower()
     if suffix.endswith(".parquet"):
         reader = "read_parquet(?)"
     elif suffix.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
         reader = f"read_csv(?, {csv_options})"
     else:
-        raise DataError(f"[data].source: '{path.name}' must be a .csv, .csv.gz, .tsv or .parquet file.")
-    _run(con, f"CREATE TABLE data AS SELECT * FROM {reader}", f"[data].source '{path}'", [str(path)])
-    if reader.startswith("read_csv"):
+        raise DataError(f"{field}: '{path.name}' must be a .csv, .csv.gz, .tsv or .parquet file.")
+    _run(con, f'CREATE TABLE "{name}" AS SELECT * FROM {reader}', f"{field} '{path}'", [str(path)])
+    if reader.startswith("read_csv") and name == "data":
         from bakeoff.csvcheck import check_csv_text
 
         check_csv_text(con, path, csv_options)
 
 
-def _load_table(db: Path, table: str, con: duckdb.DuckDBPyConnection) -> None:
+def _load_table(db: Path, table: str, con: duckdb.DuckDBPyConnection, name: str = "data",
+                field: str = "[data].table") -> None:
     if not db.is_file():
         raise DataError(f"[data].database: file '{db}' does not exist.")
     _run(con, "ATTACH ? AS src (READ_ONLY)", f"[data].database '{db}'", [str(db)])
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'").fetchall()]
     if table not in tables:
-        raise DataError(f"[data].table: '{db.name}' has no table '{table}'.{did_you_mean(table, tables)}")
-    _run(con, f'CREATE TABLE data AS SELECT * FROM src."{table}"', f"[data].table '{table}'")
+        con.execute("DETACH src")
+        raise DataError(f"{field}: '{db.name}' has no table '{table}'.{did_you_mean(table, tables)}")
+    _run(con, f'CREATE TABLE "{name}" AS SELECT * FROM src."{table}"', f"{field} '{table}'")
     con.execute("DETACH src")
 
 

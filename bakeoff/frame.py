@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from bakeoff.config import Experiment
-from bakeoff.data import columns, require_column
+from bakeoff.data import columns, load_part, require_column
 from bakeoff.errors import DataError
+from bakeoff.splits import holdout_mask, read_rows
 from bakeoff.sqlfiles import read_sql
 
 TASK_OF_CUSTOMER_TARGET = {"purchases": "count", "active": "binary", "spend": "regression"}
@@ -86,7 +87,7 @@ def build_tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin:
     cols = columns(con)
     for field, name in _named_columns(exp):
         require_column(cols, name, field, origin)
-    df = con.execute("SELECT * FROM data").df()
+    df, given = read_rows(exp, con, origin, load_part)
     key = p.key or "row"
     if p.key is None:
         df.insert(0, key, np.arange(len(df)))
@@ -96,7 +97,7 @@ def build_tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin:
     df = df.set_index(key)
     y = _clean_target(_positive(df[p.target], p.kind, p.positive, origin), p.kind, origin, p.target)
     features = _feature_columns(df, exp, key, origin)
-    train_mask = _split(df, y, exp, origin)
+    train_mask = _split(df, y, exp, origin, given)
     when = None
     if p.split.method == "time":
         when = pd.to_datetime(df.loc[train_mask, p.split.column], errors="coerce").to_numpy("datetime64[ns]")
@@ -183,8 +184,10 @@ def _feature_columns(df: pd.DataFrame, exp: Experiment, key: str, origin: str) -
     return tuple(keep)
 
 
-def _split(df: pd.DataFrame, y: pd.Series, exp: Experiment, origin: str) -> np.ndarray:
+def _split(df: pd.DataFrame, y: pd.Series, exp: Experiment, origin: str, given: np.ndarray | None) -> np.ndarray:
     s = exp.problem.split
+    if s.method in ("fixed", "group"):
+        return ~holdout_mask(df, exp, origin, given)
     if s.method == "time":
         when = pd.to_datetime(df[s.column], errors="coerce", format=exp.data.date_format)
         bad = int((when.isna() & df[s.column].notna()).sum())

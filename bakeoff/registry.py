@@ -17,6 +17,7 @@ from typing import Any
 from bakeoff.candidate import Candidate
 from bakeoff.config import Experiment
 from bakeoff.errors import ConfigError, did_you_mean
+from bakeoff.user_candidates import ESTIMATOR_TARGET, add_paths, is_user_candidate, user_target
 
 LADDER: dict[str, tuple[str, dict[str, Any]]] = {
     "mean": ("baselines.naive:Mean", {}),
@@ -37,6 +38,7 @@ LADDER: dict[str, tuple[str, dict[str, Any]]] = {
     "xgboost_tuned": ("baselines.xgb:TunedXGBoost", {}),
 }
 FAMILY_ALIASES = {"sql": "baselines.sql_rules:SqlRule"}
+USER_FAMILIES = {ESTIMATOR_TARGET: "sklearn"}
 FAMILIES = {"mean": "naive", "median": "naive", "run_rate": "naive", "sql_threshold": "sql",
             "sql_quantile_buckets": "sql", "sql_recency": "sql", "sql_rfm_quintiles": "sql", "sql_run_rate": "sql",
             "glm": "glm", "pareto_nbd": "btyd", "bg_nbd": "btyd", "decision_tree": "tree", "random_forest": "tree",
@@ -53,9 +55,12 @@ class Spec:
     params: dict[str, Any] = field(default_factory=dict)
     rung_override: int | None = None
     family_name: str | None = None
+    paths: tuple[str, ...] = ()
 
     def cls(self) -> type[Candidate]:
-        """Import and return the candidate class."""
+        """Import and return the candidate class (``paths`` first on ``sys.path``)."""
+        if self.paths:
+            add_paths(self.paths)
         return load_class(self.target)
 
     def build(self) -> Candidate:
@@ -102,6 +107,10 @@ def resolve_ladder(exp: Experiment) -> list[Spec]:
     for c in exp.candidate:
         specs = [s for s in specs if s.name != c.name]
         params = dict(c.params)
+        if is_user_candidate(params) or c.family is None:
+            target, params, paths = user_target(c.name, c.family, params, exp.base_dir)
+            specs.append(Spec(c.name, target, params, c.rung, USER_FAMILIES.get(target), paths))
+            continue
         if isinstance(params.get("file"), str) and (exp.base_dir / params["file"]).is_file():
             params["file"] = str(exp.base_dir / params["file"])  # relative to the config file first
         specs.append(_custom(c.name, c.family, params, names, c.rung))

@@ -64,6 +64,10 @@ class Result:
     train: pd.DataFrame | None = field(default=None, repr=False)
     workers: int = 1
     out_dir: Path | None = None
+    profile: dict[str, Any] = field(default_factory=dict, repr=False)
+    drift: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    champion: dict[str, Any] | None = None
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +88,8 @@ class Result:
             "segments": _clean(self.segments.to_dict("records")) if self.segments is not None else [],
             "segment_notes": self.segment_notes, "leakage_warnings": self.leakage,
             "calibration": _clean(self.calibration),
+            "drift": _clean(self.drift), "notes": self.notes, "champion": _clean(self.champion),
+            "profile": _clean(self.profile),
         }
 
     def _repr_html_(self) -> str:

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from bakeoff.candidate import derive_seed
+from bakeoff.champion import TARGET as CHAMPION
+from bakeoff.champion import champion_specs, verdict
 from bakeoff.checkpoint import Checkpoint, run_key
 from bakeoff.climber import Climb, Slot, poll, workers_of
 from bakeoff.config import Experiment, load_experiment
@@ -20,6 +22,7 @@ from bakeoff.customers import build_customer_frame
 from bakeoff.data import connect, data_hash, load_data
 from bakeoff.defaults import DEFAULT_DB
 from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
+from bakeoff.drift import check_expectations, drift_flags, frame_profile
 from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import Interrupted, NotApplicable
 from bakeoff.executor import NESTED, Launched, Outcome, make_launcher, stop_all
@@ -30,6 +33,7 @@ from bakeoff.registry import Spec, resolve_ladder
 from bakeoff.result import Result
 from bakeoff.row import Row, Status
 from bakeoff.scoring import metric_names, score_all
+from bakeoff.track import require_mlflow
 from bakeoff.tradeoff import annotate, choose, sentences, to_frame
 from bakeoff.worker import Task, new_row
 
@@ -54,6 +58,10 @@ def prepare(exp: Experiment) -> tuple[Frame, str]:
         frame = build(exp, con, origin)
     finally:
         con.close()
+    assert frame.holdout_y is not None
+    check_expectations(exp.checks, {"train": frame.train,
+                                    "holdout": frame.holdout.assign(**{frame.problem.target: frame.holdout_y})},
+                       origin)
     metric_names(frame.problem, exp.score.primary, exp.score.metrics)
     return frame, origin
 
@@ -83,11 +91,14 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
             (``exc.result``, ``exc.out_dir``; finish it with ``resume=True``).
     """
     exp = _with_overrides(config, timebox, seed, engine, workers)
+    require_mlflow(exp.track)
     specs = resolve_ladder(exp)  # candidate parameters are checked before the data is loaded
     started = time.monotonic()
     progress = progress or _default_progress()
     _warm_up(exp, write)
     frame, origin = _load(exp, progress)
+    champions, notes = champion_specs(exp, Path(history) if history else None)
+    specs = [Spec(n, CHAMPION, p, rung) for n, p, rung in champions] + specs
     names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
     stop = _early_stop(exp, frame, names[0])
     check_sql_rules(specs, frame)
@@ -102,8 +113,12 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     result = tabulate(exp, frame, rows, names, origin, time.monotonic() - started)
     result.workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
     result.leakage, result.data_hash = leakage_warnings(exp, frame), key_data
+    result.profile, result.drift, drift_notes = watch_data(exp, frame, Path(history) if history else None)
+    result.notes = notes + drift_notes
     if write:
         _write(result, out, None if interrupted or harness_failed(rows) else history, progress)
+        if exp.track.mlflow and not interrupted:
+            track(result)
     progress("end", {})
     if interrupted:
         where = f"; partial result in {result.out_dir}" if result.out_dir else ""
@@ -196,6 +211,37 @@ def harness_failed(rows: list[Row]) -> bool:
     """True when every candidate that ran FAILED because its worker died (not because of the candidate)."""
     ran = [r for r in rows if r.status is not Status.SKIPPED]
     return bool(ran) and all(r.status is Status.FAILED and r.message.startswith("the worker ") for r in ran)
+
+
+def track(result: Result) -> None:
+    """Log the written run to MLflow; a tracking server that fails becomes a note, never a lost run."""
+    from bakeoff.track import log_result
+
+    uri = result.experiment.track.mlflow
+    try:
+        parent = log_result(result, result.experiment.track)
+    except Exception as exc:  # noqa: BLE001 - the run is written; say what went wrong
+        result.notes.append(f"MLflow: logging to {uri} failed: {type(exc).__name__}: {str(exc)[:200]}")
+        return
+    result.notes.append(f"MLflow: logged parent run {parent} with one nested run per candidate to {uri}.")
+
+
+def watch_data(exp: Experiment, frame: Frame,
+               db: Path | None) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """The data profile of this run, the drift flags and a note on what they were compared with."""
+    from bakeoff.store import previous_profile
+
+    profile = frame_profile(frame.train, frame.holdout)
+    if not exp.checks.drift:
+        return profile, [], []
+    prev = previous_profile(exp.name, db) if db else None
+    within = exp.problem.kind != "customer_base"  # its training features are cut earlier on purpose
+    notes = [f"Data drift: compared with the previous run {prev[0]}" + (" and holdout with train." if within else ".")
+             if prev else f"Data drift: no previous run of {exp.name} in the history"
+             + ("; holdout compared with train only." if within else "; nothing to compare with yet.")]
+    flags = drift_flags(frame.train, frame.holdout, profile, prev[1] if prev else None, exp.checks.psi, within,
+                        exp.checks.alpha)
+    return profile, flags, notes
 
 
 def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
@@ -347,12 +393,15 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
             r.metrics = scores.metrics[r.name]
             r.cost = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
     annotate(rows, scores)
+    champion = verdict(rows, scores)
+    said = [champion["sentence"]] if champion else []
     choice = choose(rows, scores, exp.choose)
     table = to_frame(rows, names[0], choice.name)
     best = next((r.vs_best_name for r in rows if r.vs_best_name), None)
     seg = segment_scores(frame.segments, y, preds, scores.primary)
     return Result(experiment=exp, rows=rows, table=table, primary=names[0], chosen=choice.name,
-                  reason=choice.reason, sentences=sentences(rows, scores, exp.score.confidence),
+                  reason=choice.reason, champion=champion,
+                  sentences=said + sentences(rows, scores, exp.score.confidence),
                   origin=origin, wall_s=wall_s, n_train=len(frame.train), n_holdout=len(frame.holdout),
                   holdout_y=y, predictions=preds, problem=frame.problem, segments=seg,
                   segment_notes=ranking_flips(seg, scores.primary, best),

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS runs (
     data_hash VARCHAR, primary_metric VARCHAR, chosen VARCHAR, reason VARCHAR, wall_s DOUBLE, out_dir VARCHAR,
     results JSON);
 CREATE TABLE IF NOT EXISTS candidates (run_id VARCHAR, name VARCHAR);
+CREATE TABLE IF NOT EXISTS profiles (run_id VARCHAR, experiment VARCHAR, created VARCHAR, profile JSON);
 """
 SQL_TYPES = {str: "VARCHAR", int: "INTEGER", float: "DOUBLE", bool: "BOOLEAN"}
 RENAMED = {"primary": "metric"}  # the table's "primary" column is "metric" in the history
@@ -71,6 +72,10 @@ def record(result: Result, db: Path = DEFAULT_DB) -> str:
         names = ", ".join(f'"{c}"' for c in ["run_id", *cols])
         con.executemany(f"INSERT INTO candidates ({names}) VALUES ({', '.join('?' * (len(cols) + 1))})",
                         [[run_id, *_values(r, result)] for r in result.rows])
+        con.execute("DELETE FROM profiles WHERE run_id = ?", [run_id])
+        if result.profile:
+            con.execute("INSERT INTO profiles VALUES (?, ?, ?, ?)", [
+                run_id, result.experiment.name, result.created, json.dumps(result.profile, default=float)])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -97,6 +102,21 @@ def out_dir_of(run_id: str, db: Path = DEFAULT_DB) -> str | None:
     finally:
         con.close()
     return found[0] if found else None
+
+
+def previous_profile(experiment: str, db: Path = DEFAULT_DB) -> tuple[str, dict[str, Any]] | None:
+    """The run id and data profile of the latest recorded run of ``experiment`` (None without one)."""
+    if not db.is_file():
+        return None
+    con = connect(db, read_only=True)
+    try:
+        row = con.execute("SELECT run_id, profile FROM profiles WHERE experiment = ? "
+                          "ORDER BY created DESC, run_id DESC LIMIT 1", [experiment]).fetchone()
+    except duckdb.CatalogException:
+        return None  # a history written before profiles were stored
+    finally:
+        con.close()
+    return (row[0], json.loads(row[1])) if row else None
 
 
 def history(experiment: str | None = None, db: Path = DEFAULT_DB) -> pd.DataFrame:

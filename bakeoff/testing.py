@@ -17,13 +17,23 @@ from bakeoff.frame import Frame
 from bakeoff.registry import Spec
 
 
-def check_candidate(spec: Spec, frame: Frame, seed: int = 0) -> Candidate | None:
-    """Fit and predict ``spec`` on ``frame`` and check the contract; None if not applicable.
+def check_candidate(spec: Spec | type[Candidate] | str, frame: Frame, seed: int = 0,
+                    **params: object) -> Candidate | None:
+    """Fit and predict a candidate on ``frame`` and check the contract; None if not applicable.
+
+    Args:
+        spec: A registry :class:`Spec`, a Candidate class, or its import path ``"module:Class"``.
+        frame: The frame to fit and predict on, e.g. ``bakeoff.runner.prepare(load_experiment(path))[0]``.
+        seed: The seed passed to ``fit``.
+        **params: Constructor parameters when ``spec`` is a class or an import path.
 
     Checks: ``fit`` returns self; predictions are finite, one per holdout key and in
     its order; the same seed gives the same predictions; ``describe`` is JSON; the
     fitted candidate pickles (so it can be exported and measured).
     """
+    if not isinstance(spec, Spec):
+        target = spec if isinstance(spec, str) else f"{spec.__module__}:{spec.__qualname__}"
+        spec = Spec(target.rpartition(":")[2], target, dict(params))
     cand = spec.build()
     try:
         cand.check_applicable(frame.problem)

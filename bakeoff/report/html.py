@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from bakeoff.cost import ASSUMPTION
+from bakeoff.drift import drift_lines
 from bakeoff.durations import format_seconds
 from bakeoff.report import plots, sections, words
 from bakeoff.report.format import cells, headers, shown_rows
@@ -50,6 +51,9 @@ def render_html(result: Result) -> str:
              f"<p class='choice'>{escape(result.reason)}</p>", _words(result), _table(result)]
     if result.leakage:
         parts += ["<h2>Leakage warnings</h2>"] + [f"<p class='warn'>⚠ {escape(w)}</p>" for w in result.leakage]
+    if result.drift or result.notes:
+        parts += ["<h2>Data checks and drift</h2>"] + [f"<p class='muted'>{escape(n)}</p>" for n in result.notes]
+        parts += [f"<p class='warn'>⚠ {escape(line)}</p>" for line in drift_lines(result.drift, most=30)]
     parts += [_plots(result), _glossary(result), _segments(result), "<h2>Candidates</h2>"]
     parts += [_candidate(r) for r in shown_rows(result)[0]]
     parts += [_footer(result), "</body></html>"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bakeoff.cost import ASSUMPTION
+from bakeoff.drift import drift_lines
 from bakeoff.durations import format_seconds
 from bakeoff.report import sections
 from bakeoff.report.format import cells, headers, shown_rows
@@ -39,7 +40,7 @@ def markdown(result: Result) -> str:
         lines += ["## Leakage warnings", "", *[f"- ⚠ {w}" for w in result.leakage], ""]
     if result.sentences:
         lines += ["## In plain words", "", *[f"- {s}" for s in result.sentences], ""]
-    lines += _segments(result) + _calibration(result)
+    lines += _drift(result) + _segments(result) + _calibration(result)
     lines += ["## Candidates", ""]
     for row in rows:
         lines += _describe(row)
@@ -67,6 +68,16 @@ def _describe(row: Row) -> list[str]:
     if sql:
         out += ["```sql", sql.strip(), "```", ""]
     return out
+
+
+def _drift(result: Result) -> list[str]:
+    if not result.drift and not result.notes:
+        return []
+    out = ["## Data checks and drift", "", *[f"- {n}" for n in result.notes]]
+    out += [f"- ⚠ {line}" for line in drift_lines(result.drift, most=30)]
+    if not result.drift:
+        out.append(f"- No feature moved (PSI below {result.experiment.checks.psi:g}).")
+    return out + [""]
 
 
 def _segments(result: Result) -> list[str]:

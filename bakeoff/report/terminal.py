@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bakeoff.drift import drift_lines
 from bakeoff.report.fields import val
 from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.report.live import STYLE, finished_line, progress_display
@@ -86,6 +87,12 @@ def render(result: Result, console: Console, *, quiet: bool = False, sentences: 
     if result.sentences:
         where = f"{result.out_dir}/report.html" if result.out_dir else "results.json"
         console.print(f"[dim]All {len(result.sentences)} comparisons, one per candidate, are in {where}.[/dim]")
+    if result.champion:
+        console.print(f"• {result.champion['sentence']}")
+    for line in result.notes:
+        console.print(f"[dim]{line}[/dim]")
+    for line in drift_lines(result.drift):
+        console.print(f"[yellow]⚠ drift: {line}[/yellow]")
     if result.out_dir:
         console.print(f"[dim]Wrote {result.out_dir}/ results.json, tradeoff.csv, report.md, report.html "
                       f"({result.wall_s:.1f}s)[/dim]")
