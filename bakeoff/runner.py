@@ -411,4 +411,5 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
                   holdout_y=y, predictions=preds, problem=frame.problem, segments=seg,
                   segment_notes=ranking_flips(seg, scores.primary, best),
                   calibration=calibration_tables(frame.problem, frame.holdout, y, preds), models=models,
-                  holdout=frame.holdout, train=frame.train)
+                  holdout=frame.holdout, train=frame.train,
+                  alignment=frame.alignment.to_dict() if frame.alignment else None)
