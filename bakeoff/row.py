@@ -97,18 +97,18 @@ class Row:
     vs_simplest_p: float | None = column("Bootstrap p-value of the difference to the simplest.")
     pareto: bool | None = column("On the Pareto front of accuracy, fit time and monthly cost.")
     dominated_by: list[str] | None = column("Candidates at least as good on all three axes, better on one.")
-    bias_pct: float | None = column(
-        "Total bias on the holdout, %: (sum of predictions - sum of actuals) / sum of actuals "
-        "(customer-base, count and binary problems; 100 x (predicted - actual) active customers for activity).")
     fit_s: float | None = column("Fit wall seconds (for TIMEOUT: seconds until the kill).")
     fit_cpu_s: float | None = column("Fit CPU seconds (all threads and child processes).")
     predict_ms_per_1k: float | None = column("Predict wall milliseconds per 1,000 holdout rows.")
     model_kb: float | None = column("Pickled model size, KB (None: the model cannot be pickled).")
     peak_rss_mb: float | None = column("Peak resident memory of the worker, MB.")
+    cost: Cost | None = column("Dollars under the [cost] model (OK rows); its fields are table columns.")
+    bias_pct: float | None = column(
+        "Total bias on the holdout, %: (sum of predictions - sum of actuals) / sum of actuals "
+        "(customer-base, count and binary problems; for activity: expected vs actual active customers).")
     horizon_factor: float | None = column(
         "How label-window predictions were moved to the holdout horizon (bakeoff.horizon): the factor for "
         "counts and spend, the exponent e of 1 - (1 - p)^e for activity; None when the candidate is horizon-native.")
-    cost: Cost | None = column("Dollars under the [cost] model (OK rows); its fields are table columns.")
     threads: int | None = column("Threads the candidate was allowed.", table=False)
     params: dict[str, Any] | None = column(
         "The fitted candidate's describe() output: parameters, coefficients, SQL text.", table=False)
