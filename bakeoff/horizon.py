@@ -233,7 +233,7 @@ def estimate(growth_table: pd.DataFrame, train: pd.DataFrame, holdout_age: np.nd
     """The alignment for ``target`` from the nested-window table and the training frame (calibration data only).
 
     Args:
-        growth_table: ``label_growth.sql`` output (lag, purchases, spend, active).
+        growth_table: ``label_growth.sql`` output (lag, purchases, active).
         train: The training frame (one row per customer of the base, with ``T`` and the targets).
         holdout_age: Customer ages (weeks, ``T``) at calibration end.
         target: purchases, spend or active.

@@ -46,6 +46,7 @@ def _assert_identical(duck, sparked) -> None:
         pd.testing.assert_frame_equal(getattr(duck, part), getattr(sparked, part), check_exact=True)
     pd.testing.assert_series_equal(duck.holdout_y, sparked.holdout_y, check_exact=True)
     assert duck.features == sparked.features and duck.problem == sparked.problem
+    assert duck.alignment.to_dict() == pytest.approx(sparked.alignment.to_dict())  # same label_growth.sql
 
 
 def test_spark_summary_identical_to_duckdb_on_cdnow(spark):
