@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 OFFSET_WEEKS = 1.0
+P_CLIP = 1e-9
 SLOPE_BOUNDS = (-3.0, 1.0)
 
 
@@ -184,20 +185,27 @@ class HorizonAlignment:
         if self.target == "active":
             return cloglog_shift(p, self.expected)
         mean = float(p.mean()) if len(p) else 0.0
-        if mean <= 0:
-            return p * self.growth * self.ageing, self.growth * self.ageing
-        scale = self.expected / mean
-        return p * scale, scale
+        scale = self.expected / mean if mean > 0 else self.growth * self.ageing
+        return apply_factor(p, "regression", scale), scale
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly fields for results.json and the report."""
         return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in dataclasses.asdict(self).items()}
 
 
+def apply_factor(pred: np.ndarray, task: str, factor: float) -> np.ndarray:
+    """A recorded ``horizon_factor`` applied again (export, scoring new rows): ``p * factor``, or for
+    probabilities ``1 - (1 - p) ** factor`` with ``p`` clipped to ``[1e-9, 1 - 1e-9]``."""
+    p = np.asarray(pred, dtype=float)
+    if task == "binary":
+        return -np.expm1(factor * np.log1p(-np.clip(p, P_CLIP, 1 - P_CLIP)))
+    return p * factor
+
+
 def cloglog_shift(p: np.ndarray, target_mean: float) -> tuple[np.ndarray, float]:
     """``1 - (1 - p) ** e`` with ``e`` chosen so that the mean is ``target_mean``; returns (probabilities, e)."""
-    q = np.clip(np.asarray(p, float), 1e-9, 1 - 1e-9)
-    goal = min(max(target_mean, 1e-9), 1 - 1e-9)
+    q = np.clip(np.asarray(p, float), P_CLIP, 1 - P_CLIP)
+    goal = min(max(target_mean, P_CLIP), 1 - P_CLIP)
     log1m = np.log1p(-q)
 
     def mean_at(log_e: float) -> float:
@@ -208,7 +216,7 @@ def cloglog_shift(p: np.ndarray, target_mean: float) -> tuple[np.ndarray, float]
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if mean_at(mid) < goal else (lo, mid)
     e = math.exp(0.5 * (lo + hi))
-    return -np.expm1(e * log1m), e
+    return apply_factor(q, "binary", e), e
 
 
 def to_horizon(pred: np.ndarray, task: str, alignment: HorizonAlignment | None,
@@ -223,9 +231,7 @@ def to_horizon(pred: np.ndarray, task: str, alignment: HorizonAlignment | None,
         return alignment.apply(pred)
     if run_rate == 1.0:
         return pred, None
-    if task == "binary":
-        return 1.0 - (1.0 - np.clip(pred, 0.0, 1.0)) ** run_rate, run_rate
-    return pred * run_rate, run_rate
+    return apply_factor(pred, task, run_rate), run_rate
 
 
 def estimate(growth_table: pd.DataFrame, train: pd.DataFrame, holdout_age: np.ndarray, *, target: str,
