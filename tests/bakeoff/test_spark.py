@@ -72,7 +72,7 @@ def test_spark_summary_identical_to_duckdb_on_generated_log(spark, tmp_path):
     _generated_log(tmp_path / "log.parquet")
     raw = {"experiment": {"name": "gen"}, "data": {"source": str(tmp_path / "log.parquet")},
            "problem": {"kind": "customer_base", "target": "spend", "entity": "cust", "time": "when",
-                       "amount": "amount", "calibration_end": "1997-12-31", "horizon": "26w",
+                       "amount": "amount", "calibration_end": "1997-12-31", "horizon": "26w", "partial_holdout": True,
                        "segments": ["region"]}}
     duck, sparked = _both(raw)
     _assert_identical(duck, sparked)
