@@ -7,14 +7,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-import numpy as np
 import pandas as pd
 
 from bakeoff.errors import NotApplicable
 from bakeoff.frame import Frame, Problem
 from bakeoff.row import Status
 
-__all__ = ["Budget", "Candidate", "Status", "derive_seed", "to_horizon"]
+__all__ = ["Budget", "Candidate", "Status", "derive_seed"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,8 @@ class Candidate:
         tasks: The tasks (binary, regression, count) the candidate can predict.
         kinds: The problem kinds it accepts.
         horizon_native: True if predictions already cover the holdout horizon; otherwise
-            predictions made for the training label window are scaled to it.
+            predictions made for the training label window are aligned to it
+            (:func:`bakeoff.horizon.to_horizon`).
         summary: One line for ``bakeoff candidates``.
     """
 
@@ -123,16 +123,3 @@ class Candidate:
         """Fitted parameters, coefficients or SQL text for the report (JSON-friendly)."""
         return {}
 
-
-def to_horizon(pred: np.ndarray, problem: Problem) -> np.ndarray:
-    """Scale label-window predictions to the holdout horizon (run-rate assumption).
-
-    Counts and spend scale linearly; a probability p of activity in the label window
-    becomes ``1 - (1 - p) ** scale`` (a constant hazard). No-op when the scale is 1.
-    """
-    scale = problem.horizon_scale
-    if scale == 1.0:
-        return pred
-    if problem.task == "binary":
-        return 1.0 - (1.0 - np.clip(pred, 0.0, 1.0)) ** scale
-    return pred * scale

@@ -2,7 +2,9 @@
 
 Same-day purchases are merged; time is in weeks (days / 7). Nothing after
 ``calibration_end`` reaches a feature. The training target comes from a label
-window that ends at ``calibration_end`` (never from the holdout calendar).
+window that ends at ``calibration_end`` (never from the holdout calendar); how
+candidates trained on it are aligned to the holdout horizon is estimated from the
+same calibration data (:mod:`bakeoff.horizon`, ``sql/features/label_growth.sql``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from bakeoff.config import Experiment
 from bakeoff.data import columns, require_column
 from bakeoff.errors import DataError
 from bakeoff.frame import TASK_OF_CUSTOMER_TARGET, Frame, Problem, check_frame, run_sql_file
+from bakeoff.horizon import estimate
 
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "BYTE", "SHORT", "INT", "LONG")  # DuckDB and Spark names of integer types
@@ -120,6 +123,10 @@ class Summaries(Protocol):
         """One value per entity of each segment column, aligned with ``index``."""
         ...
 
+    def growth(self, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
+        """``label_growth.sql``: the label window ``(cutoff, end]`` day by day, for the horizon alignment."""
+        ...
+
 
 def windows(exp: Experiment, day_range: tuple[dt.date, dt.date], origin: str) -> tuple[dt.date, dt.date, float]:
     """Return (training cut-off, holdout end, label-window days), checked against the data range."""
@@ -196,6 +203,10 @@ class DuckSummaries:
     def table(self, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
         return customer_table(self.con, cutoff, end, self.buckets)
 
+    def growth(self, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
+        """See :meth:`Summaries.growth`."""
+        return run_sql_file(self.con, "label_growth", {"cutoff": cutoff, "end": end})
+
     def segments(self, columns: tuple[str, ...], index: pd.Index) -> pd.DataFrame:
         cols = ", ".join(f'min("{s}") AS "{s}"' for s in columns)
         seg = self.con.execute(f"SELECT {self.key_sql} AS entity, {cols} FROM data GROUP BY 1").df()
@@ -246,7 +257,9 @@ def assemble(exp: Experiment, engine: Summaries, origin: str) -> Frame:
                       dates=date_ranges(exp, first, last, t0, holdout_end),
                       calibration_end=p.calibration_end)
     seg = engine.segments(p.segments, holdout.index) if p.segments else None
+    alignment = estimate(engine.growth(t0, p.calibration_end), train, holdout["T"].to_numpy(float),
+                         target=p.target, label_days=label_days, horizon_days=p.horizon_days)
     frame = Frame(problem, train[[*features, p.target]], holdout[list(features)], features,
-                  holdout[p.target], seg)
+                  holdout[p.target], seg, alignment=alignment)
     check_frame(frame, origin)
     return frame

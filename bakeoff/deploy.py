@@ -47,6 +47,15 @@ def horizon_scale(problem: dict[str, Any]) -> float:
     return float(h) / float(label) if h and label else 1.0
 
 
+def horizon_factor(problem: dict[str, Any]) -> float | None:
+    """The factor (or activity exponent) the run applied: the candidate's ``horizon_factor``, or for
+    folders written before horizon alignment the run-rate scale; None when nothing was applied."""
+    if "horizon_factor" in problem:
+        return problem["horizon_factor"]
+    scale = horizon_scale(problem)
+    return None if scale == 1.0 else scale
+
+
 def render_rule(sql: str, problem: dict[str, Any], *, horizon_native: bool) -> str:
     """The rule's SQL with ``{target}``, ``{key}``, ``{target_name}``, ``{horizon_weeks}`` filled.
 
@@ -61,17 +70,17 @@ def render_rule(sql: str, problem: dict[str, Any], *, horizon_native: bool) -> s
     left = sorted(set(re.findall(r"\{([A-Za-z_]\w*)\}", text)))
     if left:
         raise DataError(f"The rule's SQL uses placeholder(s) {', '.join(left)} that the run does not record.")
-    scale = horizon_scale(problem)
-    if horizon_native or scale == 1.0:
+    scale = horizon_factor(problem)
+    if horizon_native or scale is None:
         return text + "\n"
     factor = f"CAST('{scale!r}' AS DOUBLE)"
     if problem["task"] == "binary":
-        expr = f"1 - pow(1 - least(greatest(prediction, 0), 1), {factor})"
-        how = "a constant hazard"
+        expr = f"1 - pow(1 - least(greatest(prediction, 1e-9), 1 - 1e-9), {factor})"
+        how = "as the run did (1 - (1 - p)^e)"
     else:
         expr = f"prediction * {factor}"
-        how = "linearly"
-    return (f"-- The rule predicts for the {problem['label_weeks']:.4g}-week training label window; scaled "
+        how = "as the run did (one factor)"
+    return (f"-- The rule predicts for the {problem['label_weeks']:.4g}-week training label window; aligned "
             f"{how} to the {problem['horizon_weeks']:.4g}-week horizon.\n"
             f"SELECT key, {expr} AS prediction FROM (\n{text}\n) AS rule\n")
 
@@ -111,8 +120,8 @@ def score_folder(folder: str | Path, new: pd.DataFrame) -> pd.Series:
 
 
 def _score_model(path: Path, problem: dict[str, Any], rows: pd.DataFrame) -> pd.Series:
-    from bakeoff.candidate import to_horizon
     from bakeoff.frame import Frame, Problem
+    from bakeoff.horizon import apply_factor
 
     model = pickle.loads(path.read_bytes())
     prob = Problem(kind=problem["kind"], task=problem["task"], target=problem["target"], key=problem["key"],
@@ -120,6 +129,7 @@ def _score_model(path: Path, problem: dict[str, Any], rows: pd.DataFrame) -> pd.
     features = tuple(problem.get("features") or rows.columns)
     frame = Frame(prob, rows.iloc[:0].assign(**{prob.target: []}), rows[list(features)], features)
     pred = model.predict(frame).reindex(rows.index).to_numpy(float)
-    if not getattr(model, "horizon_native", False):
-        pred = to_horizon(pred, prob)
+    factor = horizon_factor(problem)
+    if not getattr(model, "horizon_native", False) and factor is not None:
+        pred = apply_factor(pred, prob.task, factor)
     return pd.Series(pred, index=rows.index, name="prediction")

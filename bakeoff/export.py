@@ -120,6 +120,8 @@ def export(run: str | Path, candidate: str, to: str | Path) -> Path:
     params = cand.params or {}
     problem = {**results["problem"], "features": [c for c in holdout.columns if c != "actual"
                                                   and not str(c).startswith("pred:")]}
+    if "alignment" in results["problem"]:  # runs with horizon alignment record what each candidate got
+        problem["horizon_factor"] = cand.horizon_factor
     if params.get("sql"):
         _export_rule(folder, dest, cand.name, params, problem)
     else:

@@ -4,7 +4,8 @@ Tabular problems get a train part and a holdout part of the rows. Customer-base
 problems get RFM + BTYD summaries built in DuckDB SQL (``sql/features``): the
 holdout rows are the customers acquired by ``calibration_end`` with features as of
 that day; the training rows carry the same features as of an earlier cut-off with
-the target from the window between that cut-off and ``calibration_end``.
+the target from the window between that cut-off and ``calibration_end``; the frame's
+``alignment`` (:mod:`bakeoff.horizon`) carries that target to the holdout horizon.
 Candidates never see the holdout target: the runner keeps it and scores.
 """
 
@@ -22,6 +23,7 @@ import pandas as pd
 from bakeoff.config import Experiment
 from bakeoff.data import columns, load_part, require_column
 from bakeoff.errors import DataError
+from bakeoff.horizon import HorizonAlignment
 from bakeoff.splits import holdout_mask, read_rows
 from bakeoff.sqlfiles import read_sql
 
@@ -54,7 +56,8 @@ class Frame:
     """Train and holdout parts, indexed by the problem's key.
 
     ``train`` holds the features and the target column; ``holdout`` holds the
-    features only. ``holdout_y`` is None in the copy candidates receive.
+    features only. ``holdout_y`` is None in the copy candidates receive. ``alignment``
+    (customer-base problems) moves label-window predictions to the holdout horizon.
     """
 
     problem: Problem
@@ -64,6 +67,7 @@ class Frame:
     holdout_y: pd.Series | None = None
     segments: pd.DataFrame | None = None
     train_time: np.ndarray | None = None
+    alignment: HorizonAlignment | None = None
 
     @property
     def y_train(self) -> pd.Series:

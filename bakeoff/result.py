@@ -68,6 +68,7 @@ class Result:
     drift: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     champion: dict[str, Any] | None = None
+    alignment: dict[str, Any] | None = None
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,7 +80,8 @@ class Result:
             "data_hash": self.data_hash,
             "problem": {"kind": self.problem.kind, "task": self.problem.task, "target": self.problem.target,
                         "key": self.problem.key, "horizon_weeks": self.problem.horizon_weeks,
-                        "label_weeks": self.problem.label_weeks, "source_key": _source_key(exp)},
+                        "label_weeks": self.problem.label_weeks, "source_key": _source_key(exp),
+                        "alignment": self.alignment},
             "confidence": exp.score.confidence, "workers": self.workers,
             "data": {"origin": self.origin, "n_train": self.n_train, "n_holdout": self.n_holdout},
             "primary_metric": self.primary, "chosen": self.chosen, "choice_reason": self.reason,

@@ -103,6 +103,12 @@ class Row:
     model_kb: float | None = column("Pickled model size, KB (None: the model cannot be pickled).")
     peak_rss_mb: float | None = column("Peak resident memory of the worker, MB.")
     cost: Cost | None = column("Dollars under the [cost] model (OK rows); its fields are table columns.")
+    bias_pct: float | None = column(
+        "Total bias on the holdout, %: (sum of predictions - sum of actuals) / sum of actuals "
+        "(customer-base, count and binary problems; for activity: expected vs actual active customers).")
+    horizon_factor: float | None = column(
+        "How label-window predictions were moved to the holdout horizon (bakeoff.horizon): the factor for "
+        "counts and spend, the exponent e of 1 - (1 - p)^e for activity; None when the candidate is horizon-native.")
     threads: int | None = column("Threads the candidate was allowed.", table=False)
     params: dict[str, Any] | None = column(
         "The fitted candidate's describe() output: parameters, coefficients, SQL text.", table=False)

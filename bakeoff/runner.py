@@ -26,7 +26,7 @@ from bakeoff.drift import check_expectations, drift_flags, frame_profile
 from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import Interrupted, NotApplicable
 from bakeoff.executor import NESTED, Launched, Outcome, make_launcher, stop_all
-from bakeoff.frame import Frame, build_tabular_frame
+from bakeoff.frame import Frame, Problem, build_tabular_frame
 from bakeoff.guards import check_sql_rules, leakage_warnings
 from bakeoff.metrics import METRICS
 from bakeoff.registry import Spec, resolve_ladder
@@ -377,6 +377,11 @@ def default_memory_mb() -> int:
     return max(4096, int(total * 0.6))
 
 
+def reports_bias(problem: Problem) -> bool:
+    """True where a total bias (predicted vs actual total) means something: customer-base, count, binary."""
+    return problem.kind == "customer_base" or problem.task in ("count", "binary")
+
+
 def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ...], origin: str,
              wall_s: float) -> Result:
     """Score OK rows on the holdout, add costs, CIs, dominance, the choice and the sentences."""
@@ -392,6 +397,8 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
         if r.ok:
             r.metrics = scores.metrics[r.name]
             r.cost = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
+            if reports_bias(frame.problem) and r.name in preds:
+                r.bias_pct = METRICS["bias_pct"](y, preds[r.name])
     annotate(rows, scores)
     champion = verdict(rows, scores)
     said = [champion["sentence"]] if champion else []
@@ -406,4 +413,5 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
                   holdout_y=y, predictions=preds, problem=frame.problem, segments=seg,
                   segment_notes=ranking_flips(seg, scores.primary, best),
                   calibration=calibration_tables(frame.problem, frame.holdout, y, preds), models=models,
-                  holdout=frame.holdout, train=frame.train)
+                  holdout=frame.holdout, train=frame.train,
+                  alignment=frame.alignment.to_dict() if frame.alignment else None)

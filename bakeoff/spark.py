@@ -140,6 +140,13 @@ class SparkSummaries:
         return finish_table(joined[[c for c in joined.columns if c not in ("purchases", "active", "spend")]],
                             joined[["entity", "purchases", "active", "spend"]])
 
+    def growth(self, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
+        """See :meth:`~bakeoff.customers.Summaries.growth`."""
+        path = self.workdir / f"growth_{cutoff}_{end}.parquet"
+        self.spark.sql(spark_sql("label_growth", {"cutoff": cutoff, "end": end})).write.mode("overwrite").parquet(
+            str(path))
+        return pd.read_parquet(path).sort_values("lag").reset_index(drop=True)
+
     def segments(self, columns: tuple[str, ...], index: pd.Index) -> pd.DataFrame:
         cols = ", ".join(f"min(`{s}`) AS `{s}`" for s in columns)
         path = self.workdir / "segments.parquet"

@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bakeoff.candidate import Budget, to_horizon
+from bakeoff.candidate import Budget
 from bakeoff.errors import CandidateError
 from bakeoff.frame import Frame
+from bakeoff.horizon import to_horizon
 from bakeoff.measure import Stopwatch, model_kb, peak_rss_mb
 from bakeoff.registry import Spec
 from bakeoff.row import Row, Status
@@ -110,7 +111,8 @@ def _execute(task: Task, row: Row) -> None:
         pred = _retime(cand, frame, pred, budget)
     predictions = check_predictions(raw, frame, task.spec.name)
     if not cand.horizon_native:
-        predictions = to_horizon(predictions, frame.problem)
+        predictions, row.horizon_factor = to_horizon(predictions, frame.problem.task, frame.alignment,
+                                                     frame.problem.horizon_scale)
     row.status, row.message, row.predictions = Status.OK, "", predictions
     row.fit_s, row.fit_cpu_s, row.predict_s, row.predict_cpu_s = fit.wall, fit.cpu, pred.wall, pred.cpu
     row.predict_ms_per_1k = 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0

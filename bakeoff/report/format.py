@@ -25,7 +25,13 @@ def num(x: Any, digits: int = 4) -> str:
 def headers(result: Result) -> list[str]:
     """Column titles, the primary metric's label in place of ``{primary}``."""
     label = METRICS[result.primary].label
-    return [h.replace("{primary}", label) for h in HEADERS]
+    out = [h.replace("{primary}", label) for h in HEADERS]
+    return out[:6] + ["bias"] + out[6:] if has_bias(result) else out
+
+
+def has_bias(result: Result) -> bool:
+    """True when rows carry a total bias (customer-base, count and binary problems)."""
+    return any(r.bias_pct is not None for r in result.rows)
 
 
 def cells(result: Result, row: Row) -> list[str]:
@@ -39,8 +45,9 @@ def cells(result: Result, row: Row) -> list[str]:
         vs = f"{row.vs_best:+.3g}{star}"
     status = row.status.value if ok else f"{row.status.value}: {row.message}"[:90]
     chosen = " ✔" if row.name == result.chosen else ""
+    bias = [f"{row.bias_pct:+.1f}%" if ok and row.bias_pct is not None else ""] if has_bias(result) else []
     return [
-        str(row.rung), row.name + chosen, status, num(metric), ci, vs,
+        str(row.rung), row.name + chosen, status, num(metric), ci, vs, *bias,
         format_seconds(row.fit_s) if row.fit_s is not None else "",
         f"{row.predict_ms_per_1k:.3g}ms" if ok and row.predict_ms_per_1k is not None else "",
         f"{row.model_kb:.0f}KB" if ok and row.model_kb is not None else "",

@@ -8,7 +8,7 @@ from bakeoff.cost import ASSUMPTION
 from bakeoff.drift import drift_lines
 from bakeoff.durations import format_seconds
 from bakeoff.report import sections
-from bakeoff.report.format import cells, headers, shown_rows
+from bakeoff.report.format import cells, has_bias, headers, shown_rows
 from bakeoff.result import Result, environment
 from bakeoff.row import Row
 
@@ -21,9 +21,6 @@ def markdown(result: Result) -> str:
     what = f"{p.kind} problem, target `{p.target}`"
     if p.horizon_weeks:
         what += f", holdout horizon {p.horizon_weeks:g} weeks"
-    if p.label_weeks and p.horizon_weeks and p.label_weeks < p.horizon_weeks:
-        what += (f" (models that need a training target learn it over a {p.label_weeks:.1f}-week window ending at "
-                 f"calibration end; their predictions are scaled ×{p.horizon_scale:.2f} to the horizon)")
     lines += [f"{what}; {result.n_train:,} training and {result.n_holdout:,} holdout rows from `{result.origin}`.",
               f"Seed {exp.seed}; time box {format_seconds(exp.timebox.total)} total, "
               f"{format_seconds(exp.timebox.per_candidate)} per candidate; wall time "
@@ -36,6 +33,10 @@ def markdown(result: Result) -> str:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells(result, row)) + " |")
     lines += ["", note, ""] if note else []
     lines += ["", "`*` after *vs best*: the paired bootstrap interval of the difference excludes zero.", ""]
+    if has_bias(result):
+        lines += ["*bias*: predicted total over actual total on the holdout, minus one (activity: expected vs "
+                  "actual number of active customers).", ""]
+    lines += _targets(result)
     if result.leakage:
         lines += ["## Leakage warnings", "", *[f"- ⚠ {w}" for w in result.leakage], ""]
     if result.sentences:
@@ -52,6 +53,34 @@ def markdown(result: Result) -> str:
               f"Python {env['python']} on {env['platform']}; "
               + ", ".join(f"{k} {v}" for k, v in env["packages"].items() if v))
     return "\n".join(lines) + "\n" + sections.markdown(sections.FOOTER, footer)
+
+
+def _targets(result: Result) -> list[str]:
+    """How the ML targets were built: the label window and the horizon alignment (customer-base problems)."""
+    p, a = result.problem, result.alignment
+    if not a or not p.label_weeks or not p.horizon_weeks:
+        return []
+    unit = {"purchases": "purchase days", "spend": "spend", "active": "share of active customers"}[p.target]
+    how = ("its cumulative hazard -log(1 - share) grows from the label window to the horizon by "
+           f"×{a['growth']:.3f} (daily increments decaying {a['decay_per_week']:.3f}/week over nested windows)"
+           if p.target == "active" else
+           f"along the same age curve it grows from the label window to the horizon by ×{a['growth']:.3f}")
+    return ["## How ML targets were built", "",
+            f"Candidates that learn from a target (naive mean, SQL rules, GLM, trees, XGBoost) are trained on "
+            f"features as of {p.label_weeks:.1f} weeks before calibration end, with the target counted over those "
+            f"{p.label_weeks:.1f} weeks. Their predictions are then aligned to the {p.horizon_weeks:g}-week "
+            "horizon with figures estimated from the calibration period alone (no holdout data):",
+            "",
+            f"- level: {a['level']:.4g} {unit} per training customer over the label window;",
+            f"- ageing: the base's purchase rate falls as (age + 1 week)^{a['age_slope']:.3f} "
+            f"(fitted on the label window's daily purchases); at the holdout customers' ages the label window "
+            f"would hold ×{a['ageing']:.3f} as much;",
+            f"- growth: {how};",
+            f"- so each customer-level candidate is moved to {a['expected']:.4g} {unit} per customer over the "
+            "horizon, on its link scale (counts and spend: one factor; probabilities: 1 - (1 - p)^e). Its own "
+            "ranking of customers is kept. The old run-rate rule would have scaled "
+            f"×{a['horizon_days'] / a['label_days']:.2f}.",
+            "", "BTYD models and run-rate predict the horizon directly and are not aligned.", ""]
 
 
 def _describe(row: Row) -> list[str]:

@@ -136,8 +136,11 @@ def problem_notes(result: Result) -> list[str]:
     if p.horizon_weeks:
         out.append(f"Holdout horizon: {p.horizon_weeks:g} weeks.")
     if p.label_weeks and p.horizon_weeks and p.label_weeks < p.horizon_weeks:
+        a = result.alignment
+        how = (f"aligned to the horizon with calibration-period figures ({a['expected']:.4g} per customer; "
+               "see 'How ML targets were built')" if a else f"scaled ×{p.horizon_scale:.2f} to the horizon")
         out.append(f"Models that need a training target learn it over a {p.label_weeks:.1f}-week window ending "
-                   f"at calibration end; their predictions are scaled ×{p.horizon_scale:.2f} to the horizon.")
+                   f"at calibration end; their predictions are {how}.")
     if getattr(p, "dates", ""):
         out.append(p.dates)
     return out

@@ -46,6 +46,7 @@ def _assert_identical(duck, sparked) -> None:
         pd.testing.assert_frame_equal(getattr(duck, part), getattr(sparked, part), check_exact=True)
     pd.testing.assert_series_equal(duck.holdout_y, sparked.holdout_y, check_exact=True)
     assert duck.features == sparked.features and duck.problem == sparked.problem
+    assert duck.alignment.to_dict() == pytest.approx(sparked.alignment.to_dict())  # same label_growth.sql
 
 
 def test_spark_summary_identical_to_duckdb_on_cdnow(spark):
@@ -71,7 +72,7 @@ def test_spark_summary_identical_to_duckdb_on_generated_log(spark, tmp_path):
     _generated_log(tmp_path / "log.parquet")
     raw = {"experiment": {"name": "gen"}, "data": {"source": str(tmp_path / "log.parquet")},
            "problem": {"kind": "customer_base", "target": "spend", "entity": "cust", "time": "when",
-                       "amount": "amount", "calibration_end": "1997-12-31", "horizon": "26w",
+                       "amount": "amount", "calibration_end": "1997-12-31", "horizon": "26w", "partial_holdout": True,
                        "segments": ["region"]}}
     duck, sparked = _both(raw)
     _assert_identical(duck, sparked)

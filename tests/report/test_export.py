@@ -55,8 +55,8 @@ def test_exported_rule_reproduces_stored_predictions_in_duckdb(runs, tmp_path, r
 def test_rfm_rule_is_scaled_to_the_horizon(runs, tmp_path):
     dest = export(runs["cd"].out_dir, "sql_rfm_quintiles", tmp_path / "rfm")
     sql = (dest / "sql_rfm_quintiles.sql").read_text()
-    scale = 39.0 / runs["cd"].problem.label_weeks  # 39-week horizon over the 19.4-week label window
-    assert repr(scale) in sql and "prediction *" in sql
+    scale = next(r.horizon_factor for r in runs["cd"].rows if r.name == "sql_rfm_quintiles")
+    assert scale is not None and repr(scale) in sql and "prediction *" in sql  # the run's horizon alignment
     native = (export(runs["cd"].out_dir, "sql_run_rate", tmp_path / "rr") / "sql_run_rate.sql").read_text()
     assert "* 39" in native and "AS rule" not in native  # predicts for the horizon itself: not rescaled
 
