@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-import numpy as np
 import pandas as pd
 
 from bakeoff.candidate import Budget, Candidate
 from bakeoff.frame import Frame
-from bakeoff.row import Status
 from baselines._features import Design
+from baselines.xgb_cv import build_model, predict_model
 
 
 def objective(frame: Frame) -> str:
@@ -25,18 +24,19 @@ def objective(frame: Frame) -> str:
     return "reg:squarederror"
 
 
+def objective_reason(frame: Frame) -> str:
+    """Why :func:`objective` chose what it chose, for the report."""
+    return {"binary:logistic": "binary target: logistic loss",
+            "count:poisson": "count target: Poisson log-likelihood",
+            "reg:tweedie": "spend (zeros and a long right tail): Tweedie log-likelihood",
+            "reg:squarederror": "continuous target: squared error"}[objective(frame)]
+
+
 def make_model(frame: Frame, params: dict[str, Any], seed: int, threads: int) -> Any:
     """An unfitted XGBoost sklearn-API model."""
-    import xgboost as xgb
-
     kw = {"objective": objective(frame), "random_state": seed, "n_jobs": threads, "tree_method": "hist",
           **params}
-    return xgb.XGBClassifier(**kw) if frame.problem.task == "binary" else xgb.XGBRegressor(**kw)
-
-
-def predict_model(model: Any, X: np.ndarray, task: str) -> np.ndarray:
-    """Probabilities for binary targets, means otherwise."""
-    return model.predict_proba(X)[:, 1] if task == "binary" else model.predict(X)
+    return build_model(frame.problem.task, kw)
 
 
 class XGBoost(Candidate):
@@ -62,6 +62,7 @@ class XGBoost(Candidate):
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
         self.design_ = Design().fit(frame.train, frame.features)
         self.task_ = frame.problem.task
+        self.objective_ = objective(frame)
         self.model_ = make_model(frame, self.params, seed, budget.threads)
         self.model_.fit(self.design_.transform(frame.train).to_numpy(), frame.y_train.to_numpy(float))
         return self
@@ -71,116 +72,67 @@ class XGBoost(Candidate):
         return pd.Series(predict_model(self.model_, X, self.task_), index=frame.holdout.index)
 
     def describe(self) -> dict[str, Any]:
-        return {"params": {k: v for k, v in self.model_.get_params().items() if v is not None
+        return {"objective": self.model_.get_params()["objective"],
+                "params": {k: v for k, v in self.model_.get_params().items() if v is not None
                            and isinstance(v, int | float | str | bool)}}
 
 
-def cv_score(frame: Frame, X: np.ndarray, y: np.ndarray, params: dict[str, Any], seed: int, threads: int,
-             folds: list[tuple[np.ndarray, np.ndarray]]) -> float:
-    """Mean validation loss (lower is better) of ``params`` over ``folds``."""
-    from bakeoff.metrics import METRICS
-
-    loss = {"binary": "log_loss", "count": "poisson_deviance"}.get(frame.problem.task, "rmse")
-    scores = []
-    for fit_idx, val_idx in folds:
-        model = make_model(frame, params, seed, threads).fit(X[fit_idx], y[fit_idx])
-        scores.append(METRICS[loss](y[val_idx], predict_model(model, X[val_idx], frame.problem.task)))
-    return float(np.mean(scores))
-
-
-def make_folds(n: int, k: int, seed: int, time_order: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
-    """K shuffled folds, or one forward split (last 25%) when rows have a time order."""
-    idx = np.arange(n)
-    if time_order is not None:
-        order = np.argsort(time_order, kind="stable")
-        cut = int(n * 0.75)
-        return [(order[:cut], order[cut:])]
-    perm = np.random.default_rng(seed).permutation(idx)
-    parts = np.array_split(perm, k)
-    return [(np.concatenate(parts[:i] + parts[i + 1:]), parts[i]) for i in range(k)]
-
-
-def suggest(trial: Any) -> dict[str, Any]:
-    """The search space."""
-    return {
-        "n_estimators": trial.suggest_int("n_estimators", 50, 600, log=True),
-        "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
-        "max_depth": trial.suggest_int("max_depth", 2, 8),
-        "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 20, log=True),
-        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
-        "colsample_bytree": trial.suggest_float("colsample_bytree", 0.4, 1.0),
-        "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10, log=True),
-    }
-
-
 class TunedXGBoost(XGBoost):
-    """XGBoost tuned with Optuna TPE inside the candidate's box.
+    """XGBoost tuned with Optuna TPE for as long as the candidate's box allows.
 
-    Each trial runs in a forked process (a Ray task under the Ray engine) under its own hard box
-    (ask/tell); a killed
-    or crashed trial is told as FAIL. Tuning stops when the box (less a reserve for
-    the final refit) runs out or ``n_trials`` is reached; the best parameters are
-    refit on the whole training part. Validation is k-fold on the training part, or a
-    forward split (the latest quarter of the training rows) when the holdout is cut by time.
+    The first trial is the library default (exactly the ``xgboost`` rung, scored on the same
+    folds), so the tuned rung is never worse than it on validation; the search trials stop
+    boosting early on each fold's validation part and the refit uses the rounds the folds
+    found. Trials run until the box, less a measured refit margin, is spent (``max_trials``
+    caps them); each runs in its own process (a Ray task under Ray) under a hard box, up to
+    ``workers`` at a time. See :mod:`baselines.xgb_search` for the loop.
+
+    Args:
+        max_trials: Cap on the number of trials (``None``: until the box is spent).
+        folds: Folds of the cross-validation (forward-chaining folds on time splits).
+        metric: Validation metric (default: log loss, Poisson deviance or RMSE by target).
+        trial_timeout: Box of one trial in seconds (default: a third of the tuning time,
+            at least ten default trials).
+        workers: Trials run at once (default: ``[executor] workers`` when the budget carries it).
+        patience: Early-stopping rounds without improvement.
+        max_rounds: Cap on boosting rounds.
+        n_trials: Old name of ``max_trials``.
+        **params: Hyperparameters fixed for every trial.
     """
 
     rung = 5
-    summary = "XGBoost tuned with Optuna TPE (k-fold CV on the training part), every trial hard-boxed"
+    summary = "XGBoost tuned with Optuna TPE until its box is spent (k-fold / forward CV, early stopping)"
 
-    def __init__(self, *, n_trials: int = 60, folds: int = 3, trial_timeout: float = 30.0,
-                 refit_reserve: float = 0.25, **params: Any) -> None:
+    def __init__(self, *, max_trials: int | None = None, folds: int = 5, metric: str | None = None,
+                 trial_timeout: float | None = None, workers: int | None = None, patience: int = 50,
+                 max_rounds: int = 3000, n_trials: int | None = None, **params: Any) -> None:
         super().__init__(**params)
-        self.n_trials = n_trials
+        self.max_trials = max_trials if max_trials is not None else n_trials
         self.folds = folds
+        self.metric = metric
         self.trial_timeout = trial_timeout
-        self.refit_reserve = refit_reserve
+        self.workers = workers
+        self.patience = patience
+        self.max_rounds = max_rounds
 
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
-        import optuna
-
-        from bakeoff.executor import run_isolated, share
+        from baselines.xgb_search import Search
 
         self.design_ = Design().fit(frame.train, frame.features)
         self.task_ = frame.problem.task
         X = self.design_.transform(frame.train).to_numpy()
         y = frame.y_train.to_numpy(float)
-        folds = make_folds(len(y), self.folds, seed, frame.train_time)
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
-        stop_at = budget.deadline - self.refit_reserve * budget.remaining()
-        self.history_: list[dict[str, Any]] = []
-        self.isolation_ = budget.isolation
-        self.validation_ = "forward split by time" if frame.train_time is not None else f"{self.folds}-fold"
-        data = share((frame, X, y), self.isolation_)
-        for _ in range(self.n_trials):
-            left = stop_at - _now()
-            if left < 0.2:
-                break
-            trial = study.ask()
-            params = {**suggest(trial), **self.params}
-            out = run_isolated(cv_score, (*data, params, seed, budget.threads, folds),
-                               min(self.trial_timeout, left), method=self.isolation_)
-            ok = out.status is Status.OK and isinstance(out.value, float) and np.isfinite(out.value)
-            state = optuna.trial.TrialState.COMPLETE if ok else optuna.trial.TrialState.FAIL
-            study.tell(trial, out.value if ok else None, state=state)
-            self.history_.append({"trial": trial.number, "state": state.name, "value": out.value if ok else None,
-                                  "seconds": round(out.elapsed, 3), **({} if ok else {"why": out.message})})
-            best = [h["value"] for h in self.history_ if h["value"] is not None]
-            budget.report(trials=len(self.history_), best=min(best) if best else None)
-        done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-        self.best_params_ = {**(study.best_params if done else {}), **self.params}
-        self.best_value_ = study.best_value if done else None
-        self.model_ = make_model(frame, self.best_params_, seed, budget.threads).fit(X, y)
+        search = Search(self, frame, X, y, seed=seed, budget=budget)
+        self.best_ = search.run()
+        self.search_ = search.summary(self.best_)
+        self.objective_ = self.best_.kw["objective"]
+        kw = {k: v for k, v in self.best_.kw.items() if k != "early_stopping_rounds"}
+        if self.best_.early_stop:
+            kw["n_estimators"] = self.best_.refit_rounds
+        self.model_ = build_model(self.task_, kw).fit(X, y)
         return self
 
     def describe(self) -> dict[str, Any]:
-        done = sum(1 for h in self.history_ if h["state"] == "COMPLETE")
-        return {"trials": len(self.history_), "isolation": self.isolation_, "validation": self.validation_,
-                "trials_complete": done, "best_cv_loss": self.best_value_,
-                "best_params": self.best_params_, "history": self.history_}
-
-
-def _now() -> float:
-    import time
-
-    return time.monotonic()
+        return {**self.search_, "objective": self.objective_,
+                "params": {k: v for k, v in self.model_.get_params().items() if v is not None
+                           and isinstance(v, int | float | str | bool)}}

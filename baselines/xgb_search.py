@@ -1,0 +1,265 @@
+"""The tuning loop of ``xgboost_tuned``: ask/tell trials until the box, less the refit, is spent.
+
+Trial 0 is the library default, scored on the same folds as every other trial; the next
+two are enqueued starting points (defaults with early stopping, and a common hand-tuned
+start) and the rest come from Optuna's TPE sampler. Every trial runs :func:`cv_trial` in
+its own process (or Ray task) under a hard box, up to ``workers`` at once. Before a trial
+starts, the time left must cover a refit margin measured from the trials themselves: the
+refit of the current best set, estimated from its folds' seconds per round per row.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bakeoff.candidate import Budget, Status
+from bakeoff.errors import CandidateError
+from bakeoff.frame import Frame
+from baselines.xgb_cv import DEFAULT_METRIC, EVAL_METRIC, cv_trial, make_folds, refit_rounds, refit_seconds
+
+MARGIN_SAFETY = 1.3
+MIN_TRIAL_S = 0.2
+
+
+@dataclass
+class Trial:
+    """One set of XGBoost keywords and what its cross-validation found."""
+
+    number: int
+    kind: str
+    kw: dict[str, Any]
+    early_stop: bool
+    state: str = "RUNNING"
+    value: float | None = None
+    loss: float = float("inf")
+    seconds: float = 0.0
+    refit_rounds: int = 0
+    refit_s: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)
+    why: str = ""
+
+    def record(self) -> dict[str, Any]:
+        """The trial's line in the tuning history."""
+        out = {"trial": self.number, "kind": self.kind, "state": self.state, "value": self.value,
+               "seconds": round(self.seconds, 3), "rounds": self.refit_rounds or None}
+        return {**out, "why": self.why} if self.why else out
+
+
+class Space:
+    """The search space with priors a practitioner would use, and the enqueued starting points."""
+
+    def __init__(self, task: str, y: np.ndarray, default_objective: str, fixed: dict[str, Any]) -> None:
+        self.default_objective = default_objective
+        self.choose_objective = (task == "regression" and "objective" not in fixed and len(y) > 0
+                                 and float(np.min(y)) >= 0.0 and float(np.max(y)) > 0.0)
+
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        """Hyperparameters for one Optuna trial."""
+        kw = {
+            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+            "max_depth": trial.suggest_int("max_depth", 2, 10),
+            "min_child_weight": trial.suggest_float("min_child_weight", 0.1, 50.0, log=True),
+            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+            "colsample_bytree": trial.suggest_float("colsample_bytree", 0.3, 1.0),
+            "reg_alpha": trial.suggest_float("reg_alpha", 1e-3, 10.0, log=True),
+            "reg_lambda": trial.suggest_float("reg_lambda", 1e-2, 30.0, log=True),
+        }
+        if self.choose_objective:
+            kw["objective"] = trial.suggest_categorical("objective", ["reg:squarederror", "reg:tweedie"])
+            if kw["objective"] == "reg:tweedie":
+                kw["tweedie_variance_power"] = trial.suggest_float("tweedie_variance_power", 1.05, 1.95)
+        return kw
+
+    def starts(self) -> list[dict[str, Any]]:
+        """Enqueued first search trials: the defaults with early stopping, then a common hand-tuned start."""
+        common = {"max_depth": 6, "min_child_weight": 1.0, "reg_alpha": 1e-3, "reg_lambda": 1.0}
+        starts = [{**common, "learning_rate": 0.3, "subsample": 1.0, "colsample_bytree": 1.0},
+                  {**common, "learning_rate": 0.05, "subsample": 0.8, "colsample_bytree": 0.8}]
+        if self.choose_objective:
+            starts = [{**s, "objective": self.default_objective} for s in starts]
+        return starts
+
+
+class _Inline:
+    """A stand-in for a one-thread pool: ``submit`` runs the call at once."""
+
+    def submit(self, fn: Any, *args: Any, **kwargs: Any) -> Future:
+        fut: Future = Future()
+        fut.set_result(fn(*args, **kwargs))
+        return fut
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class Search:
+    """Runs the trials of one ``TunedXGBoost.fit`` and picks the set to refit."""
+
+    def __init__(self, cand: Any, frame: Frame, X: np.ndarray, y: np.ndarray, *, seed: int, budget: Budget) -> None:
+        from bakeoff.metrics import METRICS
+        from baselines.xgb import objective, objective_reason
+
+        self.cand, self.X, self.y, self.seed, self.budget = cand, X, y, seed, budget
+        self.task = frame.problem.task
+        self.metric = cand.metric or DEFAULT_METRIC[self.task]
+        if self.metric not in EVAL_METRIC or self.task not in METRICS[self.metric].tasks:
+            usable = [m for m in EVAL_METRIC if self.task in METRICS[m].tasks]
+            raise CandidateError(f"xgboost_tuned: metric '{self.metric}' cannot validate a {self.task} target; "
+                                 f"expected one of {', '.join(usable)}.")
+        self.sign = -1.0 if METRICS[self.metric].higher_is_better else 1.0
+        self.folds, self.validation = make_folds(y, cand.folds, seed, task=self.task, time_order=frame.train_time,
+                                                 groups=getattr(frame, "train_groups", None))
+        self.forward = self.validation.startswith("forward")
+        self.base_kw = {"objective": objective(frame), "random_state": seed, "n_jobs": budget.threads,
+                        "tree_method": "hist", **cand.params}
+        self.reason = objective_reason(frame)
+        self.space = Space(self.task, y, self.base_kw["objective"], cand.params)
+        self.workers = max(1, int(cand.workers or getattr(budget, "workers", 1) or 1))
+        self.started = time.monotonic()
+        self.window = budget.remaining()
+        self.reserve = 0.5 + 0.03 * self.window
+        self.trials: list[Trial] = []
+        self.stopped_by = "box"
+        self.isolation = ""
+
+    # -- the loop -------------------------------------------------------------------------------------------
+    def run(self) -> Trial:
+        """Run trials until the box (less the refit margin) is spent or ``max_trials`` is reached."""
+        import optuna
+
+        from bakeoff.executor import run_isolated, share
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            sampler = optuna.samplers.TPESampler(seed=self.seed, multivariate=True, n_startup_trials=8,
+                                                 constant_liar=self.workers > 1)
+        study = optuna.create_study(direction="minimize", sampler=sampler)
+        for start in self.space.starts():
+            study.enqueue_trial(start)
+        self.isolation = getattr(self.budget, "isolation", "forkserver")
+        data = share((self.X, self.y, self.folds), self.isolation)
+        pending: dict[Future, tuple[Trial, Any]] = {}
+        with (ThreadPoolExecutor(self.workers) if self.workers > 1 else _Inline()) as pool:
+            while True:
+                while len(pending) < self.workers and (job := self._next(study)) is not None:
+                    trial, asked, box = job
+                    fut = pool.submit(run_isolated, cv_trial, (*data, trial.kw, self.task, self.metric), box,
+                                      method=self.isolation)
+                    pending[fut] = (trial, asked)
+                if not pending:
+                    break
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    trial, asked = pending.pop(fut)
+                    self._finish(trial, fut.result())
+                    self._report()
+                    if asked is not None:
+                        ok = trial.state == "COMPLETE"
+                        study.tell(asked, trial.loss if ok else None,
+                                   state=optuna.trial.TrialState.COMPLETE if ok else optuna.trial.TrialState.FAIL)
+        return self._choose()
+
+    def _next(self, study: Any) -> tuple[Trial, Any, float] | None:
+        """The next trial to start and its box, or None when the box or ``max_trials`` says stop."""
+        if self.cand.max_trials is not None and len(self.trials) >= self.cand.max_trials:
+            self.stopped_by = "max_trials"
+            return None
+        left = self._stop_at() - time.monotonic()
+        done = [t.seconds for t in self.trials if t.state == "COMPLETE"]
+        if left < max(MIN_TRIAL_S, 0.5 * float(np.median(done)) if done else 0.0):
+            self.stopped_by = "box"
+            return None
+        number = len(self.trials)
+        if number == 0:
+            trial, asked = Trial(0, "default", dict(self.base_kw), early_stop=False), None
+        else:
+            asked = study.ask()
+            params = {**self.space.suggest(asked), **self.cand.params}
+            kw = {**self.base_kw, **params, "n_estimators": self.cand.max_rounds,
+                  "early_stopping_rounds": self.cand.patience, "eval_metric": EVAL_METRIC[self.metric]}
+            trial = Trial(number, "search", kw, early_stop=True, params=params)
+        self.trials.append(trial)
+        return trial, asked, min(left, self._trial_cap())
+
+    def _report(self) -> None:
+        """Tell the live display the trials so far and the best validation score."""
+        best = self._ranked()
+        report = getattr(self.budget, "report", None)
+        if report is not None:
+            report(trials=len(self.trials), best=best[0].value if best else None)
+
+    def _stop_at(self) -> float:
+        """When the last trial must end: the deadline less the reserve and the measured refit margin."""
+        best = self._ranked()
+        margin = MARGIN_SAFETY * best[0].refit_s + 0.2 if best else 0.1 * self.window
+        return self.budget.deadline - self.reserve - margin
+
+    def _trial_cap(self) -> float:
+        """One trial's box: ``trial_timeout``, else a third of the tuning window (at least ten default trials)."""
+        if self.cand.trial_timeout:
+            return float(self.cand.trial_timeout)
+        default = self.trials[0].seconds if self.trials and self.trials[0].state == "COMPLETE" else 0.0
+        return max(self.window / 3.0, 10.0 * default)
+
+    def _finish(self, trial: Trial, out: Any) -> None:
+        got = out.value if isinstance(out.value, dict) else {}
+        trial.seconds = out.elapsed
+        value = got.get("value")
+        if out.status is Status.OK and value is not None and np.isfinite(value):
+            n = len(self.y)
+            trial.state, trial.value, trial.loss = "COMPLETE", float(value), self.sign * float(value)
+            trial.refit_rounds = (refit_rounds(got, n, forward=self.forward, cap=self.cand.max_rounds)
+                                  if trial.early_stop else int(got["rounds"][0]))
+            trial.refit_s = refit_seconds(got, n, trial.refit_rounds)
+        else:
+            trial.state = "TIMEOUT" if out.status is Status.TIMEOUT else "FAIL"
+            trial.why = out.message or str(got.get("message", "no finite validation score"))[:200]
+
+    # -- the choice -----------------------------------------------------------------------------------------
+    def _ranked(self) -> list[Trial]:
+        return sorted((t for t in self.trials if t.state == "COMPLETE"), key=lambda t: (t.loss, t.number))
+
+    def _choose(self) -> Trial:
+        """The best trial whose refit fits in the time left; the library default when none does."""
+        left = self.budget.deadline - time.monotonic() - self.reserve
+        ranked = self._ranked()
+        for trial in ranked:
+            if trial.refit_s * 1.2 <= left:
+                return trial
+        default = self.trials[0] if self.trials else None
+        if default is not None and default.state == "COMPLETE":
+            return default
+        return Trial(0, "default", dict(self.base_kw), early_stop=False, why="no trial completed")
+
+    def summary(self, chosen: Trial) -> dict[str, Any]:
+        """What the report shows: objective and why, validation, default vs chosen, trials, stop reason."""
+        best = chosen if chosen.state == "COMPLETE" else None
+        default = self.trials[0] if self.trials and self.trials[0].state == "COMPLETE" else None
+        states = [t.state for t in self.trials]
+        reason = self.reason
+        if self.space.choose_objective:
+            reason = ("non-negative target: squared error or Tweedie (variance power searched), chosen on "
+                      f"validation; chose {chosen.kw['objective']}")
+        return {
+            "objective_reason": reason, "validation": self.validation, "metric": self.metric,
+            "isolation": self.isolation, "workers": self.workers, "trials": len(self.trials),
+            "trials_complete": states.count("COMPLETE"), "trials_timeout": states.count("TIMEOUT"),
+            "trials_failed": states.count("FAIL"), "stopped_by": self.stopped_by,
+            "tuning_s": round(time.monotonic() - self.started, 3),
+            "refit_margin_s": round(MARGIN_SAFETY * best.refit_s, 3) if best else None,
+            "default_cv": default.value if default else None,
+            "best_cv_loss": best.value if best else None, "best_trial": best.number if best else None,
+            "best_params": dict(best.params) if best else {},
+            "refit_rounds": best.refit_rounds if best and best.early_stop else None,
+            "history": [t.record() for t in self.trials],
+        }
