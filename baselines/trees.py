@@ -57,6 +57,8 @@ class _SklearnModel(Candidate):
         out: dict[str, Any] = {"estimator": type(self.model_).__name__,
                                "params": {k: v for k, v in self.model_.get_params().items()
                                           if isinstance(v, int | float | str | bool) or v is None}}
+        if getattr(self.model_, "n_iter_", None) is not None:
+            out["rounds"] = int(self.model_.n_iter_)
         imp = getattr(self.model_, "feature_importances_", None)
         if imp is not None:
             order = np.argsort(-imp)[:15]

@@ -89,7 +89,9 @@ class TunedXGBoost(XGBoost):
 
     Args:
         max_trials: Cap on the number of trials (``None``: until the box is spent).
-        folds: Folds of the cross-validation (forward-chaining folds on time splits).
+        folds: Folds of the cross-validation (forward-chaining folds on time splits); default 5, or 3
+            from ``LARGE_ROWS`` training rows up, where three folds already validate on many rows and
+            leave time for more trials.
         metric: Validation metric (default: log loss, Poisson deviance or RMSE by target).
         trial_timeout: Box of one trial in seconds (default: a third of the tuning time,
             at least ten default trials).
@@ -103,7 +105,9 @@ class TunedXGBoost(XGBoost):
     rung = 5
     summary = "XGBoost tuned with Optuna TPE until its box is spent (k-fold / forward CV, early stopping)"
 
-    def __init__(self, *, max_trials: int | None = None, folds: int = 5, metric: str | None = None,
+    LARGE_ROWS = 10_000
+
+    def __init__(self, *, max_trials: int | None = None, folds: int | None = None, metric: str | None = None,
                  trial_timeout: float | None = None, workers: int | None = None, patience: int = 50,
                  max_rounds: int = 3000, n_trials: int | None = None, **params: Any) -> None:
         super().__init__(**params)

@@ -116,7 +116,8 @@ class Search:
             raise CandidateError(f"xgboost_tuned: metric '{self.metric}' cannot validate a {self.task} target; "
                                  f"expected one of {', '.join(usable)}.")
         self.sign = -1.0 if METRICS[self.metric].higher_is_better else 1.0
-        self.folds, self.validation = make_folds(y, cand.folds, seed, task=self.task, time_order=frame.train_time,
+        k = cand.folds or (3 if len(y) >= cand.LARGE_ROWS else 5)
+        self.folds, self.validation = make_folds(y, k, seed, task=self.task, time_order=frame.train_time,
                                                  groups=getattr(frame, "train_groups", None))
         self.forward = self.validation.startswith("forward")
         self.base_kw = {"objective": objective(frame), "random_state": seed, "n_jobs": budget.threads,

@@ -11,7 +11,7 @@ from bakeoff.runner import prepare
 from bakeoff.testing import CandidateConformance
 from tests.conftest import tabular
 
-FAST = {"xgboost_tuned": {"n_trials": 3, "folds": 2}, "random_forest": {"n_estimators": 20}}
+FAST = {"xgboost_tuned": {"max_trials": 3, "folds": 2}, "random_forest": {"n_estimators": 20}}
 SPECS = [Spec(n, t, {**p, **FAST.get(n, {})}) for n, (t, p) in LADDER.items()]
 
 

@@ -1,0 +1,148 @@
+"""xgboost_tuned: folds that respect the split, the default as trial 0, early-stopped rounds, objectives."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bakeoff.candidate import Budget
+from bakeoff.errors import CandidateError
+from bakeoff.runner import prepare
+from baselines.trees import HistGBM, RandomForest
+from baselines.xgb import TunedXGBoost as Tuned
+from baselines.xgb import XGBoost
+from baselines.xgb_cv import forward_folds, make_folds, refit_rounds, refit_seconds
+from tests.conftest import tabular
+
+
+@pytest.fixture(scope="module")
+def binary():
+    return prepare(tabular("binary"))[0].without_truth()
+
+
+@pytest.fixture(scope="module")
+def regression():
+    return prepare(tabular("regression"))[0].without_truth()
+
+
+def test_stratified_folds_partition_rows_and_keep_the_base_rate(seed):
+    y = (np.random.default_rng(seed).random(503) < 0.3).astype(float)
+    folds, text = make_folds(y, 5, seed, task="binary")
+    assert text == "5-fold stratified CV" and len(folds) == 5
+    assert np.array_equal(np.sort(np.concatenate([v for _, v in folds])), np.arange(503))
+    for fit, val in folds:
+        assert not set(fit) & set(val)
+        assert abs(y[val].sum() - y.sum() / 5) <= 1.0
+
+
+def test_forward_folds_train_on_the_past_only_and_keep_ties_together(seed):
+    when = np.random.default_rng(seed).integers(0, 40, size=300).astype("datetime64[D]")
+    folds = forward_folds(when, 4)
+    assert len(folds) == 4
+    sizes = [len(f) for f, _ in folds]
+    assert sizes == sorted(sizes) and sizes[0] > 0
+    for fit, val in folds:
+        assert when[fit].max() < when[val].min()
+    # the validation blocks are disjoint and, with the first fit block, cover every row
+    cover = np.concatenate([folds[0][0], *[v for _, v in folds]])
+    assert np.array_equal(np.sort(cover), np.arange(300))
+    _, text = make_folds(np.zeros(300), 4, seed, task="regression", time_order=when)
+    assert text.startswith("forward-chaining CV by time, 4 folds")
+
+
+def test_group_folds_never_split_a_group(seed):
+    groups = np.repeat(np.arange(23), 7)
+    folds, text = make_folds(np.zeros(len(groups)), 5, seed, task="regression", groups=groups)
+    assert "group" in text
+    for fit, val in folds:
+        assert not set(groups[fit]) & set(groups[val])
+
+
+def test_refit_rounds_scale_with_the_rows_the_folds_trained_on():
+    info = {"rounds": [90, 110, 130], "n_fit": [200, 200, 200], "fit_s": [1.0, 2.0, 3.0],
+            "trained": [140, 160, 180]}
+    # k-fold: mean best round 110 x 300 / 200 rows
+    assert refit_rounds(info, 300, forward=False, cap=3000) == 165
+    # forward chaining: the last (largest) fold's 130 x 300 / 200
+    assert refit_rounds(info, 300, forward=True, cap=3000) == 195
+    assert refit_rounds(info, 300, forward=False, cap=150) == 150
+    # seconds per round per row: mean of 1/(140*200), 2/(160*200), 3/(180*200), times 165 rounds x 300 rows
+    per = np.mean([1 / 28000, 2 / 32000, 3 / 36000])
+    assert refit_seconds(info, 300, 165) == pytest.approx(per * 165 * 300)
+
+
+def test_default_trial_is_the_xgboost_rung_on_independent_folds(regression):
+    """Trial 0 scores exactly library-default XGBoost on the folds; with one trial the refit is that rung."""
+    import xgboost as xgb
+    from sklearn.metrics import mean_squared_error
+    from sklearn.model_selection import KFold
+
+    cand = Tuned(max_trials=1).fit(regression, budget=Budget.of(120), seed=7)
+    X = cand.design_.transform(regression.train).to_numpy()
+    y = regression.y_train.to_numpy(float)
+    ref = [np.sqrt(mean_squared_error(y[v], xgb.XGBRegressor(tree_method="hist", n_jobs=1).fit(X[f], y[f])
+                                      .predict(X[v]))) for f, v in KFold(5, shuffle=True, random_state=7).split(X)]
+    d = cand.describe()
+    assert d["default_cv"] == pytest.approx(np.mean(ref), rel=1e-6)
+    assert d["best_cv_loss"] == d["default_cv"] and d["stopped_by"] == "max_trials" and d["trials"] == 1
+    plain = XGBoost().fit(regression, budget=Budget.of(60), seed=3)
+    assert np.allclose(cand.predict(regression), plain.predict(regression))
+
+
+def test_tuned_is_never_worse_than_default_and_refits_with_the_folds_rounds(binary):
+    cand = Tuned(max_trials=5, folds=3).fit(binary, budget=Budget.of(120), seed=1)
+    d = cand.describe()
+    assert d["validation"] == "3-fold stratified CV" and d["metric"] == "log_loss"
+    assert d["trials_complete"] == 5 and [h["kind"] for h in d["history"]] == ["default"] + ["search"] * 4
+    values = [h["value"] for h in d["history"]]
+    assert d["best_cv_loss"] == min(values) <= d["default_cv"] == values[0]
+    best = d["history"][d["best_trial"]]
+    if best["kind"] == "search":
+        assert cand.model_.get_params()["n_estimators"] == d["refit_rounds"] == best["rounds"]
+        assert cand.model_.get_params()["early_stopping_rounds"] is None
+
+
+def test_objective_follows_the_target_and_is_stated(cdnow_frame, regression):
+    count = Tuned(max_trials=2, folds=2).fit(cdnow_frame.without_truth(), budget=Budget.of(120), seed=0)
+    d = count.describe()
+    assert d["objective"] == "count:poisson" and "Poisson" in d["objective_reason"]
+    assert d["metric"] == "poisson_deviance"
+    reg = Tuned(max_trials=4, folds=2).fit(regression, budget=Budget.of(120), seed=0).describe()
+    # diabetes progression is non-negative: squared error vs Tweedie is searched and the choice stated
+    assert "Tweedie" in reg["objective_reason"] and reg["objective"] in reg["objective_reason"]
+
+
+def test_time_split_validates_forward(regression):
+    timed = dataclasses.replace(regression, train_time=np.arange(len(regression.train)).astype("datetime64[D]"))
+    d = Tuned(max_trials=2, folds=3).fit(timed, budget=Budget.of(120), seed=0).describe()
+    assert d["validation"].startswith("forward-chaining CV by time, 3 folds")
+
+
+def test_parallel_workers_complete_every_trial(binary):
+    d = Tuned(max_trials=4, folds=2, workers=2).fit(binary, budget=Budget.of(120), seed=0).describe()
+    assert d["workers"] == 2 and d["trials_complete"] == 4
+
+
+def test_box_not_trial_count_ends_the_search(binary):
+    cand = Tuned(folds=2).fit(binary, budget=Budget.of(6), seed=0)
+    d = cand.describe()
+    assert d["stopped_by"] == "box" and d["trials_complete"] >= 1 and cand.model_ is not None
+
+
+def test_a_metric_that_cannot_validate_is_a_clear_error(binary):
+    with pytest.raises(CandidateError, match="metric 'poisson_deviance' cannot validate a binary target"):
+        Tuned(metric="poisson_deviance").fit(binary, budget=Budget.of(30), seed=0)
+
+
+def test_hist_gbm_stops_early_on_larger_data_and_random_forest_splits_counts_on_poisson(seed, cdnow_frame):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(3000, 4))
+    y = X[:, 0] + rng.normal(scale=0.5, size=3000)
+    big = HistGBM().make("regression", seed, 1, n_rows=3000).fit(X, y)
+    assert big.early_stopping and big.n_iter_ < big.max_iter == 1000
+    small = HistGBM().make("regression", seed, 1, n_rows=500)
+    assert small.early_stopping is False and small.max_iter == 100
+    rf = RandomForest(n_estimators=10).fit(cdnow_frame.without_truth(), budget=Budget.of(60), seed=seed)
+    assert rf.model_.criterion == "poisson"
