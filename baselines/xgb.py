@@ -9,27 +9,8 @@ import pandas as pd
 from bakeoff.candidate import Budget, Candidate
 from bakeoff.frame import Frame
 from baselines._features import Design
-from baselines.xgb_cv import build_model, predict_model
-
-
-def objective(frame: Frame) -> str:
-    """The XGBoost objective for the problem's target."""
-    p = frame.problem
-    if p.task == "binary":
-        return "binary:logistic"
-    if p.task == "count":
-        return "count:poisson"
-    if p.kind == "customer_base" and p.target == "spend":
-        return "reg:tweedie"
-    return "reg:squarederror"
-
-
-def objective_reason(frame: Frame) -> str:
-    """Why :func:`objective` chose what it chose, for the report."""
-    return {"binary:logistic": "binary target: logistic loss",
-            "count:poisson": "count target: Poisson log-likelihood",
-            "reg:tweedie": "spend (zeros and a long right tail): Tweedie log-likelihood",
-            "reg:squarederror": "continuous target: squared error"}[objective(frame)]
+from baselines.xgb_cv import build_model, objective, predict_model
+from baselines.xgb_search import Search
 
 
 def make_model(frame: Frame, params: dict[str, Any], seed: int, threads: int) -> Any:
@@ -120,8 +101,6 @@ class TunedXGBoost(XGBoost):
         self.max_rounds = max_rounds
 
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
-        from baselines.xgb_search import Search
-
         self.design_ = Design().fit(frame.train, frame.features)
         self.task_ = frame.problem.task
         X = self.design_.transform(frame.train).to_numpy()

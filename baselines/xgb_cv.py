@@ -14,12 +14,34 @@ from typing import Any
 
 import numpy as np
 
+from bakeoff.frame import Frame
+
 Folds = list[tuple[np.ndarray, np.ndarray]]
 
 DEFAULT_METRIC = {"binary": "log_loss", "count": "poisson_deviance", "regression": "rmse"}
 # The XGBoost evaluation metric that orders boosting rounds like each validation metric.
 EVAL_METRIC = {"log_loss": "logloss", "roc_auc": "auc", "brier": "rmse", "rmse": "rmse", "mae": "mae",
                "poisson_deviance": "poisson-nloglik"}
+
+
+def objective(frame: Frame) -> str:
+    """The XGBoost objective for the problem's target."""
+    p = frame.problem
+    if p.task == "binary":
+        return "binary:logistic"
+    if p.task == "count":
+        return "count:poisson"
+    if p.kind == "customer_base" and p.target == "spend":
+        return "reg:tweedie"
+    return "reg:squarederror"
+
+
+def objective_reason(frame: Frame) -> str:
+    """Why :func:`objective` chose what it chose, for the report."""
+    return {"binary:logistic": "binary target: logistic loss",
+            "count:poisson": "count target: Poisson log-likelihood",
+            "reg:tweedie": "spend (zeros and a long right tail): Tweedie log-likelihood",
+            "reg:squarederror": "continuous target: squared error"}[objective(frame)]
 
 
 def make_folds(y: np.ndarray, k: int, seed: int, *, task: str, time_order: np.ndarray | None = None,

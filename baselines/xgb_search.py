@@ -21,7 +21,16 @@ import numpy as np
 from bakeoff.candidate import Budget, Status
 from bakeoff.errors import CandidateError
 from bakeoff.frame import Frame
-from baselines.xgb_cv import DEFAULT_METRIC, EVAL_METRIC, cv_trial, make_folds, refit_rounds, refit_seconds
+from baselines.xgb_cv import (
+    DEFAULT_METRIC,
+    EVAL_METRIC,
+    cv_trial,
+    make_folds,
+    objective,
+    objective_reason,
+    refit_rounds,
+    refit_seconds,
+)
 
 MARGIN_SAFETY = 1.3
 MIN_TRIAL_S = 0.2
@@ -106,7 +115,6 @@ class Search:
 
     def __init__(self, cand: Any, frame: Frame, X: np.ndarray, y: np.ndarray, *, seed: int, budget: Budget) -> None:
         from bakeoff.metrics import METRICS
-        from baselines.xgb import objective, objective_reason
 
         self.cand, self.X, self.y, self.seed, self.budget = cand, X, y, seed, budget
         self.task = frame.problem.task
@@ -124,7 +132,7 @@ class Search:
                         "tree_method": "hist", **cand.params}
         self.reason = objective_reason(frame)
         self.space = Space(self.task, y, self.base_kw["objective"], cand.params)
-        self.workers = max(1, int(cand.workers or getattr(budget, "workers", 1) or 1))
+        self.workers = max(1, int(cand.workers or budget.workers or 1))
         self.started = time.monotonic()
         self.window = budget.remaining()
         self.reserve = 0.5 + 0.03 * self.window
@@ -147,7 +155,7 @@ class Search:
         study = optuna.create_study(direction="minimize", sampler=sampler)
         for start in self.space.starts():
             study.enqueue_trial(start)
-        self.isolation = getattr(self.budget, "isolation", "forkserver")
+        self.isolation = self.budget.isolation
         data = share((self.X, self.y, self.folds), self.isolation)
         pending: dict[Future, tuple[Trial, Any]] = {}
         with (ThreadPoolExecutor(self.workers) if self.workers > 1 else _Inline()) as pool:
