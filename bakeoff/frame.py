@@ -68,6 +68,7 @@ class Frame:
     segments: pd.DataFrame | None = None
     train_time: np.ndarray | None = None
     alignment: HorizonAlignment | None = None
+    train_groups: np.ndarray | None = None
 
     @property
     def y_train(self) -> pd.Series:
@@ -109,7 +110,8 @@ def build_tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin:
     train = df.loc[train_mask, list(features)].assign(**{p.target: y[train_mask]})
     holdout = df.loc[~train_mask, list(features)]
     seg = df.loc[~train_mask, list(p.segments)] if p.segments else None
-    frame = Frame(problem, train, holdout, features, y[~train_mask], seg, when)
+    groups = df.loc[train_mask, p.split.column].to_numpy() if p.split.method == "group" else None
+    frame = Frame(problem, train, holdout, features, y[~train_mask], seg, when, train_groups=groups)
     check_frame(frame, origin)
     return frame
 

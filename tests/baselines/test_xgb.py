@@ -146,3 +146,20 @@ def test_hist_gbm_stops_early_on_larger_data_and_random_forest_splits_counts_on_
     assert small.early_stopping is False and small.max_iter == 100
     rf = RandomForest(n_estimators=10).fit(cdnow_frame.without_truth(), budget=Budget.of(60), seed=seed)
     assert rf.model_.criterion == "poisson"
+
+
+def test_group_split_gives_group_folds(tmp_path, seed):
+    import pandas as pd
+
+    from bakeoff.config import experiment_from_dict
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"patient": np.repeat(np.arange(60), 5), "x": rng.normal(size=300)})
+    df["y"] = df["x"] + rng.normal(size=300)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    exp = experiment_from_dict({"data": {"source": str(tmp_path / "d.csv")}, "problem": {
+        "kind": "regression", "target": "y", "split": {"method": "group", "column": "patient", "holdout": 0.25}}})
+    frame = prepare(exp)[0].without_truth()
+    assert len(frame.train_groups) == len(frame.train) and "patient" not in frame.features
+    d = Tuned(max_trials=1, folds=3).fit(frame, budget=Budget.of(120), seed=0).describe()
+    assert d["validation"] == "3-fold group CV (no group in two folds)"
