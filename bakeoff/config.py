@@ -176,7 +176,7 @@ class LadderSection(_Section):
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     early_stop: bool = False
-    margin: float = Field(0.0, ge=0)
+    margin: float | None = Field(None, ge=0)  # None: the [choose] tolerance of the primary metric
     champion: str | None = None
     champion_retrain: bool = False
 
@@ -200,8 +200,9 @@ class ChooseSection(_Section):
     """``[choose]``: the rule that names the chosen candidate."""
 
     rule: Literal["best", "cheapest_within", "simplest_within"] = "cheapest_within"
-    tolerance: float = Field(0.01, ge=0)
-    relative: bool = True
+    tolerance: float | None = Field(None, ge=0)  # None: the primary metric's default (README)
+    relative: bool | None = None  # None: the primary metric's default kind
+    evidence: Literal["not_shown_worse", "shown_within"] = "not_shown_worse"
     max_monthly_usd: float | None = Field(None, gt=0)
     max_predict_ms_per_1k: float | None = Field(None, gt=0)
 

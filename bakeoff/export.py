@@ -23,6 +23,7 @@ from bakeoff.errors import BakeoffError, DataError, did_you_mean
 from bakeoff.report import sections
 from bakeoff.row import Row
 from bakeoff.sqlfiles import sql_root
+from bakeoff.tradeoff import ci_label
 
 
 def run_folder(run: str | Path, db: Path | None = None) -> Path:
@@ -190,8 +191,10 @@ def model_card(results: dict[str, Any], cand: Row) -> str:
         f"- Data: {d['origin']}; {d['n_train']:,} training rows, {d['n_holdout']:,} holdout rows; "
         f"data hash {results.get('data_hash', '')}",
         f"- Holdout metrics: {metrics}",
-        f"- {results.get('confidence', 0.95):.0%} CI of {results['primary_metric']}: "
-        f"{_ci(cand.ci_low)} to {_ci(cand.ci_high)}",
+        f"- {ci_label(results.get('confidence', 0.95))} CI of {results['primary_metric']} (percentile bootstrap, "
+        f"{results.get('bootstrap_rounds', '?')} resamples): {_ci(cand.ci_low)} to {_ci(cand.ci_high)}; in the set "
+        f"of the best: {'yes' if cand.best_set else 'no'}; shortfall from the best {_ci(cand.shortfall)} "
+        f"(simultaneous interval {_ci(cand.shortfall_low)} to {_ci(cand.shortfall_high)})",
         f"- Cost: ${cost.train_usd:.4g} per retrain, ${cost.per_million_predictions_usd:.4g} per million "
         f"predictions, ${cost.monthly_usd:.4g} a month",
         f"- Fit {cand.fit_s:.3g}s, predict {cand.predict_ms_per_1k:.3g} ms per 1k rows, "

@@ -87,11 +87,20 @@ def _pr_auc(y: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def _lift(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    k = max(1, int(np.ceil(y.shape[1] * 0.1)))
-    top = np.argsort(-p, axis=1, kind="stable")[:, :k]
-    rate = y.mean(axis=1)
+    """Top-decile lift, tie-aware: the expected value over a random order of tied predictions.
+
+    The top ``k = ceil(n / 10)`` rows are those above the k-th largest prediction ``v`` plus,
+    of the rows tied at ``v``, the share that fits: their positives count pro rata. A constant
+    predictor therefore gets lift 1 whatever the row order.
+    """
+    n = y.shape[1]
+    k = max(1, int(np.ceil(n * 0.1)))
+    v = -np.partition(-p, k - 1, axis=1)[:, k - 1:k]
+    above, at = p > v, p == v
+    take = k - above.sum(axis=1)
+    hits = (y * above).sum(axis=1) + take * (y * at).sum(axis=1) / at.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.take_along_axis(y, top, axis=1).mean(axis=1) / rate
+        return (hits / k) / y.mean(axis=1)
 
 
 def _poisson_deviance(y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -108,11 +117,15 @@ def _bias_pct(y: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def _gini_raw(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    order = np.argsort(-p, axis=1, kind="stable")
-    ys = np.take_along_axis(y, order, axis=1)
+    """Area between the cumulative-share curve (rows sorted by ``p``, highest first) and the diagonal.
+
+    With ``C_i`` the share of the total ``y`` in the first ``i`` rows, ``sum_i C_i = sum_j y_j
+    (n + 1 - pos_j) / Y``: linear in each row's position, so the expected value over a random
+    order of tied predictions uses average ranks. A constant predictor gets exactly 0.
+    """
     n = y.shape[1]
-    cum = np.cumsum(ys, axis=1) / ys.sum(axis=1, keepdims=True)
-    return cum.sum(axis=1) / n - (n + 1) / (2.0 * n)
+    ranks = rankdata(p, axis=1)  # ascending, ties averaged: n + 1 - (descending position)
+    return (y * ranks).sum(axis=1) / (n * y.sum(axis=1)) - (n + 1) / (2.0 * n)
 
 
 def _gini(y: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -90,9 +90,9 @@ class Row:
     ci_low: float | None = column("Lower bootstrap confidence bound of the primary metric.")
     ci_high: float | None = column("Upper bootstrap confidence bound of the primary metric.")
     vs_best: float | None = column("Primary metric minus the best candidate's (paired).")
-    vs_best_low: float | None = column("Lower bound of the paired bootstrap difference to the best.")
-    vs_best_high: float | None = column("Upper bound of the paired bootstrap difference to the best.")
-    vs_best_p: float | None = column("Bootstrap p-value of the difference to the best.")
+    vs_best_low: float | None = column("Lower simultaneous (max-T) bound of the paired difference to the best.")
+    vs_best_high: float | None = column("Upper simultaneous (max-T) bound of the paired difference to the best.")
+    vs_best_p: float | None = column("Max-T adjusted bootstrap p-value of 'the best is better' (0: below 1/B).")
     vs_simplest: float | None = column("Primary metric minus the simplest (lowest rung > 0) candidate's.")
     vs_simplest_p: float | None = column("Bootstrap p-value of the difference to the simplest.")
     pareto: bool | None = column("On the Pareto front of accuracy, fit time and monthly cost.")
@@ -109,6 +109,11 @@ class Row:
     horizon_factor: float | None = column(
         "How label-window predictions were moved to the holdout horizon (bakeoff.horizon): the factor for "
         "counts and spend, the exponent e of 1 - (1 - p)^e for activity; None when the candidate is horizon-native.")
+    best_set: bool | None = column("In the set of the best: no candidate is shown better (simultaneous max-T).")
+    best_set_p: float | None = column("Adjusted bootstrap p-value of 'not the best' (below 1 - confidence: out).")
+    shortfall: float | None = column("How far the primary metric falls short of the best one (>= 0).")
+    shortfall_low: float | None = column("Lower simultaneous bound of the shortfall from the truly best.")
+    shortfall_high: float | None = column("Upper simultaneous bound of the shortfall from the truly best.")
     threads: int | None = column("Threads the candidate was allowed.", table=False)
     params: dict[str, Any] | None = column(
         "The fitted candidate's describe() output: parameters, coefficients, SQL text.", table=False)
@@ -120,6 +125,11 @@ class Row:
     warnings: list[str] | None = column("Distinct warnings raised while fitting (at most 5).", table=False)
     traceback: str | None = column("Full traceback of a FAILED candidate (where the exception was raised).",
                                    table=False)
+    dominance: list[str] | None = column("Who dominates this candidate and by what real margin, in words.",
+                                         table=False)
+    bootstrap_rounds: int | None = column("Bootstrap resamples behind the intervals (p-values below 1/B).",
+                                          table=False)
+    inner_score: float | None = column("Primary metric on the inner validation split of train (early stop).")
     predict_s: float | None = column("Predict wall seconds over the holdout.", json=False, table=False)
     predict_cpu_s: float | None = column("Predict CPU seconds over the holdout.", json=False, table=False)
     applicable: bool = column("False when the candidate does not apply to the problem (hidden in reports).",

@@ -15,6 +15,7 @@ from bakeoff.candidate import derive_seed
 from bakeoff.champion import TARGET as CHAMPION
 from bakeoff.champion import champion_specs, verdict
 from bakeoff.checkpoint import Checkpoint, run_key
+from bakeoff.choice import choose
 from bakeoff.climber import Climb, Slot, poll, workers_of
 from bakeoff.config import Experiment, load_experiment
 from bakeoff.cost import cost_of
@@ -24,8 +25,9 @@ from bakeoff.defaults import DEFAULT_DB
 from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
 from bakeoff.drift import check_expectations, drift_flags, frame_profile
 from bakeoff.earlystop import EarlyStop
+from bakeoff.earlystop import for_experiment as early_stop_for
 from bakeoff.errors import Interrupted, NotApplicable
-from bakeoff.executor import NESTED, Launched, Outcome, make_launcher, stop_all
+from bakeoff.executor import NESTED, Launched, Outcome, make_executor, make_launcher, stop_all
 from bakeoff.frame import Frame, Problem, build_tabular_frame
 from bakeoff.guards import check_sql_rules, leakage_warnings
 from bakeoff.metrics import METRICS
@@ -34,7 +36,7 @@ from bakeoff.result import Result
 from bakeoff.row import Row, Status
 from bakeoff.scoring import metric_names, score_all
 from bakeoff.track import require_mlflow
-from bakeoff.tradeoff import annotate, choose, sentences, to_frame
+from bakeoff.tradeoff import annotate, sentences, to_frame
 from bakeoff.worker import Task, new_row
 
 MIN_START_S = 0.5
@@ -100,7 +102,7 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     champions, notes = champion_specs(exp, Path(history) if history else None)
     specs = [Spec(n, CHAMPION, p, rung) for n, p, rung in champions] + specs
     names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
-    stop = _early_stop(exp, frame, names[0])
+    stop = _early_stop(exp, frame, names[0], specs)
     check_sql_rules(specs, frame)
     key_data = data_hash(frame.train) + data_hash(frame.holdout)
     ckpt, done = _checkpoint(exp, key_data, resume, checkpoint_dir)
@@ -161,12 +163,12 @@ def _with_overrides(config: str | Path | Experiment, timebox: str | float | None
     return experiment_from_dict(raw, path=exp.path, timebox=timebox, seed=seed, engine=engine, workers=workers)
 
 
-def _early_stop(exp: Experiment, frame: Frame, primary: str) -> EarlyStop | None:
-    """The ladder's early stop (``[ladder].early_stop``), or None."""
+def _early_stop(exp: Experiment, frame: Frame, primary: str, specs: list[Spec]) -> EarlyStop | None:
+    """The ladder's early stop (``[ladder].early_stop``), decided on an inner split of train, or None."""
     if not exp.ladder.early_stop:
         return None
-    assert frame.holdout_y is not None
-    return EarlyStop(METRICS[primary], frame.holdout_y.to_numpy(float), exp.ladder.margin)
+    ladder = [(r.name, r.rung, r.family) for r in map(new_row, specs)]
+    return early_stop_for(exp, frame, primary, ladder)
 
 
 def _write(result: Result, out: str | Path | None, history: str | Path | None, progress: Progress) -> None:
@@ -251,10 +253,12 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
 
     With several workers the highest rungs start first (the longest turns overlap the rest);
     each candidate is fitted and scored on its own, so the table does not depend on the order.
-    With ``stop`` (``[ladder].early_stop``) candidates run one at a time in ladder order, and
-    those above two successive rungs that did not improve on the best so far are SKIPPED with
-    the reason. Rows in ``done`` (from a checkpoint) are reused; every new row is passed to
-    ``save`` as soon as it finishes.
+    With ``stop`` (``[ladder].early_stop``) candidates run one at a time in ladder order; each
+    OK candidate below the top decision rung is also fitted on the inner training split and
+    scored on the inner validation split (inside the total box), and candidates above two
+    successive rungs shown not to improve on the best so far are SKIPPED with the reason. Rows
+    in ``done`` (from a checkpoint) are reused; every new row is passed to ``save`` as soon as
+    it finishes.
 
     Raises:
         Interrupted: On Ctrl-C, after the running workers were killed.
@@ -273,13 +277,15 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
             order.sort(key=lambda i: (-new_row(specs[i]).rung, i))
         progress("begin", {"total": exp.timebox.total, "n": len(specs), "workers": slots})
         turn = _Turn(exp, frame, str(frame_path), workdir, deadline, workers)
+        turn.inner = _inner_turn(turn, stop) if stop else None
         try:
             while order or state.running:
                 while order and len(state.running) < slots:
                     i = order.pop(0)
                     _start(turn, state, i, specs[i], stop, done or {}, launch, progress, save)
                 for slot, outcome in poll(state, collect, progress):
-                    _settle(state, slot.index, _outcome_row(slot.row, outcome), stop, progress, save)
+                    _settle(state, slot.index, _outcome_row(slot.row, outcome), turn, progress, save,
+                            specs[slot.index])
         except KeyboardInterrupt:
             _interrupted(state, specs, collect)
         return state.ordered()
@@ -298,13 +304,40 @@ class _Turn:
     workdir: Path
     deadline: float
     workers: int
+    inner: _Turn | None = None
+    stop: EarlyStop | None = None
+
+
+def _inner_turn(turn: _Turn, stop: EarlyStop) -> _Turn:
+    """The early stop's turn: the inner split's frame file, a blocking engine, the same deadline."""
+    assert stop.frame is not None
+    folder = turn.workdir / "inner"
+    folder.mkdir()
+    path = folder / "frame.pkl"
+    path.write_bytes(pickle.dumps(stop.frame, protocol=pickle.HIGHEST_PROTOCOL))
+    return _Turn(turn.exp, stop.frame, str(path), folder, turn.deadline, 1, stop=stop)
+
+
+def _observe_inner(turn: _Turn, spec: Spec, i: int, row: Row) -> None:
+    """Fit ``row``'s candidate on the inner split when its decision can still matter; feed the early stop."""
+    inner = turn.inner
+    if inner is None or inner.stop is None:
+        return
+    preds = None
+    if row.ok and inner.stop.needs_inner(spec.name):
+        task, box = _task(inner, spec, new_row(spec), i)
+        if task is not None:
+            outcome = make_executor(inner.exp, inner.frame)(task, box)
+            fitted = outcome.value if outcome.status is Status.OK else None
+            preds = fitted.predictions if fitted is not None and fitted.ok else None
+    row.inner_score = inner.stop.observe(spec.name, preds)
 
 
 def _start(turn: _Turn, state: Climb, i: int, spec: Spec, stop: EarlyStop | None, done: dict[str, Row],
            launch: Launch, progress: Progress, save: Callable[[Row], None] | None) -> None:
     """Start candidate ``i``, or settle it at once (early stop, checkpoint, not applicable, box spent)."""
     row = new_row(spec)
-    why = stop.before(row.rung) if stop else None
+    why = stop.before(stop.groups.get(row.name, row.rung)) if stop else None
     if why:
         row.status, row.message = Status.SKIPPED, why
     elif spec.name in done:
@@ -315,8 +348,8 @@ def _start(turn: _Turn, state: Climb, i: int, spec: Spec, stop: EarlyStop | None
             progress("start", {"name": row.name, "rung": row.rung, "box": box})
             state.running.append(Slot(i, row, launch(task, box), Path(task.progress or "")))
             return
-    _settle(state, i, row, stop, progress, save if row.status is not Status.SKIPPED and why is None
-            and spec.name not in done else None)
+    _settle(state, i, row, turn, progress, save if row.status is not Status.SKIPPED and why is None
+            and spec.name not in done else None, spec)
 
 
 def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float]:
@@ -348,12 +381,12 @@ def _outcome_row(row: Row, outcome: Outcome) -> Row:
     return row
 
 
-def _settle(state: Climb, i: int, row: Row, stop: EarlyStop | None, progress: Progress,
-            save: Callable[[Row], None] | None) -> None:
+def _settle(state: Climb, i: int, row: Row, turn: _Turn, progress: Progress,
+            save: Callable[[Row], None] | None, spec: Spec | None = None) -> None:
     if save and row.status is not Status.SKIPPED:
         save(row)
-    if stop:
-        stop.observe(row)
+    if turn.inner is not None and spec is not None:
+        _observe_inner(turn, spec, i, row)
     state.rows[i] = row
     progress("done", row)
 

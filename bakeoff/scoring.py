@@ -1,17 +1,21 @@
 """Score predictions on the holdout: metrics, bootstrap CIs and paired comparisons.
 
-Every candidate is resampled with the *same* bootstrap indices (seeded by the
-experiment seed), so differences between candidates are paired.
+CI method: ordinary (multinomial) bootstrap of holdout rows, ``[score].bootstrap`` resamples;
+a candidate's interval is the percentile interval at ``[score].confidence``. Every candidate is
+scored on the *same* resamples (drawn in seeded chunks from the experiment seed), so differences
+between candidates are paired; comparisons are simultaneous max-T intervals (:mod:`bakeoff.judge`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from bakeoff.errors import ConfigError, did_you_mean
 from bakeoff.frame import Problem
+from bakeoff.judge import Judgement
 from bakeoff.metrics import DEFAULTS, METRICS, Metric
 
 NOT_PRIMARY = {"bias_pct"}
@@ -40,12 +44,20 @@ def metric_names(problem: Problem, primary: str | None, extra: tuple[str, ...] |
 
 @dataclass
 class Scores:
-    """Point metrics and the primary metric's bootstrap replicates, per candidate."""
+    """Point metrics and the primary metric's bootstrap replicates, per candidate.
+
+    Intervals of one candidate's metric (``ci``) are percentile bootstrap intervals. Every
+    comparison between candidates goes through :attr:`judgement` (simultaneous studentized
+    max-T intervals, :mod:`bakeoff.judge`), the one notion of "shown better" in the table.
+    """
 
     primary: Metric
     confidence: float
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     replicates: dict[str, np.ndarray] = field(default_factory=dict)
+    rounds: int = 0
+    n: int = 0
+    _judgements: dict[tuple[str, ...], Judgement] = field(default_factory=dict, repr=False)
 
     def ci(self, name: str) -> tuple[float, float]:
         """The percentile interval of the primary metric for ``name``."""
@@ -55,46 +67,70 @@ class Scores:
         alpha = (1 - self.confidence) / 2
         return (float(np.nanquantile(reps, alpha)), float(np.nanquantile(reps, 1 - alpha)))
 
+    def judge(self, names: tuple[str, ...]) -> Judgement:
+        """The simultaneous comparison of ``names`` (cached; the family is exactly these names)."""
+        names = tuple(names)
+        if names not in self._judgements:
+            point = np.array([self.metrics[n][self.primary.name] for n in names], dtype=float)
+            reps = None
+            if self.replicates and all(n in self.replicates for n in names):
+                reps = np.column_stack([self.replicates[n] for n in names]) if names else None
+            self._judgements[names] = Judgement.from_replicates(
+                names, point, reps, higher_is_better=self.primary.higher_is_better, confidence=self.confidence)
+        return self._judgements[names]
+
     def diff(self, a: str, b: str) -> tuple[float, float, float, float]:
-        """Paired difference a - b of the primary metric: (point, ci_low, ci_high, two-sided p)."""
-        point = self.metrics[a][self.primary.name] - self.metrics[b][self.primary.name]
-        ra, rb = self.replicates.get(a), self.replicates.get(b)
-        if ra is None or rb is None or a == b:
-            return (point, point, point, 1.0)
-        d = ra - rb
-        d = d[np.isfinite(d)]
-        if len(d) == 0:
-            return (point, float("nan"), float("nan"), float("nan"))
-        alpha = (1 - self.confidence) / 2
-        p = min(1.0, 2.0 * min(np.mean(d <= 0), np.mean(d >= 0)))
-        return (point, float(np.quantile(d, alpha)), float(np.quantile(d, 1 - alpha)), float(p))
+        """Paired difference a - b on its own (two candidates, no multiplicity): point, interval, p."""
+        j = self.judge((a, b)) if a != b else self.judge((a,))
+        if a == b:
+            return (0.0, 0.0, 0.0, 1.0)
+        point, lo, hi = j.interval(0, 1)
+        up = j.p_value(0, 1)
+        return (point, lo, hi, up)
 
     def tied(self, a: str, b: str) -> bool:
-        """True if the paired interval of a - b contains zero (no real difference)."""
-        _, lo, hi, _ = self.diff(a, b)
-        return not (lo > 0 or hi < 0)
+        """True if neither of the two is shown better than the other (pair on its own)."""
+        if a == b:
+            return True
+        j = self.judge((a, b))
+        return not (j.shown_better(0, 1) or j.shown_better(1, 0))
 
 
-def bootstrap_indices(n: int, rounds: int, seed: int) -> np.ndarray:
-    """``rounds`` x ``n`` resampling indices from a dedicated, seeded generator."""
-    rng = np.random.default_rng([seed, 0xB007])
-    return rng.integers(0, n, size=(rounds, n), dtype=np.int64)
+CHUNK_ELEMENTS = 2_000_000
+
+
+def bootstrap_chunks(n: int, rounds: int, seed: int) -> Iterator[np.ndarray]:
+    """Resampling indices, ``rounds`` rows of ``n`` in all, yielded a few rows at a time.
+
+    Ordinary (multinomial) bootstrap of holdout rows. Chunk ``c`` comes from its own
+    generator seeded by ``(seed, c)`` and holds at most ``CHUNK_ELEMENTS`` indices (at least
+    one resample), so memory is bounded whatever ``rounds`` is, and the same (n, rounds, seed)
+    always gives the same resamples.
+    """
+    per = max(1, CHUNK_ELEMENTS // max(n, 1))
+    dtype = np.int32 if n < 2**31 else np.int64
+    for c, start in enumerate(range(0, rounds, per)):
+        rng = np.random.default_rng([seed, 0xB007, c])
+        yield rng.integers(0, n, size=(min(per, rounds - start), n), dtype=dtype)
 
 
 def score_all(y: np.ndarray, predictions: dict[str, np.ndarray], names: tuple[str, ...], *,
               rounds: int, confidence: float, seed: int) -> Scores:
-    """Point metrics for every candidate and paired bootstrap replicates of the primary one."""
+    """Point metrics for every candidate and paired bootstrap replicates of the primary one.
+
+    The resamples are drawn chunk by chunk and every candidate is scored on each chunk
+    before the next is drawn: identical pairing across candidates, no ``rounds x n`` matrix.
+    """
     primary = METRICS[names[0]]
-    scores = Scores(primary, confidence)
-    idx = bootstrap_indices(len(y), rounds, seed) if rounds else None
+    scores = Scores(primary, confidence, rounds=rounds, n=len(y))
     for cand, p in predictions.items():
         scores.metrics[cand] = {m: METRICS[m](y, p) for m in names}
-        if idx is not None:
-            scores.replicates[cand] = _replicate(primary, y, p, idx)
+    if not rounds or not predictions:
+        return scores
+    parts: dict[str, list[np.ndarray]] = {cand: [] for cand in predictions}
+    for idx in bootstrap_chunks(len(y), rounds, seed):
+        ys = y[idx]
+        for cand, p in predictions.items():
+            parts[cand].append(np.asarray(primary.fn(ys, p[idx]), dtype=float))
+    scores.replicates = {cand: np.concatenate(v) for cand, v in parts.items()}
     return scores
-
-
-def _replicate(metric: Metric, y: np.ndarray, p: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    chunk = max(1, 2_000_000 // max(len(y), 1))
-    out = [metric.fn(y[idx[i:i + chunk]], p[idx[i:i + chunk]]) for i in range(0, len(idx), chunk)]
-    return np.concatenate(out)

@@ -1,110 +1,109 @@
-"""The trade-off table: CIs, paired comparisons, Pareto flags, the choice and its sentences."""
+"""The trade-off table: CIs, simultaneous comparisons, the set of the best, Pareto flags and sentences.
+
+Every accuracy statement comes from one :class:`~bakeoff.judge.Judgement` over all OK
+candidates ("shown better" = its simultaneous interval excludes zero). Costs are compared with
+a noise margin: one candidate is *cheaper* than another only if the other costs more than
+``COST_RATIO`` times as much **and** the difference exceeds a floor (``FIT_FLOOR_S`` seconds of
+fitting, ``USD_FLOOR`` dollars a month); otherwise the costs are tied. Timing noise of a few
+milliseconds therefore never moves a flag.
+
+A dominates B when A's point estimate is at least as good, A is nowhere costlier, and A is
+better by a real margin somewhere: shown more accurate, or cheaper beyond the noise margin.
+The best point estimate can only be dominated by an exact tie, and the choice is made among
+the non-dominated candidates, so both always sit on the Pareto front.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pandas as pd
 
-from bakeoff.config import ChooseSection
-from bakeoff.money import usd
+from bakeoff.judge import Judgement, format_p
 from bakeoff.row import Row
 from bakeoff.scoring import Scores
 
+COST_RATIO = 2.0
+FIT_FLOOR_S = 1.0
+USD_FLOOR = 0.01
 
-@dataclass(frozen=True)
-class Choice:
-    """The chosen candidate and the plain sentence saying why."""
 
-    name: str | None
-    reason: str
+def cheaper(a: float | None, b: float | None, floor: float) -> bool:
+    """``a`` is cheaper than ``b`` beyond the noise margin (ratio above ``COST_RATIO`` and gap above ``floor``)."""
+    if a is None or b is None:
+        return False
+    return b > COST_RATIO * a and b - a > floor
+
+
+def cost_ratio(a: float, b: float) -> str:
+    """How many times ``b`` is ``a``, in words: ``38×``, ``2.5×``."""
+    if a <= 0:
+        return "many times"
+    r = b / a
+    return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
+
+
+def judged(rows: list[Row], scores: Scores) -> tuple[list[Row], Judgement]:
+    """The OK rows in ladder order (lower rung first) and the one judgement over all of them."""
+    ok = sorted((r for r in rows if r.ok), key=lambda r: (r.rung, r.name))
+    return ok, scores.judge(tuple(r.name for r in ok))
+
+
+def usd_of(r: Row) -> float | None:
+    """The candidate's monthly dollars (None before costing)."""
+    return r.cost.monthly_usd if r.cost is not None else None
+
+
+def _costs(r: Row) -> tuple[float | None, float | None]:
+    return r.fit_s, usd_of(r)
+
+
+def dominance(a: Row, b: Row, j: Judgement, ia: int, ib: int) -> str | None:
+    """Why ``a`` dominates ``b`` in words (its real margin), or None when it does not."""
+    if j.util[ia] < j.util[ib]:
+        return None
+    (fa, ca), (fb, cb) = _costs(a), _costs(b)
+    if cheaper(fb, fa, FIT_FLOOR_S) or cheaper(cb, ca, USD_FLOOR):
+        return None
+    margins = []
+    if j.shown_better(ia, ib):
+        d, lo, hi = j.interval(ia, ib)
+        margins.append(f"shown more accurate ({d:+.3g}, interval {lo:+.3g} to {hi:+.3g})")
+    if cheaper(ca, cb, USD_FLOOR):
+        margins.append(f"{cost_ratio(ca, cb)} cheaper a month")
+    if cheaper(fa, fb, FIT_FLOOR_S):
+        margins.append(f"fits {cost_ratio(fa, fb)} faster")
+    return f"{a.name}: " + ", ".join(margins) if margins else None
 
 
 def annotate(rows: list[Row], scores: Scores) -> None:
-    """Add CI, vs-best, vs-simplest, Pareto and dominated-by fields to OK rows (in place)."""
-    ok = [r for r in rows if r.ok]
+    """Add CI, vs-best, vs-simplest, set-of-the-best, shortfall, Pareto and dominated-by fields (in place)."""
+    ok, j = judged(rows, scores)
     if not ok:
         return
-    m = scores.primary
-    best = _best(ok, m.name, m.higher_is_better)
-    simplest = next((r for r in sorted(ok, key=lambda r: r.rung) if r.rung > 0), None)
-    for r in ok:
+    for ib, b in enumerate(ok):
+        why = [w for ia, a in enumerate(ok) if ia != ib and (w := dominance(a, b, j, ia, ib))]
+        b.dominated_by = [w.split(":", 1)[0] for w in why]
+        b.dominance = why
+        b.pareto = not why
+    top = max(j.util)
+    best = next((i for i, r in enumerate(ok) if j.util[i] == top and r.pareto), int(j.best))
+    simplest = next((i for i, r in enumerate(ok) if r.rung > 0), None)
+    for k, r in enumerate(ok):
         r.ci_low, r.ci_high = scores.ci(r.name)
-        r.vs_best, r.vs_best_low, r.vs_best_high, r.vs_best_p = scores.diff(r.name, best.name)
-        r.vs_best_name = best.name
+        _compare(r, "vs_best", j, k, best, j.p_value(best, k))
         if simplest is not None:
-            r.vs_simplest, r.vs_simplest_low, r.vs_simplest_high, r.vs_simplest_p = scores.diff(
-                r.name, simplest.name)
-            r.vs_simplest_name = simplest.name
-    for r in ok:
-        r.dominated_by = [o.name for o in ok if o is not r and _dominates(o, r, scores)]
-        r.pareto = not r.dominated_by
+            _compare(r, "vs_simplest", j, k, simplest, min(j.p_value(simplest, k), j.p_value(k, simplest)))
+        r.best_set = j.in_best_set(k)
+        r.best_set_p = j.best_set_p(k)
+        r.shortfall, r.shortfall_low, r.shortfall_high = j.shortfall(k)
+        r.bootstrap_rounds = j.rounds
 
 
-def _metric(row: Row, name: str) -> float:
-    assert row.metrics is not None, f"{row.name} has no metrics"
-    return row.metrics[name]
-
-
-def _usd_of(row: Row) -> float:
-    assert row.cost is not None, f"{row.name} has no cost"
-    return row.cost.monthly_usd
-
-
-def _best(ok: list[Row], metric: str, higher: bool) -> Row:
-    return sorted(ok, key=lambda r: (-_metric(r, metric) if higher else _metric(r, metric), r.rung))[0]
-
-
-def _dominates(a: Row, b: Row, scores: Scores) -> bool:
-    m = scores.primary
-    ma, mb = _metric(a, m.name), _metric(b, m.name)
-    tie = scores.tied(a.name, b.name) if scores.replicates else ma == mb
-    acc_ge = tie or m.better(ma, mb)
-    acc_gt = (not tie) and m.better(ma, mb)
-    ca, cb = _usd_of(a), _usd_of(b)
-    fa, fb = a.fit_s, b.fit_s
-    assert fa is not None and fb is not None
-    if not (acc_ge and fa <= fb and ca <= cb):
-        return False
-    return acc_gt or fa < fb or ca < cb
-
-
-def choose(rows: list[Row], scores: Scores, rule: ChooseSection) -> Choice:
-    """Apply the ``[choose]`` rule and say why in one sentence."""
-    m = scores.primary
-    ok = [r for r in rows if r.ok]
-    allowed = [r for r in ok if _within_limits(r, rule)]
-    if not allowed:
-        return Choice(None, "No candidate finished within the limits of [choose]; nothing was chosen.")
-    best = _best(allowed, m.name, m.higher_is_better)
-    bval = _metric(best, m.name)
-    if rule.rule == "best":
-        return Choice(best.name, f"Chose {best.name}: the best {m.label} ({bval:.4g}).")
-    slack = abs(bval) * rule.tolerance if rule.relative else rule.tolerance
-    near = [r for r in allowed if abs(_metric(r, m.name) - bval) <= slack + 1e-12
-            or (m.better(_metric(r, m.name), bval))]
-    tol = f"{rule.tolerance:.0%}" if rule.relative else f"{rule.tolerance:g}"
-    if rule.rule == "simplest_within":
-        pick = sorted(near, key=lambda r: (r.rung, _usd_of(r)))[0]
-        how = "the simplest"
-    else:
-        pick = sorted(near, key=lambda r: (_usd_of(r), r.rung))[0]
-        how = "the cheapest"
-    if pick is best:
-        other = "cheaper" if rule.rule == "cheapest_within" else "simpler"
-        return Choice(pick.name, f"Chose {pick.name}: it has the best {m.label} ({bval:.4g}) and no "
-                      f"{other} candidate comes within {tol} of it.")
-    return Choice(pick.name, f"Chose {pick.name}: {how} candidate within {tol} of the best {m.label} "
-                  f"({best.name}, {bval:.4g}); its {m.label} is {_metric(pick, m.name):.4g} and it costs "
-                  f"{usd(_usd_of(pick))} a month against {usd(_usd_of(best))}.")
-
-
-def _within_limits(r: Row, rule: ChooseSection) -> bool:
-    if rule.max_monthly_usd is not None and _usd_of(r) > rule.max_monthly_usd:
-        return False
-    limit = rule.max_predict_ms_per_1k
-    return limit is None or (r.predict_ms_per_1k is not None and r.predict_ms_per_1k <= limit)
+def _compare(row: Row, prefix: str, j: Judgement, k: int, other: int, p: float) -> None:
+    point, lo, hi = j.interval(k, other)
+    for suffix, value in (("", point), ("_low", lo), ("_high", hi), ("_p", p), ("_name", j.names[other])):
+        setattr(row, prefix + suffix, value)
 
 
 def sentences(rows: list[Row], scores: Scores, confidence: float) -> list[str]:
@@ -118,30 +117,30 @@ def sentences(rows: list[Row], scores: Scores, confidence: float) -> list[str]:
         best = next(o for o in rows if o.name == r.vs_best_name)
         gap = abs(r.vs_best)
         worse = "higher" if r.vs_best > 0 else "lower"
-        if r.vs_best == 0:
-            worse = "the same"
-        lo, hi = sorted((abs(r.vs_best_low), abs(r.vs_best_high)))
-        real = not (r.vs_best_low <= 0 <= r.vs_best_high)
-        verdict = _verdict(real, gap, abs(_metric(best, m.name)))
-        ci = f" ({confidence:.0%} CI of the difference {r.vs_best_low:+.3g} to {r.vs_best_high:+.3g})" \
-            if math.isfinite(lo) and math.isfinite(hi) else ""
+        lo, hi, rounds = r.vs_best_low, r.vs_best_high, r.bootstrap_rounds or 0
+        ci = (f" ({ci_label(confidence)} simultaneous interval of the difference {lo:+.3g} to {hi:+.3g}, "
+              f"adjusted {format_p(r.vs_best_p, rounds)})") if rounds and math.isfinite(lo) else ""
         diff = f"has the same {m.label}" if gap == 0 else f"its {m.label} is {gap:.3g} {worse}{ci}"
+        if r.best_set:
+            verdict = "the difference is not shown; both are in the set of the best"
+        elif rounds and lo <= 0 <= hi:
+            verdict = "not in the set of the best: another candidate is shown better"
+        else:
+            verdict = "the difference is real"
         ratio = _ratio(best, r)
         joiner = "as" if ratio.endswith("as cheap to run") else "than"
         out.append(f"{r.name} is {ratio} {joiner} {best.name} and {diff}: {verdict}.")
     return out
 
 
-def _verdict(real: bool, gap: float, scale: float) -> str:
-    if not real:
-        return "the difference is not significant"
-    small = scale > 0 and gap / scale < 0.02
-    return "the difference is real but small" if small else "the difference is real"
+def ci_label(confidence: float) -> str:
+    """``95%``, ``90%``, ``97.5%``: the configured confidence as a label."""
+    return f"{100 * confidence:.4g}%"
 
 
 def _ratio(best: Row, r: Row) -> str:
-    a, b = _usd_of(r), _usd_of(best)
-    if a <= 0 or b <= 0:
+    a, b = usd_of(r), usd_of(best)
+    if a is None or b is None or a <= 0 or b <= 0:
         return "as cheap to run"
     ratio = b / a
     if ratio >= 1.05:

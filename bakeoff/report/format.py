@@ -10,8 +10,9 @@ from bakeoff.metrics import METRICS
 from bakeoff.money import usd
 from bakeoff.result import Result
 from bakeoff.row import Row
+from bakeoff.tradeoff import COST_RATIO, FIT_FLOOR_S, USD_FLOOR, ci_label
 
-HEADERS = ("rung", "candidate", "status", "{primary}", "95% CI", "vs best", "fit", "predict/1k",
+HEADERS = ("rung", "candidate", "status", "{primary}", "{ci} CI", "vs best", "best set", "fit", "predict/1k",
            "size", "$/month", "pareto")
 
 
@@ -25,13 +26,30 @@ def num(x: Any, digits: int = 4) -> str:
 def headers(result: Result) -> list[str]:
     """Column titles, the primary metric's label in place of ``{primary}``."""
     label = METRICS[result.primary].label
-    out = [h.replace("{primary}", label) for h in HEADERS]
+    ci = ci_label(result.experiment.score.confidence)
+    out = [h.replace("{primary}", label).replace("{ci}", ci) for h in HEADERS]
     return out[:6] + ["bias"] + out[6:] if has_bias(result) else out
 
 
 def has_bias(result: Result) -> bool:
     """True when rows carry a total bias (customer-base, count and binary problems)."""
     return any(r.bias_pct is not None for r in result.rows)
+
+
+def footnote(result: Result) -> str:
+    """What the stars, intervals and flags mean (method, resamples, confidence, cost noise margin)."""
+    score = result.experiment.score
+    ci, b = ci_label(score.confidence), score.bootstrap
+    if not b:
+        return ("No bootstrap ([score] bootstrap = 0): candidates are compared on point estimates only. "
+                f"Costs tie unless one is over {COST_RATIO:g}× the other and the gap exceeds {FIT_FLOOR_S:g} s of "
+                f"fitting or ${USD_FLOOR:g} a month.")
+    return (f"{ci} CI: percentile bootstrap over {b} resamples of the holdout rows, the same resamples for every "
+            f"candidate (paired). Comparisons use {ci} simultaneous intervals over all pairs (studentized max-T "
+            "bootstrap): `*` after *vs best* means the candidate is not in the set of the best (another candidate "
+            f"is shown better); adjusted p-values below 1/{b} print as p < {1 / b:.2g}. Costs tie unless one is "
+            f"over {COST_RATIO:g}× the other and the gap exceeds {FIT_FLOOR_S:g} s of fitting or ${USD_FLOOR:g} a "
+            "month.")
 
 
 def cells(result: Result, row: Row) -> list[str]:
@@ -41,19 +59,24 @@ def cells(result: Result, row: Row) -> list[str]:
     ci = f"{num(row.ci_low, 3)}–{num(row.ci_high, 3)}" if ok and row.ci_low is not None else ""
     vs = ""
     if ok and row.vs_best_name and row.vs_best_name != row.name and row.vs_best is not None:
-        star = "" if (row.vs_best_low or 0) <= 0 <= (row.vs_best_high or 0) else "*"
-        vs = f"{row.vs_best:+.3g}{star}"
+        vs = f"{row.vs_best:+.3g}{'' if row.best_set else '*'}"
+    best_set = ("yes" if row.best_set else "") if ok else ""
     status = row.status.value if ok else f"{row.status.value}: {row.message}"[:90]
     chosen = " ✔" if row.name == result.chosen else ""
     bias = [f"{row.bias_pct:+.1f}%" if ok and row.bias_pct is not None else ""] if has_bias(result) else []
     return [
-        str(row.rung), row.name + chosen, status, num(metric), ci, vs, *bias,
+        str(row.rung), row.name + chosen, status, num(metric), ci, vs, *bias, best_set,
         format_seconds(row.fit_s) if row.fit_s is not None else "",
         f"{row.predict_ms_per_1k:.3g}ms" if ok and row.predict_ms_per_1k is not None else "",
         f"{row.model_kb:.0f}KB" if ok and row.model_kb is not None else "",
         usd(row.cost.monthly_usd) if ok and row.cost is not None else "",
         ("yes" if row.pareto else "") if ok else "",
     ]
+
+
+def dominated_lines(result: Result) -> list[str]:
+    """One line per dominated candidate naming who dominates it and by what real margin."""
+    return [f"{r.name}: dominated by " + "; ".join(r.dominance or []) for r in result.rows if r.ok and r.dominance]
 
 
 def shown_rows(result: Result) -> tuple[list[Row], str]:

@@ -10,7 +10,7 @@ from bakeoff.cost import ASSUMPTION
 from bakeoff.drift import drift_lines
 from bakeoff.durations import format_seconds
 from bakeoff.report import plots, sections, words
-from bakeoff.report.format import cells, headers, shown_rows
+from bakeoff.report.format import cells, footnote, headers, shown_rows
 from bakeoff.result import Result, environment
 from bakeoff.row import Row, Status
 
@@ -87,8 +87,7 @@ def _table(result: Result) -> str:
         cls = "chosen" if r.name == result.chosen else ("bad" if r.status in (Status.FAILED, Status.TIMEOUT) else "")
         out.append(f"<tr class='{cls}'>" + "".join(f"<td>{escape(c)}</td>" for c in cells(result, r)) + "</tr>")
     out.append("</table></div>")
-    out.append("<p class='muted'>* after <i>vs best</i>: the paired bootstrap interval of the difference excludes "
-               f"zero. Cost model: {escape(ASSUMPTION)}. {escape(note)}</p>")
+    out.append(f"<p class='muted'>{escape(footnote(result))} Cost model: {escape(ASSUMPTION)}. {escape(note)}</p>")
     return "\n".join(out)
 
 

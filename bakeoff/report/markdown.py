@@ -8,7 +8,7 @@ from bakeoff.cost import ASSUMPTION
 from bakeoff.drift import drift_lines
 from bakeoff.durations import format_seconds
 from bakeoff.report import sections
-from bakeoff.report.format import cells, has_bias, headers, shown_rows
+from bakeoff.report.format import cells, dominated_lines, footnote, has_bias, headers, shown_rows
 from bakeoff.result import Result, environment
 from bakeoff.row import Row
 
@@ -32,11 +32,13 @@ def markdown(result: Result) -> str:
     for row in rows:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells(result, row)) + " |")
     lines += ["", note, ""] if note else []
-    lines += ["", "`*` after *vs best*: the paired bootstrap interval of the difference excludes zero.", ""]
+    lines += ["", footnote(result), ""]
     if has_bias(result):
         lines += ["*bias*: predicted total over actual total on the holdout, minus one (activity: expected vs "
                   "actual number of active customers).", ""]
     lines += _targets(result)
+    if dominated_lines(result):
+        lines += ["## Off the Pareto front", "", *[f"- {d}" for d in dominated_lines(result)], ""]
     if result.leakage:
         lines += ["## Leakage warnings", "", *[f"- ⚠ {w}" for w in result.leakage], ""]
     if result.sentences:

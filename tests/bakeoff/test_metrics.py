@@ -55,6 +55,7 @@ def test_bootstrap_ci_contains_point_and_paired_difference(binary):
     assert point == dlo == dhi == 0.0 and s.tied("a", "b")
     point, dlo, dhi, pval = s.diff("c", "a")
     assert point > 0 and dlo > 0 and pval < 0.05 and not s.tied("c", "a")
+    assert s.rounds == 300 and s.n == len(y)
 
 
 def test_bootstrap_is_seeded(binary):
@@ -62,3 +63,51 @@ def test_bootstrap_is_seeded(binary):
     a = score_all(y, {"a": p}, ("roc_auc",), rounds=50, confidence=0.9, seed=3).replicates["a"]
     b = score_all(y, {"a": p}, ("roc_auc",), rounds=50, confidence=0.9, seed=3).replicates["a"]
     assert np.array_equal(a, b)
+
+
+def test_lift_and_gini_of_a_constant_predictor_ignore_row_order():
+    y = np.array([1.0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    for order in (y, y[::-1]):
+        assert METRICS["lift_top_decile"](order, np.zeros(20)) == pytest.approx(1.0)
+    spend = np.array([5.0, 0, 0, 3, 0, 9, 1, 0])
+    for order in (spend, spend[::-1]):
+        assert METRICS["gini"](order, np.full(8, 2.0)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_tie_aware_lift_by_hand():
+    # n = 20 -> top k = 2 rows. One row scores 0.9 (a positive); three rows tie at 0.5, one of them
+    # positive: the second top slot holds a random one of the three, a positive with chance 1/3.
+    y = np.zeros(20)
+    y[[0, 1, 5]] = 1.0
+    p = np.zeros(20)
+    p[0], p[[1, 2, 3]] = 0.9, 0.5
+    expected_hits = 1 + 1 / 3
+    assert METRICS["lift_top_decile"](y, p) == pytest.approx((expected_hits / 2) / (3 / 20))
+
+
+def test_tie_aware_gini_by_hand():
+    # y = (4, 0, 2, 0), p = (1, 1, 0, 0): rows 1-2 tie on top, rows 3-4 tie below.
+    # Cumulative-share sum: expected over the 4 equally likely orders (4 0|2 0, 0 4|2 0, 4 0|0 2, 0 4|0 2)
+    # sum_i C_i = (1 + 1 + 1 + 1) + ... computed from average positions: rows 1-2 at 1.5, rows 3-4 at 3.5.
+    y = np.array([4.0, 0, 2, 0])
+    p = np.array([1.0, 1, 0, 0])
+    total = 6.0
+    sum_c = (4 * (4 + 1 - 1.5) + 2 * (4 + 1 - 3.5)) / total
+    raw = sum_c / 4 - 5 / 8
+    perfect = ((4 * 4 + 2 * 3) / total) / 4 - 5 / 8  # y sorted 4, 2, 0, 0
+    assert METRICS["gini"](y, p) == pytest.approx(raw / perfect)
+    orders = [(4, 0, 2, 0), (0, 4, 2, 0), (4, 0, 0, 2), (0, 4, 0, 2)]
+    brute = np.mean([np.cumsum(o).sum() / total / 4 - 5 / 8 for o in orders])
+    assert raw == pytest.approx(brute)
+
+
+def test_bootstrap_chunks_bound_memory_and_keep_pairing(binary):
+    from bakeoff.scoring import bootstrap_chunks
+
+    chunks = list(bootstrap_chunks(1_000_000, 7, seed=2))
+    assert [c.shape for c in chunks] == [(2, 1_000_000)] * 3 + [(1, 1_000_000)]
+    again = np.concatenate(list(bootstrap_chunks(1_000_000, 7, seed=2)))
+    assert np.array_equal(np.concatenate(chunks), again)
+    y, p = binary
+    s = score_all(y, {"a": p, "b": p.copy()}, ("roc_auc",), rounds=120, confidence=0.95, seed=4)
+    assert np.array_equal(s.replicates["a"], s.replicates["b"])  # same resamples for every candidate

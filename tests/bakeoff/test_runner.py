@@ -80,20 +80,24 @@ def test_same_seed_same_table(tmp_path):
     raw = {**NOOP, "score": {"bootstrap": 100}, "ladder": {"include": ["mean", "glm", "decision_tree", "xgboost"]}}
     a = run(experiment_from_dict(raw), write=False).table
     b = run(experiment_from_dict(raw), write=False).table
-    cols = ["status", "primary", "ci_low", "ci_high", "vs_best", "vs_best_p"]  # Pareto flags weigh timings
+    cols = ["status", "primary", "ci_low", "ci_high", "vs_best", "vs_best_p", "best_set", "shortfall_low",
+            "pareto", "dominated_by", "chosen"]  # costs are compared with a noise margin: flags repeat
     assert a[cols].equals(b[cols])
 
 
-def test_early_stop_skips_rungs_after_two_misses(frame):
-    from bakeoff.earlystop import EarlyStop
-    from bakeoff.metrics import METRICS
+def test_early_stop_skips_rungs_after_two_misses_decided_on_train(frame):
+    from bakeoff.earlystop import for_experiment
 
-    raw = {**NOOP, "ladder": {"early_stop": True, "margin": 0.5}}
+    raw = {**NOOP, "score": {"bootstrap": 200}, "ladder": {"early_stop": True, "margin": 0.9}}
     e = experiment_from_dict(raw)
     specs = [Spec("mean", "baselines.naive:Mean"), Spec("glm", "baselines.glm:GLM"),
              Spec("tree", "baselines.trees:DecisionTree"), Spec("xgb", "baselines.xgb:XGBoost")]
-    stop = EarlyStop(METRICS["roc_auc"], frame.holdout_y.to_numpy(float), 0.5)
+    ladder = [("mean", 0, "naive"), ("glm", 2, "glm"), ("tree", 3, "tree"), ("xgb", 4, "xgboost")]
+    stop = for_experiment(e, frame, "roc_auc", ladder)
+    assert stop.frame is not None and set(stop.frame.holdout.index) <= set(frame.train.index)
     rows = climb(e, frame, specs, lambda *_: None, stop)
-    # rung 2 (glm) beats the base rate by ~0.5 AUC... but not by more than 0.5; rung 3 neither: rung 4 skipped
-    assert [r.status for r in rows] == ["OK", "OK", "OK", "SKIPPED"]
-    assert rows[3].message.startswith("early stop: rungs 2 and 3 did not beat the best so far")
+    # neither glm (rung 2) nor the tree (rung 3) can beat the best so far by 0.9 AUC: rung 4 is not evaluated
+    assert [r.status.value for r in rows] == ["OK", "OK", "OK", "SKIPPED"]
+    assert rows[3].message.startswith("not evaluated: early stop (on an inner validation split of the training "
+                                      "data, rungs 2 and 3 were shown not to beat the best so far")
+    assert rows[1].inner_score > 0.9 and rows[0].inner_score == 0.5

@@ -1,0 +1,179 @@
+"""The ``[choose]`` rule: which candidate to deploy, with the burden of proof on cost and complexity.
+
+``cheapest_within`` (default) picks the cheapest candidate on the Pareto front whose shortfall
+from the best is **not shown** to exceed the tolerance: a cheaper model stays in the running
+until the evidence (the simultaneous lower bound of its shortfall, :mod:`bakeoff.judge`) says it
+is worse by more than the tolerance. ``simplest_within`` does the same with the lowest
+rung first. ``evidence = "shown_within"`` is stricter: the shortfall must be *shown* within the
+tolerance (its simultaneous upper bound below it). ``best`` takes the best point estimate.
+
+Tolerances default per metric (absolute for bounded scores such as AUC and R², relative to
+the best value for losses such as RMSE or deviance); ``[choose] tolerance`` and ``relative``
+override them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bakeoff.config import ChooseSection
+from bakeoff.judge import Judgement
+from bakeoff.money import usd
+from bakeoff.row import Row
+from bakeoff.scoring import Scores
+from bakeoff.tradeoff import USD_FLOOR, cheaper, ci_label, cost_ratio, dominance, judged, usd_of
+
+# metric -> (default tolerance, relative to the best value?)
+TOLERANCES: dict[str, tuple[float, bool]] = {
+    "roc_auc": (0.01, False), "pr_auc": (0.01, False), "r2": (0.01, False), "gini": (0.01, False),
+    "ece": (0.01, False), "lift_top_decile": (0.05, True), "log_loss": (0.02, True), "brier": (0.02, True),
+    "rmse": (0.02, True), "mae": (0.02, True), "poisson_deviance": (0.02, True),
+}
+EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The chosen candidate and the plain sentence saying why."""
+
+    name: str | None
+    reason: str
+
+
+def tolerance_for(metric: str, rule: ChooseSection) -> tuple[float, bool]:
+    """The tolerance and whether it is relative: ``[choose]`` values, else the metric's default."""
+    value, relative = TOLERANCES.get(metric, (0.02, True))
+    return (value if rule.tolerance is None else rule.tolerance,
+            relative if rule.relative is None else rule.relative)
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    ok: list[Row]
+    j: Judgement
+    allowed: list[int]
+    front: list[int]
+    best: int
+    tol: float
+    tol_abs: float
+    relative: bool
+
+
+def choose(rows: list[Row], scores: Scores, rule: ChooseSection) -> Choice:
+    """Apply the ``[choose]`` rule and say why in plain words."""
+    ok, j = judged(rows, scores)
+    allowed = [i for i, r in enumerate(ok) if _within_limits(r, rule)]
+    if not allowed:
+        return Choice(None, "No candidate finished within the limits of [choose]; nothing was chosen.")
+    front = [i for i in allowed if not any(a != i and dominance(ok[a], ok[i], j, a, i) for a in allowed)]
+    front = front or allowed
+    top = max(j.util[i] for i in allowed)
+    best = next((i for i in front if j.util[i] == top), next(i for i in allowed if j.util[i] == top))
+    tol, relative = tolerance_for(scores.primary.name, rule)
+    c = _Ctx(ok, j, allowed, front, best, tol, tol * abs(j.point[best]) if relative else tol, relative)
+    if rule.rule == "best":
+        return Choice(ok[best].name, _best_reason(c, scores) + _leaders(c, best, scores))
+    bound = 1 if rule.evidence == "not_shown_worse" else 2
+    eligible = [i for i in front if j.shortfall(i, allowed)[bound] <= c.tol_abs + EPS]
+    if not eligible:
+        return Choice(ok[best].name, _none_shown(c, scores) + _leaders(c, best, scores))
+    if rule.rule == "simplest_within":
+        low = min(ok[i].rung for i in eligible)
+        pick = _cheapest(c, [i for i in eligible if ok[i].rung == low])
+    else:
+        pick = _cheapest(c, eligible)
+    text = _pick_reason(c, pick, rule, scores) if pick != best else _best_kept(c, rule, bound, scores)
+    return Choice(ok[pick].name, text + _leaders(c, pick, scores))
+
+
+def _cheapest(c: _Ctx, pool: list[int]) -> int:
+    """Not beaten on $/month beyond the noise margin; among those tied on cost, the best point estimate.
+
+    ($/month already bills the fitting; fit seconds are not counted twice.)
+    """
+    usd = {i: usd_of(c.ok[i]) for i in pool}
+    cheapest = [i for i in pool if not any(cheaper(usd[a], usd[i], USD_FLOOR) for a in pool)]
+    return min(cheapest, key=lambda i: (-c.j.util[i], i))
+
+
+def _tol_text(c: _Ctx) -> str:
+    return f"{c.tol:.3g}" if not c.relative else f"{c.tol:.0%} of the best, {c.tol_abs:.3g}"
+
+
+def _val(c: _Ctx, i: int) -> str:
+    return f"{c.j.point[i]:.4g}"
+
+
+def _best_reason(c: _Ctx, scores: Scores) -> str:
+    return f"Chose {c.ok[c.best].name}: the best {scores.primary.label} ({_val(c, c.best)})."
+
+
+def _none_shown(c: _Ctx, scores: Scores) -> str:
+    return (f"Chose {c.ok[c.best].name}, the best {scores.primary.label} ({_val(c, c.best)}): no candidate's "
+            f"shortfall from the best is shown to be within the tolerance ({_tol_text(c)}) at "
+            f"{ci_label(c.j.confidence)} confidence, so the burden of proof was not met by a cheaper one.")
+
+
+def _best_kept(c: _Ctx, rule: ChooseSection, bound: int, scores: Scores) -> str:
+    """The best was kept: name the cheaper (simpler) front candidate that came closest, and its evidence."""
+    b, m = c.best, scores.primary
+    if rule.rule == "simplest_within":
+        rivals, what = [i for i in c.front if c.ok[i].rung < c.ok[b].rung], "simpler"
+    else:
+        rivals = [i for i in c.front if cheaper(usd_of(c.ok[i]),
+                                                usd_of(c.ok[b]), USD_FLOOR)]
+        what = "cheaper"
+    head = f"Chose {c.ok[b].name}: it has the best {m.label} ({_val(c, b)})"
+    if not rivals:
+        return head + f" and no {what} candidate is on the Pareto front."
+    near = min(rivals, key=lambda i: c.j.shortfall(i, c.allowed)[bound])
+    gap, lo, hi = c.j.shortfall(near, c.allowed)
+    how = "shown to exceed" if bound == 1 else "not shown to be within"
+    claim = ("fall short by more than the tolerance" if bound == 1
+             else "are not shown to be within the tolerance")
+    return (head + f"; the {what} candidates {claim} ({_tol_text(c)}): the closest, "
+            f"{c.ok[near].name} ({m.label} {_val(c, near)}), is {gap:.3g} short, {ci_label(c.j.confidence)} "
+            f"simultaneous interval {lo:.3g} to {hi:.3g}, {how} the tolerance.")
+
+
+def _pick_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str:
+    b, m = c.best, scores.primary
+    gap, lo, hi = c.j.shortfall(pick, c.allowed)
+    how = "cheapest" if rule.rule == "cheapest_within" else "simplest (lowest-rung)"
+    test = "is not shown to exceed" if rule.evidence == "not_shown_worse" else "is shown to be within"
+    usd_p = usd_of(c.ok[pick])
+    usd_b = usd_of(c.ok[b])
+    cost = ""
+    if usd_p is not None and usd_b is not None:
+        ratio = (f"{cost_ratio(usd_p, usd_b)} cheaper" if cheaper(usd_p, usd_b, USD_FLOOR)
+                 else "a tie within the cost noise margin")
+        cost = f" It costs {usd(usd_p)} a month against {usd(usd_b)} ({ratio})."
+    return (f"Chose {c.ok[pick].name}: the {how} candidate whose shortfall from the best {test} the "
+            f"tolerance. Its {m.label} is {_val(c, pick)} against {_val(c, b)} for {c.ok[b].name}: a gap of "
+            f"{gap:.3g}, {ci_label(c.j.confidence)} simultaneous interval of the shortfall {lo:.3g} to {hi:.3g}, "
+            f"tolerance {_tol_text(c)}.{cost}")
+
+
+def _leaders(c: _Ctx, pick: int, scores: Scores) -> str:
+    """When the holdout cannot separate the leaders, say so with the smallest difference it could detect."""
+    j = c.j
+    lead = [i for i in c.allowed if not any(j.shown_better(a, i) for a in c.allowed)]
+    if len(lead) < 2 or j.points_only:
+        return ""
+    other = pick if pick != c.best and pick in lead else max((i for i in lead if i != c.best),
+                                                             key=lambda i: (j.util[i], -i))
+    mde = j.detectable(c.best, other)
+    names = ", ".join(c.ok[i].name for i in lead[:6]) + (", …" if len(lead) > 6 else "")
+    rows = f"The {scores.n:,}-row holdout" if scores.n else "The holdout"
+    return (f" {rows} cannot separate the "
+            f"{len(lead)} leaders (the set of the best: {names}); the smallest {scores.primary.label} difference "
+            f"it would detect between {c.ok[c.best].name} and {c.ok[other].name} is about {mde:.3g} "
+            f"(80% power).")
+
+
+def _within_limits(r: Row, rule: ChooseSection) -> bool:
+    usd = usd_of(r)
+    if rule.max_monthly_usd is not None and (usd is None or usd > rule.max_monthly_usd):
+        return False
+    limit = rule.max_predict_ms_per_1k
+    return limit is None or (r.predict_ms_per_1k is not None and r.predict_ms_per_1k <= limit)

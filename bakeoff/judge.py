@@ -1,0 +1,270 @@
+"""One notion of "the evidence says A is better than B": simultaneous paired-bootstrap intervals.
+
+Method: a **max-T bootstrap over all pairs** (single-step; Westfall & Young 1993, Romano & Wolf
+2005 sec. 2) with percentile-type, simultaneous intervals (Mandel & Betensky 2008,
+"Simultaneous confidence intervals based on the percentile bootstrap approach", CSDA 52), read
+as a **model confidence set** with the range statistic of Hansen, Lunde & Nason (2011, "The
+Model Confidence Set", Econometrica 79(2)) and as Tukey/Hsu intervals (Hsu 1996, ch. 4-5):
+
+* every candidate is scored on the same bootstrap resamples of the holdout, so for each pair
+  (i, j) the replicate differences ``D*_ij`` are paired;
+* each pair's bootstrap distribution is summarised by its quantile function on the normal-score
+  scale (quantiles at z = 0, +-1, +-2.05, linear in between and beyond), which maps a difference
+  to a normal score ``g_ij(D)``; for a normal ``D*`` this is ``(D - median) / sd``, for a skewed
+  one (a few customers with huge errors) it follows the skew, as the percentile method does;
+* ``T*_b = max over pairs |g_ij(D*_ij,b)|``; ``c`` is its ``confidence`` quantile (an order
+  statistic, see :func:`critical`), and each pair's interval runs between its quantile function
+  at ``-c`` and ``+c``: with probability about ``confidence`` all intervals hold together.
+
+Everything the table says is read from these intervals: i is **shown better** than j when the
+interval of ``u_i - u_j`` lies above zero (equivalently the max-T adjusted p-value is below
+``1 - confidence``); the **set of the best** holds every candidate no other is shown better
+than; a candidate's **shortfall** from the (unknown) true best lies in
+``[max(0, max_j lower_ji), max(0, max_j upper_ji)]``. On the coverage event all statements hold
+at once, so (i) the family-wise rate of false "real difference" calls is at most about
+``1 - confidence`` whatever the number of candidates, (ii) the true best is in the set of the
+best (an MCS), and (iii) picking the best on the same holdout does not bias the comparisons,
+because the intervals cover every pair, not a pair picked after looking.
+
+Single-step rather than step-down (Romano-Wolf, the MCS elimination loop) on purpose: it costs
+a little power but keeps tests and intervals dual, so the stars, the set of the best, the
+dominance flags and the choice can never disagree. Replicates are in *utility* units, oriented
+so that higher is better; :class:`Judgement` converts back to the metric's own direction.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import norm
+
+POWER = 0.8
+PROBS = np.array([0.02, 0.16, 0.5, 0.84, 0.98])
+Z = norm.ppf(PROBS)
+
+
+def critical(tmax: np.ndarray, alpha: float) -> float:
+    """The value ``c`` such that ``t > c`` exactly when ``#{T* >= t} / B < alpha``.
+
+    ``c`` is the ``m``-th largest replicate with ``m = ceil(alpha B)``, so the interval rule
+    (``t > c``) and the adjusted p-value rule (``p < alpha``) give the same answer.
+    """
+    b = len(tmax)
+    if b == 0:
+        return math.inf
+    m = max(1, math.ceil(alpha * b - 1e-9))
+    return float(np.sort(tmax)[::-1][min(m, b) - 1])
+
+
+def knots(diff: np.ndarray) -> np.ndarray:
+    """Bootstrap quantiles of one pair's difference at the normal scores ``Z`` (the pair's quantile function)."""
+    q = np.quantile(diff, PROBS)
+    return np.maximum.accumulate(q)
+
+
+def quantile_at(q: np.ndarray, z: np.ndarray | float) -> np.ndarray:
+    """The piecewise-linear quantile function through ``(Z, q)``, extended linearly beyond the end knots."""
+    z = np.asarray(z, dtype=float)
+    out = np.interp(z, Z, q)
+    lo, hi = (q[1] - q[0]) / (Z[1] - Z[0]), (q[-1] - q[-2]) / (Z[-1] - Z[-2])
+    out = np.where(z < Z[0], q[0] + (z - Z[0]) * lo, out)
+    return np.where(z > Z[-1], q[-1] + (z - Z[-1]) * hi, out)
+
+
+def normal_score(q: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`quantile_at`: the normal score of each difference in ``d``."""
+    qq = q + np.arange(len(q)) * 1e-12 * max(1.0, float(np.abs(q).max()))  # strictly increasing
+    out = np.interp(d, qq, Z)
+    lo, hi = (qq[1] - qq[0]) / (Z[1] - Z[0]), (qq[-1] - qq[-2]) / (Z[-1] - Z[-2])
+    out = np.where(d < qq[0], Z[0] + (d - qq[0]) / lo, out)
+    return np.where(d > qq[-1], Z[-1] + (d - qq[-1]) / hi, out)
+
+
+def crossing(q: np.ndarray) -> float:
+    """The normal score at which the pair's quantile function crosses zero (+-inf when it never does)."""
+    if q[-1] - q[0] <= 0:  # no spread: the difference is the same in every resample
+        return -math.inf if q[0] > 0 else (math.inf if q[0] < 0 else 0.0)
+    return float(normal_score(q, np.array([0.0]))[0])
+
+
+def studentized_max(util: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``T*_b = max over pairs |g_ij(u*_i - u*_j)|``, ``g_ij`` the pair's normal-score map (no-spread pairs left out).
+
+    Memory stays ``O(B)`` beyond the replicates: pairs are visited one at a time.
+    """
+    b, k = util.shape
+    out = np.zeros(b)
+    for i in range(k):
+        for j in range(i + 1, k):
+            if q[i, j, -1] - q[i, j, 0] > 0:
+                np.maximum(out, np.abs(normal_score(q[i, j], util[:, i] - util[:, j])), out=out)
+    return out
+
+
+def pair_se(util: np.ndarray) -> np.ndarray:
+    """Bootstrap standard deviations of every pairwise difference (``K x K``, zero diagonal)."""
+    k = util.shape[1]
+    se = np.zeros((k, k))
+    if util.shape[0] < 2:
+        return se
+    for i in range(k):
+        for j in range(i + 1, k):
+            se[i, j] = se[j, i] = float(np.std(util[:, i] - util[:, j], ddof=1))
+    return se
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Simultaneous comparisons of K candidates on one primary metric.
+
+    Attributes:
+        names: Candidate names, in the caller's order (ties in the point estimate go to the first).
+        point: Point estimates of the metric, in the metric's own units.
+        sign: +1 if higher is better, -1 otherwise (utility = sign x metric).
+        q: ``K x K x 5`` bootstrap quantiles of ``u_i - u_j`` at the normal scores ``Z``.
+        se: ``K x K`` bootstrap standard deviations of the paired differences (for detectable sizes).
+        tmax: The max-T replicates (empty when there was no bootstrap).
+        crit: The simultaneous normal-score level ``c`` (``inf`` when every resample was unusable).
+        confidence: The simultaneous confidence level.
+        points_only: No bootstrap was asked for (``[score].bootstrap = 0``): any strict difference
+            of the point estimates counts as shown.
+    """
+
+    names: tuple[str, ...]
+    point: np.ndarray
+    sign: float
+    q: np.ndarray
+    se: np.ndarray
+    tmax: np.ndarray
+    crit: float
+    confidence: float
+    points_only: bool = False
+
+    @classmethod
+    def from_replicates(cls, names: tuple[str, ...], point: np.ndarray, replicates: np.ndarray | None,
+                        *, higher_is_better: bool, confidence: float) -> Judgement:
+        """Build the judgement from a ``B x K`` replicate matrix (None: compare points only).
+
+        Resamples where any candidate's metric is undefined (NaN) are dropped for all, so the
+        pairing is kept.
+        """
+        sign = 1.0 if higher_is_better else -1.0
+        point = np.asarray(point, dtype=float)
+        k = len(names)
+        util_point = sign * point
+        q = np.repeat((util_point[:, None] - util_point[None, :])[:, :, None], len(Z), axis=2)
+        if replicates is None or replicates.shape[0] == 0:
+            return cls(tuple(names), point, sign, q, np.zeros((k, k)), np.empty(0), 0.0, confidence, True)
+        reps = np.asarray(replicates, dtype=float)
+        util = sign * reps[np.isfinite(reps).all(axis=1)]
+        if len(util) == 0:
+            return cls(tuple(names), point, sign, q, np.zeros((k, k)), np.empty(0), math.inf, confidence)
+        for i in range(k):
+            for j in range(i + 1, k):
+                q[i, j] = knots(util[:, i] - util[:, j])
+                q[j, i] = -q[i, j][::-1]
+        tmax = studentized_max(util, q)
+        return cls(tuple(names), point, sign, q, pair_se(util), tmax, critical(tmax, 1 - confidence), confidence)
+
+    @property
+    def rounds(self) -> int:
+        """Usable bootstrap resamples (0: points only)."""
+        return len(self.tmax)
+
+    @property
+    def util(self) -> np.ndarray:
+        """Point estimates oriented so that higher is better."""
+        return self.sign * self.point
+
+    def index(self, name: str) -> int:
+        """Position of ``name``."""
+        return self.names.index(name)
+
+    @property
+    def best(self) -> int:
+        """Index of the best point estimate (first one on exact ties)."""
+        return int(np.argmax(self.util))
+
+    def t(self, i: int, j: int) -> float:
+        """Evidence that i is better than j: the level at which the lower bound of u_i - u_j reaches 0."""
+        if i == j:
+            return 0.0
+        return -crossing(self.q[i, j])
+
+    def bounds(self, i: int, j: int) -> tuple[float, float]:
+        """Simultaneous lower and upper bound of ``u_i - u_j`` (utility units)."""
+        if not math.isfinite(self.crit):
+            return (-math.inf, math.inf)
+        lo, hi = quantile_at(self.q[i, j], np.array([-self.crit, self.crit]))
+        return (float(lo), float(hi))
+
+    def shown_better(self, i: int, j: int) -> bool:
+        """The evidence says i is better than j (simultaneous interval of u_i - u_j above zero)."""
+        return i != j and self.t(i, j) > self.crit
+
+    def interval(self, i: int, j: int) -> tuple[float, float, float]:
+        """Point and simultaneous interval of ``metric_i - metric_j`` in the metric's units."""
+        d = float(self.point[i] - self.point[j])
+        lo, hi = self.bounds(i, j)
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            return (d, math.nan, math.nan)
+        return (d, lo, hi) if self.sign > 0 else (d, -hi, -lo)
+
+    def p_value(self, i: int, j: int) -> float:
+        """Max-T adjusted p-value for "i is better than j" (0 means below ``1 / rounds``)."""
+        if not self.rounds:
+            return math.nan
+        return float(np.mean(self.tmax >= self.t(i, j)))
+
+    def beaten_by(self, k: int) -> list[int]:
+        """Candidates shown better than k."""
+        return [j for j in range(len(self.names)) if self.shown_better(j, k)]
+
+    def in_best_set(self, k: int) -> bool:
+        """No candidate is shown better than k (k belongs to the set of the best)."""
+        return not self.beaten_by(k)
+
+    def best_set_p(self, k: int) -> float:
+        """Adjusted p-value of "k is not the best" (``< 1 - confidence``: out of the set)."""
+        if not self.rounds or len(self.names) < 2:
+            return math.nan
+        worst = max(self.t(j, k) for j in range(len(self.names)) if j != k)
+        return float(np.mean(self.tmax >= worst))
+
+    def shortfall(self, k: int, among: list[int] | None = None) -> tuple[float, float, float]:
+        """k's shortfall from the true best of ``among`` (default all), in utility units (>= 0).
+
+        Returns the point gap to the best point estimate and the simultaneous bounds
+        ``max(0, max_j lower(u_j - u_k))`` and ``max(0, max_j upper(u_j - u_k))``.
+        """
+        pool = list(range(len(self.names))) if among is None else list(among)
+        gap = float(max(self.util[j] for j in pool) - self.util[k]) if pool else 0.0
+        lows, highs = [0.0], [0.0]
+        for j in pool:
+            if j != k:
+                lo, hi = self.bounds(j, k)
+                lows.append(lo)
+                highs.append(hi)
+        return (gap, max(lows), max(highs))
+
+    def detectable(self, i: int, j: int, power: float = POWER) -> float:
+        """Smallest difference between i and j the holdout would show with probability ``power``.
+
+        ``(c + z_power) x s_ij``: with the simultaneous level ``c``, a true gap of that size is
+        called real with about ``power`` probability (for two candidates at 95% and 80% power
+        this is the familiar 2.8 standard errors).
+        """
+        if not self.rounds or not math.isfinite(self.crit):
+            return math.nan
+        return float((self.crit + norm.ppf(power)) * self.se[i, j])
+
+
+def format_p(p: float, rounds: int) -> str:
+    """A bootstrap p-value as text: ``p < 0.002`` where the bootstrap cannot say less than 1/B."""
+    if rounds <= 0 or not math.isfinite(p):
+        return "p n/a"
+    if p * rounds < 1:
+        return f"p < {1 / rounds:.2g}"
+    return f"p = {p:.2g}"
