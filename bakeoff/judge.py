@@ -8,13 +8,16 @@ Model Confidence Set", Econometrica 79(2)) and as Tukey/Hsu intervals (Hsu 1996,
 
 * every candidate is scored on the same bootstrap resamples of the holdout, so for each pair
   (i, j) the replicate differences ``D*_ij`` are paired;
-* each pair's bootstrap distribution is summarised by its quantile function on the normal-score
-  scale (quantiles at z = 0, +-1, +-2.05, linear in between and beyond), which maps a difference
-  to a normal score ``g_ij(D)``; for a normal ``D*`` this is ``(D - median) / sd``, for a skewed
-  one (a few customers with huge errors) it follows the skew, as the percentile method does;
-* ``T*_b = max over pairs |g_ij(D*_ij,b)|``; ``c`` is its ``confidence`` quantile (an order
-  statistic, see :func:`critical`), and each pair's interval runs between its quantile function
-  at ``-c`` and ``+c``: with probability about ``confidence`` all intervals hold together.
+* ``T*_b = max over pairs |D*_ij,b - D_ij| / s_ij`` (``s_ij`` the bootstrap standard deviation
+  of the pair's difference) is the largest studentized deviation in resample ``b``; ``c``, its
+  ``confidence`` quantile (an order statistic, see :func:`critical`), is the simultaneous level
+  in standard-normal units;
+* each pair's interval is read off its own bootstrap distribution at that level, percentile
+  style: its quantile function on the normal-score scale (quantiles at z = 0, +-0.67, +-1.64,
+  linear in between and beyond, its median moved to the point estimate) evaluated at ``-c`` and
+  ``+c``. For a normal ``D*`` this is
+  ``D +- c s``; for a skewed one (a few customers with huge errors) the interval follows
+  the skew instead of reflecting it, as the percentile method does.
 
 Everything the table says is read from these intervals: i is **shown better** than j when the
 interval of ``u_i - u_j`` lies above zero (equivalently the max-T adjusted p-value is below
@@ -41,7 +44,7 @@ import numpy as np
 from scipy.stats import norm
 
 POWER = 0.8
-PROBS = np.array([0.02, 0.16, 0.5, 0.84, 0.98])
+PROBS = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
 Z = norm.ppf(PROBS)
 
 
@@ -58,10 +61,10 @@ def critical(tmax: np.ndarray, alpha: float) -> float:
     return float(np.sort(tmax)[::-1][min(m, b) - 1])
 
 
-def knots(diff: np.ndarray) -> np.ndarray:
-    """Bootstrap quantiles of one pair's difference at the normal scores ``Z`` (the pair's quantile function)."""
-    q = np.quantile(diff, PROBS)
-    return np.maximum.accumulate(q)
+def knots(diff: np.ndarray, point: float) -> np.ndarray:
+    """One pair's quantile function at the normal scores ``Z``: bootstrap quantiles shifted to centre on ``point``."""
+    q = np.maximum.accumulate(np.quantile(diff, PROBS))
+    return q - q[len(q) // 2] + point
 
 
 def quantile_at(q: np.ndarray, z: np.ndarray | float) -> np.ndarray:
@@ -89,8 +92,8 @@ def crossing(q: np.ndarray) -> float:
     return float(normal_score(q, np.array([0.0]))[0])
 
 
-def studentized_max(util: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``T*_b = max over pairs |g_ij(u*_i - u*_j)|``, ``g_ij`` the pair's normal-score map (no-spread pairs left out).
+def studentized_max(util: np.ndarray, point: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """``T*_b = max_{i<j} |(u*_i - u*_j) - (u_i - u_j)| / s_ij`` per resample (pairs with s = 0 left out).
 
     Memory stays ``O(B)`` beyond the replicates: pairs are visited one at a time.
     """
@@ -98,8 +101,9 @@ def studentized_max(util: np.ndarray, q: np.ndarray) -> np.ndarray:
     out = np.zeros(b)
     for i in range(k):
         for j in range(i + 1, k):
-            if q[i, j, -1] - q[i, j, 0] > 0:
-                np.maximum(out, np.abs(normal_score(q[i, j], util[:, i] - util[:, j])), out=out)
+            if se[i, j] > 0:
+                dev = np.abs(util[:, i] - util[:, j] - (point[i] - point[j])) / se[i, j]
+                np.maximum(out, dev, out=out)
     return out
 
 
@@ -124,7 +128,7 @@ class Judgement:
         point: Point estimates of the metric, in the metric's own units.
         sign: +1 if higher is better, -1 otherwise (utility = sign x metric).
         q: ``K x K x 5`` bootstrap quantiles of ``u_i - u_j`` at the normal scores ``Z``.
-        se: ``K x K`` bootstrap standard deviations of the paired differences (for detectable sizes).
+        se: ``K x K`` bootstrap standard deviations of the paired differences.
         tmax: The max-T replicates (empty when there was no bootstrap).
         crit: The simultaneous normal-score level ``c`` (``inf`` when every resample was unusable).
         confidence: The simultaneous confidence level.
@@ -163,10 +167,11 @@ class Judgement:
             return cls(tuple(names), point, sign, q, np.zeros((k, k)), np.empty(0), math.inf, confidence)
         for i in range(k):
             for j in range(i + 1, k):
-                q[i, j] = knots(util[:, i] - util[:, j])
+                q[i, j] = knots(util[:, i] - util[:, j], util_point[i] - util_point[j])
                 q[j, i] = -q[i, j][::-1]
-        tmax = studentized_max(util, q)
-        return cls(tuple(names), point, sign, q, pair_se(util), tmax, critical(tmax, 1 - confidence), confidence)
+        se = pair_se(util)
+        tmax = studentized_max(util, util_point, se)
+        return cls(tuple(names), point, sign, q, se, tmax, critical(tmax, 1 - confidence), confidence)
 
     @property
     def rounds(self) -> int:
