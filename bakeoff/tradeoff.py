@@ -24,7 +24,7 @@ from bakeoff.row import Row
 from bakeoff.scoring import Scores
 
 COST_RATIO = 2.0
-FIT_FLOOR_S = 1.0
+FIT_FLOOR_S = 10.0
 USD_FLOOR = 0.01
 
 
