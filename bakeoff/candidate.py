@@ -81,6 +81,7 @@ class Candidate:
         horizon_native: True if predictions already cover the holdout horizon; otherwise
             predictions made for the training label window are aligned to it
             (:func:`bakeoff.horizon.to_horizon`).
+        in_warehouse: True if production runs it as a warehouse query (costed on its per-row part).
         summary: One line for ``bakeoff candidates``.
     """
 
@@ -89,6 +90,7 @@ class Candidate:
     tasks: ClassVar[tuple[str, ...]] = ("binary", "regression", "count")
     kinds: ClassVar[tuple[str, ...]] = ("binary", "regression", "count", "customer_base")
     horizon_native: ClassVar[bool] = False
+    in_warehouse: ClassVar[bool] = False
     summary: ClassVar[str] = ""
 
     def __init__(self, **params: Any) -> None:

@@ -19,6 +19,7 @@ from bakeoff.drift import ChecksSection
 from bakeoff.durations import parse_duration
 from bakeoff.errors import ConfigError, did_you_mean
 from bakeoff.track import TrackSection
+from bakeoff.value import ValueSection, problems
 
 CUSTOMER_TARGETS = ("purchases", "active", "spend")
 RETIRED = {("timebox", "trial"): " It was never read: a tuned candidate's per-trial box is its own key, e.g. "
@@ -168,6 +169,7 @@ class CostSection(_Section):
     rows_in_production: int | None = Field(None, gt=0)
     retrains_per_month: float = Field(4, ge=0)
     predictions_per_month: float = Field(1_000_000, ge=0)
+    prediction_calls_per_month: float = Field(30, gt=0)
 
 
 class LadderSection(_Section):
@@ -199,7 +201,7 @@ class CandidateSection(BaseModel):
 class ChooseSection(_Section):
     """``[choose]``: the rule that names the chosen candidate."""
 
-    rule: Literal["best", "cheapest_within", "simplest_within"] = "cheapest_within"
+    rule: Literal["best", "cheapest_within", "simplest_within", "max_net_value"] = "cheapest_within"
     tolerance: float | None = Field(None, ge=0)  # None: the primary metric's default (README)
     relative: bool | None = None  # None: the primary metric's default kind
     evidence: Literal["not_shown_worse", "shown_within"] = "not_shown_worse"
@@ -233,6 +235,7 @@ class Experiment(_Section):
     executor: ExecutorSection = ExecutorSection()
     checks: ChecksSection = ChecksSection()
     track: TrackSection = TrackSection()
+    value: ValueSection | None = None
     path: Path | None = None
 
     @property
@@ -292,6 +295,11 @@ def experiment_from_dict(raw: dict[str, Any], *, path: Path | None = None, **ove
     except ValidationError as exc:
         raise ConfigError(f"{where}: {_first_error(exc, raw)}") from None
     _check_candidates(exp, where)
+    if exp.value is not None and (mistake := problems(exp.value, exp.problem.kind, exp.problem.target)):
+        raise ConfigError(f"{where}: {mistake}")
+    if exp.choose.rule == "max_net_value" and exp.value is None:
+        raise ConfigError(f'{where}: [choose] rule = "max_net_value" needs a [value] section '
+                          "(see experiments/README.md).")
     return exp
 
 

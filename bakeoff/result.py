@@ -69,6 +69,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     champion: dict[str, Any] | None = None
     alignment: dict[str, Any] | None = None
+    value: Any = field(default=None, repr=False)
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,6 +94,7 @@ class Result:
             "calibration": _clean(self.calibration),
             "drift": _clean(self.drift), "notes": self.notes, "champion": _clean(self.champion),
             "profile": _clean(self.profile),
+            **({"value": _clean(self.value.baselines())} if self.value is not None else {}),
         }
 
     def _repr_html_(self) -> str:

@@ -74,6 +74,28 @@ class Cost:
     monthly_usd: float = column("Retrains plus predictions for a month, USD.", default=0.0)
     train_cpu_s_scaled: float = column("Billed CPU-seconds of one retrain at production scale.", default=0.0,
                                        table=False)
+    predict_fixed_ms: float | None = column("Fixed cost of one predict call, billed ms (0 in a warehouse).",
+                                            table=False)
+    predict_ms_per_1k_marginal: float | None = column("Marginal predict cost, billed ms per 1,000 rows.",
+                                                      table=False)
+    fit_fixed_s: float | None = column("Fixed cost of one fit, billed seconds (0 in a warehouse).", table=False)
+    fit_s_per_1k_rows: float | None = column("Marginal fit cost, billed seconds per 1,000 training rows.",
+                                             table=False)
+
+
+@dataclass(slots=True)
+class Value:
+    """Dollars a month under the ``[value]`` policy (see ``value.py``); table columns only when set."""
+
+    value_usd_month: float = column("Value of the decisions taken on the predictions, USD a month.", default=0.0)
+    value_low: float | None = column("Lower bootstrap bound of the value a month (same resamples as the metric).")
+    value_high: float | None = column("Upper bootstrap bound of the value a month.")
+    net_usd_month: float = column("Value less the running cost, USD a month.", default=0.0)
+    net_low: float | None = column("Lower bound of the net value a month.")
+    net_high: float | None = column("Upper bound of the net value a month.")
+    value_share: float | None = column("Share of attainable value: (value - nobody) / (oracle - nobody).")
+    acted_share: float | None = column("Share of the holdout acted on.")
+    value_threshold: float | None = column("Score threshold chosen on the training rows (threshold policy).")
 
 
 @dataclass(slots=True)
@@ -138,6 +160,15 @@ class Row:
                                             table=False, blob=True)
     model: bytes | None = column("The pickled fitted candidate (for export).", json=False, table=False,
                                  blob=True)
+    value: Value | None = column("Dollars a month under [value] (OK rows); its fields are table columns when set.")
+    predict_points: list[list[float]] | None = column(
+        "(rows, billed seconds) of predict calls at several sizes, for the cost model.", table=False)
+    fit_points: list[list[float]] | None = column(
+        "(training rows, billed seconds) of extra fits at several sizes, for the cost model.", table=False)
+    in_warehouse: bool | None = column("Costed as a warehouse query (SQL rules): per-row part only.", table=False)
+    validation: dict[str, list[float]] | None = column(
+        "Inner-validation targets and predictions on training rows ([value] threshold / quantile).",
+        json=False, table=False)
 
     @property
     def ok(self) -> bool:
@@ -169,6 +200,8 @@ class Row:
             data["status"] = Status(data["status"])
         if isinstance(data.get("cost"), dict):
             data["cost"] = Cost(**data["cost"])
+        if isinstance(data.get("value"), dict):
+            data["value"] = Value(**data["value"])
         return cls(**data)
 
     def flat(self, primary: str, chosen: str | None) -> dict[str, Any]:
@@ -182,6 +215,8 @@ class Row:
                 out["primary"] = (value or {}).get(primary)
             elif f.name == "cost":
                 out.update({c.name: getattr(value, c.name) if value else None for c in table_fields(Cost)})
+            elif f.name == "value":
+                out.update({c.name: getattr(value, c.name) for c in table_fields(Value)} if value else {})
             elif isinstance(value, list) or _is_list(f):
                 out[f.name] = ";".join(value or [])
             else:
@@ -206,7 +241,7 @@ def column_types() -> dict[str, type]:
         for f in table_fields(cls):
             if f.name == "metrics":
                 out["primary"] = float
-            elif f.name != "cost":
+            elif f.name not in ("cost", "value"):
                 out[f.name] = _base_type(hints[f.name])
     order = [k for k in Row.flat(Row(), "", None) if not k.startswith("metric_")]
     return {k: (bool if k == "chosen" else out[k]) for k in order}

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bakeoff.candidate import derive_seed
 from bakeoff.champion import TARGET as CHAMPION
 from bakeoff.champion import champion_specs, verdict
@@ -370,7 +372,8 @@ def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float
     ex = turn.exp.executor
     return Task(spec, turn.frame_path, derive_seed(turn.exp.seed, spec.name), time.monotonic() + box,
                 ex.threads, ex.memory_mb or default_memory_mb(), turn.workers,
-                str(turn.workdir / f"progress-{i}.jsonl"), box, NESTED[ex.engine]), box
+                str(turn.workdir / f"progress-{i}.jsonl"), box, NESTED[ex.engine],
+                validate=turn.exp.value is not None and turn.exp.value.needs_validation(turn.frame.problem.kind)), box
 
 
 def _outcome_row(row: Row, outcome: Outcome) -> Row:
@@ -432,19 +435,59 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
             r.cost = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
             if reports_bias(frame.problem) and r.name in preds:
                 r.bias_pct = METRICS["bias_pct"](y, preds[r.name])
+    value = _value(exp, frame, rows, preds, y)
     annotate(rows, scores)
     champion = verdict(rows, scores)
     said = [champion["sentence"]] if champion else []
     choice = choose(rows, scores, exp.choose)
-    table = to_frame(rows, names[0], choice.name)
+    chosen, reason, lines = choice.name, choice.reason, []
+    if value is not None:
+        chosen, reason, lines = _value_verdict(exp, value, rows, chosen, reason)
+    table = to_frame(rows, names[0], chosen)
     best = next((r.vs_best_name for r in rows if r.vs_best_name), None)
     seg = segment_scores(frame.segments, y, preds, scores.primary)
-    return Result(experiment=exp, rows=rows, table=table, primary=names[0], chosen=choice.name,
-                  reason=choice.reason, champion=champion,
-                  sentences=said + sentences(rows, scores, exp.score.confidence),
+    return Result(experiment=exp, rows=rows, table=table, primary=names[0], chosen=chosen,
+                  reason=reason, champion=champion,
+                  sentences=said + lines + sentences(rows, scores, exp.score.confidence),
                   origin=origin, wall_s=wall_s, n_train=len(frame.train), n_holdout=len(frame.holdout),
                   holdout_y=y, predictions=preds, problem=frame.problem, segments=seg,
                   segment_notes=ranking_flips(seg, scores.primary, best),
                   calibration=calibration_tables(frame.problem, frame.holdout, y, preds), models=models,
-                  holdout=frame.holdout, train=frame.train,
+                  holdout=frame.holdout, train=frame.train, value=value,
                   alignment=frame.alignment.to_dict() if frame.alignment else None)
+
+
+def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.ndarray], y: np.ndarray) -> Any:
+    """The ``[value]`` report (None without the section); the rows' inner-validation data is dropped after."""
+    if exp.value is None:
+        return None
+    from bakeoff.scoring import bootstrap_chunks
+    from bakeoff.valuation import attach
+
+    rounds = exp.score.bootstrap
+    report = attach(exp.value, rows, frame.problem.kind, frame.problem.target, y, preds,
+                    lambda: bootstrap_chunks(len(y), rounds, exp.seed) if rounds else [],
+                    population=exp.value.population_per_month or exp.cost.predictions_per_month,
+                    confidence=exp.score.confidence)
+    for r in rows:
+        r.validation = None
+    return report
+
+
+def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | None,
+                   reason: str) -> tuple[str | None, str, list[str]]:
+    """With ``[value]``: the dollar sentences, and the choice when ``rule = "max_net_value"``."""
+    from bakeoff.judge import Judgement
+    from bakeoff.value_choice import choose_net_value, value_sentences
+
+    def judge(names: tuple[str, ...], point: Any, reps: Any, confidence: float) -> Judgement:
+        return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
+
+    ok = [r for r in rows if r.ok]
+    verdict = choose_net_value(value, ok, judge, tolerance=exp.choose.tolerance,
+                               relative=exp.choose.relative, confidence=exp.score.confidence)
+    value.leaders = verdict.leaders
+    lines = value_sentences(value, ok, verdict.leaders, exp.score.confidence)
+    if exp.choose.rule == "max_net_value":
+        return verdict.name, verdict.reason, lines
+    return chosen, reason, lines

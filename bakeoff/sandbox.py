@@ -7,10 +7,13 @@ SQL runs. Only a single SELECT (or WITH ... SELECT) statement is accepted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 import pandas as pd
 
 from bakeoff.errors import CandidateError
+from bakeoff.measure import Stopwatch
 
 
 def sandbox(tables: dict[str, pd.DataFrame], threads: int = 1) -> duckdb.DuckDBPyConnection:
@@ -26,8 +29,11 @@ def sandbox(tables: dict[str, pd.DataFrame], threads: int = 1) -> duckdb.DuckDBP
 
 
 def run_rule(sql: str, train: pd.DataFrame, holdout: pd.DataFrame, *, key: str, name: str,
-             threads: int = 1) -> pd.Series:
+             threads: int = 1, on_query: Callable[[float], None] | None = None) -> pd.Series:
     """Run a rule and return its predictions indexed by key.
+
+    ``on_query`` receives the billed seconds (``max(CPU, wall)``) of the query alone, without
+    starting DuckDB and copying the tables in: what a warehouse that holds the tables would run.
 
     Raises:
         CandidateError: On SQL errors, forbidden statements, wrong columns or duplicate keys.
@@ -38,7 +44,10 @@ def run_rule(sql: str, train: pd.DataFrame, holdout: pd.DataFrame, *, key: str, 
         if len(stmts) != 1 or stmts[0].type != duckdb.StatementType.SELECT:
             kinds = ", ".join(s.type.name for s in stmts) or "nothing"
             raise CandidateError(f"rule '{name}' must be one SELECT statement; found {kinds}")
-        out = con.execute(sql).df()
+        with Stopwatch() as sw:
+            out = con.execute(sql).df()
+        if on_query is not None:
+            on_query(max(sw.cpu, sw.wall * threads))
     except duckdb.Error as exc:
         raise CandidateError(f"rule '{name}': DuckDB error: {str(exc).splitlines()[0]}") from None
     finally:

@@ -24,6 +24,7 @@ from bakeoff.errors import CandidateError
 from bakeoff.frame import Frame
 from bakeoff.horizon import to_horizon
 from bakeoff.measure import Stopwatch, model_kb, peak_rss_mb
+from bakeoff.probe import billed, probe, validation_predictions
 from bakeoff.registry import Spec
 from bakeoff.row import Row, Status
 
@@ -45,6 +46,7 @@ class Task:
     progress: str | None = None
     box: float | None = None
     isolation: str = "forkserver"
+    validate: bool = False
 
 
 _FRAMES: dict[str, Frame] = {}
@@ -109,10 +111,19 @@ def _execute(task: Task, row: Row) -> None:
         with Stopwatch() as pred:
             raw = cand.predict(frame)
         pred = _retime(cand, frame, pred, budget)
+        probed = probe(task.spec.build, cand, frame, fit_s=billed(fit, task.threads), predict_s=billed(pred),
+                       budget=budget, seed=task.seed, threads=task.threads)
     predictions = check_predictions(raw, frame, task.spec.name)
     if not cand.horizon_native:
         predictions, row.horizon_factor = to_horizon(predictions, frame.problem.task, frame.alignment,
                                                      frame.problem.horizon_scale)
+    if task.validate:
+        native = cand.horizon_native
+        prob = frame.problem
+        row.validation = validation_predictions(
+            task.spec.build, frame, budget, task.seed,
+            lambda p: p if native else to_horizon(p, prob.task, frame.alignment, prob.horizon_scale)[0])
+    row.predict_points, row.fit_points, row.in_warehouse = probed.points_predict, probed.points_fit, probed.warehouse
     row.status, row.message, row.predictions = Status.OK, "", predictions
     row.fit_s, row.fit_cpu_s, row.predict_s, row.predict_cpu_s = fit.wall, fit.cpu, pred.wall, pred.cpu
     row.predict_ms_per_1k = 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0

@@ -34,6 +34,7 @@ class SqlRule(Candidate):
 
     family = "sql"
     rung = 1
+    in_warehouse = True
     summary = "a rule written in SQL and run in DuckDB"
 
     def __init__(self, *, file: str, **params: Any) -> None:
@@ -87,6 +88,7 @@ class SqlRule(Candidate):
 
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
         sql = self._sql()
+        self.query_s_ = 0.0
         grid = _grid({**sql.params, **self.overrides}, frame)
         self.search_: list[dict[str, Any]] = []
         if len(grid) > 1:
@@ -106,6 +108,7 @@ class SqlRule(Candidate):
             self.params_ = grid[0]
         self.train_ = frame.train
         self.threads_ = budget.threads
+        self.fit_query_s_ = self.query_s_
         return self
 
     def predict(self, frame: Frame) -> pd.Series:
@@ -117,8 +120,12 @@ class SqlRule(Candidate):
 
         text = self.render(frame.problem, params)
         out = run_rule(text, train, holdout, key=frame.problem.key, name=self._sql().name,
-                       threads=getattr(self, "threads_", 1))
+                       threads=getattr(self, "threads_", 1), on_query=self._count)
         return out.reindex(holdout.index).to_numpy(dtype=float)
+
+    def _count(self, seconds: float) -> None:
+        """Add a query's billed seconds (the warehouse cost: no DuckDB start-up, no copy)."""
+        self.query_s_ = getattr(self, "query_s_", 0.0) + seconds
 
     def render(self, problem: Problem, params: dict[str, Any]) -> str:
         """The rule's SQL with every placeholder filled in."""

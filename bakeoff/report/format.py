@@ -9,8 +9,9 @@ from bakeoff.durations import format_seconds
 from bakeoff.metrics import METRICS
 from bakeoff.money import usd
 from bakeoff.result import Result
-from bakeoff.row import Row
+from bakeoff.row import Row, Value
 from bakeoff.tradeoff import COST_RATIO, FIT_FLOOR_S, USD_FLOOR, ci_label
+from bakeoff.value import money
 
 HEADERS = ("rung", "candidate", "status", "{primary}", "{ci} CI", "vs best", "best set", "fit", "predict/1k",
            "size", "$/month", "pareto")
@@ -23,12 +24,16 @@ def num(x: Any, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
+VALUE_HEADERS = ("value $/mo (CI)", "net $/mo", "share")
+
+
 def headers(result: Result) -> list[str]:
-    """Column titles, the primary metric's label in place of ``{primary}``."""
+    """Column titles, the primary metric's label in place of ``{primary}``; value columns with ``[value]``."""
     label = METRICS[result.primary].label
     ci = ci_label(result.experiment.score.confidence)
     out = [h.replace("{primary}", label).replace("{ci}", ci) for h in HEADERS]
-    return out[:6] + ["bias"] + out[6:] if has_bias(result) else out
+    out = out[:6] + ["bias"] + out[6:] if has_bias(result) else out
+    return out + (list(VALUE_HEADERS) if result.value is not None else [])
 
 
 def has_bias(result: Result) -> bool:
@@ -67,11 +72,30 @@ def cells(result: Result, row: Row) -> list[str]:
     return [
         str(row.rung), row.name + chosen, status, num(metric), ci, vs, *bias, best_set,
         format_seconds(row.fit_s) if row.fit_s is not None else "",
-        f"{row.predict_ms_per_1k:.3g}ms" if ok and row.predict_ms_per_1k is not None else "",
+        _ms(_per_1k(row)) if ok and row.predict_ms_per_1k is not None else "",
         f"{row.model_kb:.0f}KB" if ok and row.model_kb is not None else "",
         usd(row.cost.monthly_usd) if ok and row.cost is not None else "",
         ("yes" if row.pareto else "") if ok else "",
-    ]
+    ] + (value_cells(row.value if ok else None) if result.value is not None else [])
+
+
+def value_cells(v: Value | None) -> list[str]:
+    """Value a month with its interval, net value and share of attainable value (``[value]`` runs)."""
+    if v is None:
+        return ["", "", ""]
+    share = v.value_share
+    return [f"{money(v.value_usd_month)} ({money(v.value_low)} to {money(v.value_high)})", money(v.net_usd_month),
+            f"{share:.0%}" if share is not None and math.isfinite(share) else ""]
+
+
+def _ms(x: float) -> str:
+    return "<0.01ms" if x < 0.01 else f"{x:.3g}ms"
+
+
+def _per_1k(row: Row) -> float:
+    """Marginal predict milliseconds per 1k rows (the fixed cost per call apart), else the holdout figure."""
+    marginal = row.cost.predict_ms_per_1k_marginal if row.cost is not None else None
+    return row.predict_ms_per_1k if marginal is None else marginal
 
 
 def dominated_lines(result: Result) -> list[str]:

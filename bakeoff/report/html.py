@@ -88,12 +88,14 @@ def _table(result: Result) -> str:
         out.append(f"<tr class='{cls}'>" + "".join(f"<td>{escape(c)}</td>" for c in cells(result, r)) + "</tr>")
     out.append("</table></div>")
     out.append(f"<p class='muted'>{escape(footnote(result))} Cost model: {escape(ASSUMPTION)}. {escape(note)}</p>")
+    if result.value is not None:
+        out.append(f"<p class='muted'>{escape(result.value.summary())}</p>")
     return "\n".join(out)
 
 
 def _plots(result: Result) -> str:
-    figs = [(plots.frontier(result), plots.hover_titles(result)), (plots.fit_times(result), None),
-            (plots.calibration(result), None)]
+    figs = [(plots.frontier(result), plots.hover_titles(result)), (plots.value_frontier(result), None),
+            (plots.value_curves(result), None), (plots.fit_times(result), None), (plots.calibration(result), None)]
     body = "".join(f"<div>{plots.svg(f, titles)}</div>" for f, titles in figs if f is not None)
     return f"<h2>Pictures</h2><div class='plots'>{body}</div>"
 

@@ -49,7 +49,9 @@ def markdown(result: Result) -> str:
         lines += _describe(row)
     lines += ["## Cost model", "", f"{ASSUMPTION}. Price: ${exp.cost.usd_per_cpu_hour}/CPU-hour, "
               f"{exp.cost.retrains_per_month:g} retrains and {exp.cost.predictions_per_month:,.0f} predictions "
-              "a month.", ""]
+              f"in {exp.cost.prediction_calls_per_month:g} calls a month.", ""]
+    if result.value is not None:
+        lines += ["## Value", "", result.value.summary(), ""]
     env = environment()
     footer = (f"## Reproducibility\n\nConfig hash {exp.fingerprint()}; data hash {result.data_hash}; "
               f"Python {env['python']} on {env['platform']}; "

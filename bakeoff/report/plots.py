@@ -246,3 +246,82 @@ def hover_titles(result: Result) -> dict[str, str]:
     label = METRICS[result.primary].label
     return {f"pt-{val(r, 'name')}": f"{val(r, 'name')}: {label} {_value(r, result.primary):.4g}, "
             f"{dollars(_usd(r))} a month" for r in _ok(result)}
+
+
+def _dollars(ax: Any, axis: str = "y") -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    from bakeoff.value import money
+
+    fmt = FuncFormatter(lambda v, _: money(v))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def value_frontier(result: Result) -> Any | None:
+    """Net value a month (with its interval) against running cost a month; baselines as lines (``[value]`` only)."""
+    rep = result.value
+    rows = [r for r in _ok(result) if r.value is not None]
+    if rep is None or not rows:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    for r in rows:
+        v, x = r.value, _usd(r)
+        chosen = r.name == result.chosen
+        colour = "#d62728" if chosen else ("#1f77b4" if r.name in rep.leaders else "#999999")
+        lo, hi = v.net_low if v.net_low is not None else v.net_usd_month, v.net_high or v.net_usd_month
+        ax.errorbar([x], [v.net_usd_month], yerr=[[v.net_usd_month - lo], [hi - v.net_usd_month]], fmt="o",
+                    color=colour, ms=9 if chosen else 5, capsize=3, zorder=3)
+        ax.annotate(r.name + (" ✔" if chosen else ""), (x, v.net_usd_month), textcoords="offset points",
+                    xytext=(5, 4), fontsize=8)
+    lines = [(rep.oracle, "perfect foresight", "#2ca02c"), (rep.nobody, "act on nobody", "#555555")]
+    if rep.everybody is not None:
+        lines.append((rep.everybody, "act on everybody", "#ff7f0e"))
+    for y, label, colour in lines:
+        ax.axhline(y, ls="--", lw=1, color=colour, label=f"{label} ({_money(y)})")
+    ax.set_xscale("log")
+    _dollars(ax)
+    ax.set_xlabel("running cost a month (USD, log scale)")
+    ax.set_ylabel("net value a month (value - running cost)")
+    ax.set_title("Value vs running cost (bars: bootstrap interval; blue: leaders)")
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def value_curves(result: Result) -> Any | None:
+    """Net value a month against the share acted on, for the leading candidates and perfect foresight."""
+    rep = result.value
+    if rep is None or not rep.curves:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    names = sorted(rep.leaders or rep.curves, key=lambda n: -rep.candidates[n].net)[:TOP]
+    if result.chosen in rep.curves and result.chosen not in names:
+        names.append(result.chosen)
+    for name in names:
+        shares, vals = rep.curves[name]
+        ax.plot(100 * shares, vals, lw=2.2 if name == result.chosen else 1.2,
+                label=name + (" ✔" if name == result.chosen else ""))
+    if rep.oracle_curve is not None:
+        ax.plot(100 * rep.oracle_curve[0], rep.oracle_curve[1], ls="--", color="#2ca02c", lw=1,
+                label="perfect foresight")
+    at = rep.section.fraction if rep.policy == "top_fraction" else None
+    if at is not None:
+        ax.axvline(100 * at, color="#777777", ls=":", lw=1, label=f"policy: top {at:.0%}")
+    ax.axhline(0, color="#333333", lw=0.6)
+    _dollars(ax)
+    ax.set_xlabel("share of the population acted on, ranked by the candidate's score (%)")
+    ax.set_ylabel("net value a month")
+    ax.set_title("Value curves: net value against the share acted on")
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _money(x: float) -> str:
+    from bakeoff.value import money
+
+    return money(x)

@@ -1,0 +1,156 @@
+"""``[choose] rule = "max_net_value"`` and the plain sentences in dollars.
+
+The rule holds net value (value - running cost, a month) to the same evidence standard as the
+rest of the table: the net-value replicates are paired on the primary metric's resamples and
+compared with the same simultaneous machinery; the chosen candidate is the cheapest to run whose
+shortfall in net value from the best is **not shown** to exceed the tolerance (in dollars).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from bakeoff.row import Row
+from bakeoff.valuation import ValueReport
+from bakeoff.value import money
+
+DEFAULT_TOLERANCE = 0.01  # of the best net value, when [choose] sets none
+EPS = 1e-9
+
+
+class Judged(Protocol):
+    """What the rule needs from a comparison of K candidates (see :mod:`bakeoff.judge`)."""
+
+    def shown_better(self, i: int, j: int) -> bool: ...  # noqa: D102
+
+    def shortfall(self, k: int, among: list[int] | None = None) -> tuple[float, float, float]: ...  # noqa: D102
+
+
+Judge = Callable[[tuple[str, ...], np.ndarray, np.ndarray | None, float], Judged]
+
+
+@dataclass(frozen=True)
+class ValueChoice:
+    """The chosen candidate, the sentence saying why, and the leaders (set of the best in net value)."""
+
+    name: str | None
+    reason: str
+    leaders: tuple[str, ...]
+
+
+def choose_net_value(report: ValueReport, rows: list[Row], judge: Judge, *, tolerance: float | None,
+                     relative: bool | None, confidence: float) -> ValueChoice:
+    """The cheapest candidate whose net-value shortfall from the best is not shown to exceed the tolerance."""
+    ok = [r for r in rows if r.name in report.candidates]
+    if not ok:
+        return ValueChoice(None, "No candidate finished; nothing was chosen.", ())
+    names = tuple(r.name for r in ok)
+    vals = [report.candidates[n] for n in names]
+    point = np.array([v.net for v in vals])
+    reps = np.column_stack([v.net_replicates for v in vals]) if all(len(v.replicates) for v in vals) else None
+    j = judge(names, point, reps, confidence)
+    best = int(np.argmax(point))
+    tol = DEFAULT_TOLERANCE if tolerance is None else tolerance
+    rel = True if relative is None else relative
+    tol_abs = tol * abs(point[best]) if rel else tol
+    eligible = [i for i in range(len(ok)) if j.shortfall(i)[1] <= tol_abs + EPS]
+    pick = min(eligible, key=lambda i: (_running(ok[i]), ok[i].rung, -point[i]))
+    leaders = tuple(names[i] for i in range(len(ok)) if not any(j.shown_better(a, i) for a in range(len(ok))))
+    return ValueChoice(names[pick], _reason(ok, vals, best, pick, j, tol_abs, confidence), leaders)
+
+
+def _reason(ok: list[Row], vals: list[Any], best: int, pick: int, j: Judged, tol: float,
+            confidence: float) -> str:
+    b, p = vals[best], vals[pick]
+    head = (f"Chose {ok[pick].name}: it nets {money(p.net)} a month ({confidence:.0%} interval "
+            f"{money(p.low - p.running)} to {money(p.high - p.running)}) after {_usd(p.running)} of running cost")
+    if pick == best:
+        return head + ", the most of any candidate, and no cheaper one is within the tolerance of it."
+    gap, lo, hi = j.shortfall(pick)
+    return (head + f"; it is the cheapest candidate whose shortfall from the best net value ({ok[best].name}, "
+            f"{money(b.net)}) is not shown to exceed the tolerance of {money(tol)}: a gap of {money(gap)}, "
+            f"{confidence:.0%} interval of the shortfall {money(lo)} to {money(hi)}.")
+
+
+def _running(r: Row) -> float:
+    return r.cost.monthly_usd if r.cost is not None else 0.0
+
+
+def _usd(x: float) -> str:
+    if x >= 1:
+        return f"${x:,.2f}"
+    return "under $0.01" if x < 0.01 else f"${x:.2f}"
+
+
+def value_sentences(report: ValueReport, rows: list[Row], leaders: tuple[str, ...],
+                    confidence: float) -> list[str]:
+    """One plain sentence in dollars per leading candidate (the set of the best in net value)."""
+    if not leaders:
+        return []
+    cost = {r.name: _running(r) for r in rows if r.name in report.candidates}
+    top = max(leaders, key=lambda n: report.candidates[n].net)
+    out = []
+    for name in sorted(leaders, key=lambda n: -report.candidates[n].net)[:4]:
+        v = report.candidates[name]
+        share = f", {v.share:.0%} of what perfect foresight would" if math.isfinite(v.share) else ""
+        text = (f"{_acting(report, name, v)} about {money(v.value)} a month ({confidence:.0%} interval "
+                f"{money(v.low)} to {money(v.high)}){share}")
+        if name != top:
+            text += (f"; the holdout cannot tell it from {top} in net value, and it costs "
+                     f"{_ratio(cost[name], cost[top])} to run")
+        out.append(text + ".")
+    return out
+
+
+def _acting(report: ValueReport, name: str, v: Any) -> str:
+    if report.policy == "top_fraction":
+        return f"Acting on {name}'s top {report.section.fraction:.0%} returns"
+    if report.policy == "threshold":
+        return f"Acting where {name}'s score reaches {v.threshold:.3g} (chosen on training data; {v.acted:.0%} of " \
+               "cases) returns"
+    return f"Ordering {name}'s forecast returns"
+
+
+def _ratio(a: float, b: float) -> str:
+    if a <= 0 or b <= 0:
+        return "about as much"
+    r = a / b
+    if 1 / 1.05 < r < 1.05:
+        return "about as much"
+    word, r = ("more", r) if r > 1 else ("less", 1 / r)
+    return f"{r:,.0f}× {word}" if r >= 10 else f"{r:.1f}× {word}"
+
+
+class PairedPercentile:
+    """A stand-in :class:`Judged` from pairwise percentile intervals of paired replicate differences."""
+
+    def __init__(self, names: tuple[str, ...], point: np.ndarray, reps: np.ndarray | None, confidence: float):
+        self.point, self.reps, self.alpha = np.asarray(point, float), reps, (1 - confidence) / 2
+
+    def _interval(self, i: int, j: int) -> tuple[float, float]:
+        d = float(self.point[i] - self.point[j])
+        if self.reps is None or i == j:
+            return (d, d)
+        diff = self.reps[:, i] - self.reps[:, j]
+        return (float(np.quantile(diff, self.alpha)), float(np.quantile(diff, 1 - self.alpha)))
+
+    def shown_better(self, i: int, j: int) -> bool:
+        """The interval of i - j lies above zero."""
+        return i != j and self._interval(i, j)[0] > 0
+
+    def shortfall(self, k: int, among: list[int] | None = None) -> tuple[float, float, float]:
+        """Gap to the best point and bounds ``max(0, max_j lower(j - k))``, ``max(0, max_j upper(j - k))``."""
+        pool = list(range(len(self.point))) if among is None else among
+        gap = float(max(self.point[j] for j in pool) - self.point[k])
+        lows, highs = [0.0], [0.0]
+        for j in pool:
+            if j != k:
+                lo, hi = self._interval(j, k)
+                lows.append(lo)
+                highs.append(hi)
+        return (gap, max(lows), max(highs))

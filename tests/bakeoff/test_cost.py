@@ -1,0 +1,76 @@
+"""The running-cost model: fixed cost per call apart from marginal cost per row."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bakeoff.candidate import Budget, Candidate
+from bakeoff.config import CostSection
+from bakeoff.cost import Timing, cost_of, fixed_and_marginal, project
+from bakeoff.frame import Frame, Problem
+from bakeoff.probe import predict_points
+from bakeoff.row import Row, Status
+
+
+def test_fixed_and_marginal_recovers_an_exact_line():
+    pts = [(n, 0.2 + 1e-5 * n) for n in (100, 1_000, 20_000)]
+    t = fixed_and_marginal(pts)
+    assert t.fixed_s == pytest.approx(0.2) and t.per_row_s == pytest.approx(1e-5) and t.measured
+
+
+def test_a_negative_slope_from_noise_is_all_fixed_and_one_point_is_all_per_row():
+    t = fixed_and_marginal([(10, 0.30), (100, 0.28)])
+    assert t.per_row_s == 0 and 0.28 <= t.fixed_s <= 0.30
+    one = fixed_and_marginal([(200, 0.5)])
+    assert one.fixed_s == 0 and one.per_row_s == pytest.approx(0.5 / 200) and not one.measured
+
+
+def test_projection_arithmetic_by_hand():
+    price = CostSection(usd_per_cpu_hour=3.6, rows_in_production=1_000_000, retrains_per_month=4,
+                        predictions_per_month=1_000_000, prediction_calls_per_month=30)  # $0.001 a second
+    fit, pred = Timing(2.0, 1e-3), Timing(0.05, 1e-6)
+    c = project(fit, pred, price, n_train=500)
+    assert c.train_usd == pytest.approx(1.002)                       # (2 + 1e-3 x 1e6) s
+    assert c.monthly_usd == pytest.approx(0.001 * (4 * 1002 + 30 * 0.05 + 1e6 * 1e-6))
+    assert c.per_million_predictions_usd == pytest.approx(0.001 * (0.05 + 1.0))
+    sql = project(fit, pred, price, n_train=500, warehouse=True)     # a warehouse query pays no start-up
+    assert sql.monthly_usd == pytest.approx(0.001 * (4 * 1000 + 1e6 * 1e-6))
+    assert sql.predict_fixed_ms == 0 and sql.fit_fixed_s == 0
+
+
+def test_a_start_up_cost_is_not_multiplied_by_production_rows():
+    """Before the split, a 0.5 s start-up on 170 rows was billed as 3 ms a row; now it is billed once a call."""
+    price = CostSection(rows_in_production=1_000_000, predictions_per_month=10_000_000)
+    rule = Row(name="rule", status=Status.OK, fit_s=0.5, predict_s=0.5, in_warehouse=True,
+               predict_points=[[17, 0.5], [170, 0.5], [2720, 0.501]], fit_points=[[100, 0.5], [400, 0.5]])
+    tree = Row(name="tree", status=Status.OK, fit_s=0.05, predict_s=0.002,
+               predict_points=[[17, 0.0011], [170, 0.002], [2720, 0.017]], fit_points=[[100, 0.02], [400, 0.05]])
+    linear = Row(name="rule_old", status=Status.OK, fit_s=0.5, predict_s=0.5)
+    assert cost_of(rule, price, 400, 170).monthly_usd < cost_of(tree, price, 400, 170).monthly_usd
+    assert cost_of(linear, price, 400, 170).monthly_usd > 50 * cost_of(tree, price, 400, 170).monthly_usd
+
+
+class Sleepy(Candidate):
+    """Predict costs 40 ms a call plus 20 µs a row (sleeping: billed as wall time)."""
+
+    def fit(self, frame, *, budget, seed):
+        return self
+
+    def predict(self, frame):
+        time.sleep(0.04 + 2e-5 * len(frame.holdout))
+        return pd.Series(0.0, index=frame.holdout.index)
+
+
+def test_probes_split_a_constructed_candidate_within_a_generous_tolerance():
+    x = pd.DataFrame({"a": np.arange(400.0)}, index=pd.RangeIndex(400, name="id"))
+    frame = Frame(Problem("binary", "binary", "y", "id"), x.assign(y=0.0), x, ("a",))
+    cand = Sleepy()
+    full = 0.04 + 2e-5 * 400
+    pts = predict_points(cand, frame, full, Budget.of(60))
+    assert [p[0] for p in pts] == [40, 400, 6400]  # a tenth, the holdout, the holdout repeated 16 times
+    t = fixed_and_marginal(pts)
+    assert 0.02 < t.fixed_s < 0.12 and 1e-5 < t.per_row_s < 4e-5
