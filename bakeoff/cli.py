@@ -88,8 +88,10 @@ def run(
         progress("phase", {"text": "starting"})  # the heavy imports below take seconds on a cold start
     from bakeoff.report.terminal import render
     from bakeoff.runner import run as run_bakeoff
+    from bakeoff.wallclock import process_start
+
     result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine, workers=workers,
-                    progress=progress, resume=resume, history=db)
+                    progress=progress, resume=resume, history=db, started=process_start())
     render(result, console, quiet=quiet)
     if _debug():
         for row in result.rows:

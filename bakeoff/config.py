@@ -181,6 +181,8 @@ class LadderSection(_Section):
     margin: float | None = Field(None, ge=0)  # None: the [choose] tolerance of the primary metric
     champion: str | None = None
     champion_retrain: bool = False
+    train_sample: int = Field(100_000, ge=0)
+    sample_from_rung: int = Field(3, ge=0, le=9)
 
 
 class CandidateSection(BaseModel):

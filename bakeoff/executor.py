@@ -260,25 +260,25 @@ Launch = Callable[[Any, float], Any]
 Collect = Callable[[list[Any], float], list[tuple[Any, Any]]]
 
 
-def make_executor(exp: Any, frame: Any) -> Engine:
+def make_executor(exp: Any, frames: dict[str, Any]) -> Engine:
     """The blocking function that runs one task under a box for the Ray or inline engine."""
     from bakeoff.worker import execute
 
     engine = exp.executor.engine
     if engine == "ray":
-        return RayEngine(exp, frame)
+        return RayEngine(exp, frames)
     if engine == "inline":
         return lambda task, box: Outcome(Status.OK, value=execute(task))
     return lambda task, box: run_isolated(execute, (task,), box, memory_mb=task.memory_mb)
 
 
-def make_launcher(exp: Any, frame: Any) -> tuple[Launch, Collect]:
+def make_launcher(exp: Any, frames: dict[str, Any]) -> tuple[Launch, Collect]:
     """(launch, collect) for the engine: non-blocking forkserver workers locally, one blocking call otherwise."""
     from bakeoff.worker import execute
 
     if exp.executor.engine == "local":
         return (lambda task, box: launch(execute, (task,), box, memory_mb=task.memory_mb)), collect
-    engine = make_executor(exp, frame)
+    engine = make_executor(exp, frames)
     return engine, lambda handles, _wait: [(h, h) for h in handles]
 
 
@@ -310,18 +310,18 @@ class RayEngine:
     run time. Ray is optional: ``pip install -e ".[ray]"``.
     """
 
-    def __init__(self, exp: Any, frame: Any) -> None:
+    def __init__(self, exp: Any, frames: dict[str, Any]) -> None:
         from bakeoff.worker import execute_with_frame
 
         self.ray = start_ray(exp.executor.address, exp.executor.num_cpus)
-        self.frame_ref = self.ray.put(frame)
+        self.frame_refs = {path: self.ray.put(frame) for path, frame in frames.items()}
         self.remote = self.ray.remote(max_retries=0, num_cpus=exp.executor.threads)(execute_with_frame)
 
     def __call__(self, task: Any, box: float) -> Outcome:
         """Run ``task`` as a Ray task; OK carries the worker's row."""
         ray = self.ray
         start = time.monotonic()
-        ref = self.remote.remote(task, self.frame_ref)
+        ref = self.remote.remote(task, self.frame_refs[task.frame_path])
         ready, _ = ray.wait([ref], timeout=max(box, 0.0))
         elapsed = time.monotonic() - start
         if not ready:

@@ -70,6 +70,8 @@ class Result:
     champion: dict[str, Any] | None = None
     alignment: dict[str, Any] | None = None
     value: Any = field(default=None, repr=False)
+    reserve_s: float = 0.0
+    started_at: float | None = field(default=None, repr=False)
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +80,8 @@ class Result:
         return {
             "experiment": exp.name, "seed": exp.seed, "timebox_s": exp.timebox.total,
             "per_candidate_s": exp.timebox.per_candidate, "wall_s": self.wall_s, "created": self.created,
+            "reserve_s": self.reserve_s, "train_sample": {"rows": exp.ladder.train_sample,
+                                                          "from_rung": exp.ladder.sample_from_rung},
             "data_hash": self.data_hash,
             "problem": {"kind": self.problem.kind, "task": self.problem.task, "target": self.problem.target,
                         "key": self.problem.key, "horizon_weeks": self.problem.horizon_weeks,
@@ -96,6 +100,19 @@ class Result:
             "profile": _clean(self.profile),
             **({"value": _clean(self.value.baselines())} if self.value is not None else {}),
         }
+
+    def scale_notes(self) -> list[str]:
+        """What the report says about training samples and the time kept for scoring."""
+        lad, notes = self.experiment.ladder, []
+        sampled = sorted({r.train_rows for r in self.rows if r.train_rows and r.train_rows < self.n_train})
+        if sampled:
+            notes.append(f"Rungs {lad.sample_from_rung}+ trained on a seeded sample of {sampled[-1]:,} of the "
+                         f"{self.n_train:,} training rows, stratified by the target ([ladder] train_sample); "
+                         "every candidate predicted all holdout rows.")
+        if self.reserve_s:
+            notes.append(f"{self.reserve_s:.1f}s of the {self.experiment.timebox.total:g}s box were kept for "
+                         "scoring, reports and history (timed on samples of the holdout before the climb).")
+        return notes
 
     def _repr_html_(self) -> str:
         from bakeoff.report import plots

@@ -136,6 +136,8 @@ class Row:
     shortfall: float | None = column("How far the primary metric falls short of the best one (>= 0).")
     shortfall_low: float | None = column("Lower simultaneous bound of the shortfall from the truly best.")
     shortfall_high: float | None = column("Upper simultaneous bound of the shortfall from the truly best.")
+    train_rows: int | None = column("Training rows the candidate fit on (a seeded stratified sample of "
+                                    "[ladder] train_sample rows from rung [ladder] sample_from_rung up).")
     threads: int | None = column("Threads the candidate was allowed.", table=False)
     params: dict[str, Any] | None = column(
         "The fitted candidate's describe() output: parameters, coefficients, SQL text.", table=False)

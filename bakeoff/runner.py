@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import shutil
 import tempfile
 import time
@@ -31,17 +30,21 @@ from bakeoff.earlystop import for_experiment as early_stop_for
 from bakeoff.errors import Interrupted, NotApplicable
 from bakeoff.executor import NESTED, Launched, Outcome, make_executor, make_launcher, stop_all
 from bakeoff.frame import Frame, Problem, build_tabular_frame
+from bakeoff.framefile import write_frame
 from bakeoff.guards import check_sql_rules, leakage_warnings
 from bakeoff.metrics import METRICS
 from bakeoff.registry import Spec, resolve_ladder
 from bakeoff.result import Result
 from bakeoff.row import Row, Status
+from bakeoff.sampling import sample_train
 from bakeoff.scoring import metric_names, score_all
 from bakeoff.track import require_mlflow
 from bakeoff.tradeoff import annotate, sentences, to_frame
+from bakeoff.wallclock import finishing_reserve
 from bakeoff.worker import Task, new_row
 
 MIN_START_S = 0.5
+PREDICT_CHUNK_ROWS = 250_000
 Progress = Callable[[str, Any], None]
 Launch = Callable[[Task, float], Any]
 Collect = Callable[[list[Any], float], list[tuple[Any, Any]]]
@@ -74,7 +77,7 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         out: str | Path | None = None, engine: str | None = None, progress: Progress | None = None,
         workers: int | None = None,
         write: bool = True, resume: bool = False, checkpoint_dir: str | Path | None = None,
-        history: str | Path | None = DEFAULT_DB) -> Result:
+        history: str | Path | None = DEFAULT_DB, started: float | None = None) -> Result:
     """Run a bake-off and return its :class:`Result` (also written to ``out`` unless ``write=False``).
 
     Args:
@@ -89,6 +92,8 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         resume: Reuse candidates finished by an earlier, interrupted run of the same config.
         checkpoint_dir: Where finished candidates are persisted (default ``runs/<name>/``).
         history: The DuckDB run-history file a written run is recorded in (None: not recorded).
+        started: The ``time.monotonic()`` reading the box counts from (the CLI passes its process
+            start; default: now). Loading, candidates, scoring, reports and history all fit in the box.
 
     Raises:
         Interrupted: After Ctrl-C during the climb, once the partial result has been written
@@ -97,20 +102,23 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     exp = _with_overrides(config, timebox, seed, engine, workers)
     require_mlflow(exp.track)
     specs = resolve_ladder(exp)  # candidate parameters are checked before the data is loaded
-    started = time.monotonic()
+    started = time.monotonic() if started is None else started
     progress = progress or _default_progress()
-    _warm_up(exp, write)
+    warming = _warm_up(exp, write)
     frame, origin = _load(exp, progress)
     champions, notes = champion_specs(exp, Path(history) if history else None)
     specs = [Spec(n, CHAMPION, p, rung) for n, p, rung in champions] + specs
     names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
+    reserve = finishing_reserve(frame, names, len(specs), exp.score.bootstrap, exp.score.confidence,
+                                exp.timebox.total)
     stop = _early_stop(exp, frame, names[0], specs)
     check_sql_rules(specs, frame)
     key_data = data_hash(frame.train) + data_hash(frame.holdout)
     ckpt, done = _checkpoint(exp, key_data, resume, checkpoint_dir)
     interrupted = False
     try:
-        rows = climb(exp, frame, specs, progress, stop, done=done, save=ckpt.save)
+        rows = climb(exp, frame, specs, progress, stop, done=done, save=ckpt.save,
+                     deadline=started + exp.timebox.total - reserve)
     except Interrupted as exc:
         rows, interrupted = exc.rows, True
     progress("phase", {"text": "scoring (bootstrap)"})
@@ -119,10 +127,14 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
     result.leakage, result.data_hash = leakage_warnings(exp, frame), key_data
     result.profile, result.drift, drift_notes = watch_data(exp, frame, Path(history) if history else None)
     result.notes = notes + drift_notes
+    result.reserve_s, result.started_at = reserve, started
     if write:
+        if warming is not None:
+            warming.join()  # pyplot half-imported by the warm-up thread must not be imported again here
         _write(result, out, None if interrupted or harness_failed(rows) else history, progress)
         if exp.track.mlflow and not interrupted:
             track(result)
+    result.wall_s = time.monotonic() - started
     progress("end", {})
     if interrupted:
         where = f"; partial result in {result.out_dir}" if result.out_dir else ""
@@ -198,8 +210,12 @@ def _default_progress() -> Progress:
     return lambda *_: None
 
 
-def _warm_up(exp: Experiment, write: bool) -> None:
-    """Start the worker pool's forkserver, and import matplotlib for the report, while the data loads."""
+def _warm_up(exp: Experiment, write: bool) -> Any:
+    """Start the worker pool's forkserver, and import matplotlib for the report, while the data loads.
+
+    Returns:
+        The thread importing matplotlib (join it before drawing), or None.
+    """
     if exp.executor.engine == "local":
         from bakeoff.executor import warm_up
 
@@ -208,7 +224,10 @@ def _warm_up(exp: Experiment, write: bool) -> None:
         import importlib
         import threading
 
-        threading.Thread(target=importlib.import_module, args=("matplotlib.pyplot",), daemon=True).start()
+        thread = threading.Thread(target=importlib.import_module, args=("matplotlib.pyplot",), daemon=True)
+        thread.start()
+        return thread
+    return None
 
 
 def harness_failed(rows: list[Row]) -> bool:
@@ -250,8 +269,12 @@ def watch_data(exp: Experiment, frame: Frame,
 
 def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
           stop: EarlyStop | None = None, *, done: dict[str, Row] | None = None,
-          save: Callable[[Row], None] | None = None) -> list[Row]:
+          save: Callable[[Row], None] | None = None, deadline: float | None = None) -> list[Row]:
     """Run every candidate under the per-candidate and total boxes, ``[executor] workers`` at a time.
+
+    Candidates from rung ``[ladder] sample_from_rung`` up fit on the seeded stratified training
+    sample (:mod:`bakeoff.sampling`); the total box ends at ``deadline`` (``time.monotonic()``
+    reading; default: ``[timebox].total`` from now).
 
     With several workers the highest rungs start first (the longest turns overlap the rest);
     each candidate is fitted and scored on its own, so the table does not depend on the order.
@@ -268,17 +291,16 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
     workdir = Path(tempfile.mkdtemp(prefix="bakeoff-"))
     state = Climb(len(specs))
     try:
-        frame_path = workdir / "frame.pkl"
-        frame_path.write_bytes(pickle.dumps(frame.without_truth(), protocol=pickle.HIGHEST_PROTOCOL))
-        deadline = time.monotonic() + exp.timebox.total
+        frames = _frame_files(exp, frame.without_truth(), workdir)
+        deadline = time.monotonic() + exp.timebox.total if deadline is None else deadline
         workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
         slots = workers if exp.executor.engine == "local" else 1
-        launch, collect = make_launcher(exp, frame.without_truth())
+        launch, collect = make_launcher(exp, frames)
         order = list(range(len(specs)))
         if slots > 1:
             order.sort(key=lambda i: (-new_row(specs[i]).rung, i))
         progress("begin", {"total": exp.timebox.total, "n": len(specs), "workers": slots})
-        turn = _Turn(exp, frame, str(frame_path), workdir, deadline, workers)
+        turn = _Turn(exp, frame, list(frames), workdir, deadline, workers)
         turn.inner = _inner_turn(turn, stop) if stop else None
         try:
             while order or state.running:
@@ -296,13 +318,27 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _frame_files(exp: Experiment, frame: Frame, workdir: Path) -> dict[str, Frame]:
+    """The candidate frame (and the sampled one, when the training part is larger) written once for workers.
+
+    Workers memory-map the files (:mod:`bakeoff.framefile`): one copy in the page cache for all of them.
+    """
+    frames = {str(workdir / "frame"): frame}
+    sampled = sample_train(frame, exp.ladder.train_sample, exp.seed)
+    if sampled is not frame:
+        frames[str(workdir / "sample")] = sampled
+    for path, part in frames.items():
+        write_frame(part, Path(path))
+    return frames
+
+
 @dataclass
 class _Turn:
-    """What every candidate's turn shares: the experiment, the frame file, the deadline, the workers."""
+    """What every candidate's turn shares: the experiment, the frame files (full, sampled), the deadline."""
 
     exp: Experiment
     frame: Frame
-    frame_path: str
+    frame_paths: list[str]
     workdir: Path
     deadline: float
     workers: int
@@ -315,9 +351,9 @@ def _inner_turn(turn: _Turn, stop: EarlyStop) -> _Turn:
     assert stop.frame is not None
     folder = turn.workdir / "inner"
     folder.mkdir()
-    path = folder / "frame.pkl"
-    path.write_bytes(pickle.dumps(stop.frame, protocol=pickle.HIGHEST_PROTOCOL))
-    return _Turn(turn.exp, stop.frame, str(path), folder, turn.deadline, 1, stop=stop)
+    path = folder / "frame"
+    write_frame(stop.frame, path)
+    return _Turn(turn.exp, stop.frame, [str(path)], folder, turn.deadline, 1, stop=stop)
 
 
 def _observe_inner(turn: _Turn, spec: Spec, i: int, row: Row) -> None:
@@ -329,7 +365,7 @@ def _observe_inner(turn: _Turn, spec: Spec, i: int, row: Row) -> None:
     if row.ok and inner.stop.needs_inner(spec.name):
         task, box = _task(inner, spec, new_row(spec), i)
         if task is not None:
-            outcome = make_executor(inner.exp, inner.frame)(task, box)
+            outcome = make_executor(inner.exp, {inner.frame_paths[0]: inner.frame})(task, box)
             fitted = outcome.value if outcome.status is Status.OK else None
             preds = fitted.predictions if fitted is not None and fitted.ok else None
     row.inner_score = inner.stop.observe(spec.name, preds)
@@ -369,11 +405,12 @@ def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float
         row.status, row.message = Status.SKIPPED, "timebox exhausted"
         return None, 0.0
     box = min(turn.exp.timebox.per_candidate, remaining)
-    ex = turn.exp.executor
-    return Task(spec, turn.frame_path, derive_seed(turn.exp.seed, spec.name), time.monotonic() + box,
-                ex.threads, ex.memory_mb or default_memory_mb(), turn.workers,
+    ex, ml = turn.exp.executor, spec.rung >= turn.exp.ladder.sample_from_rung
+    validate = turn.exp.value is not None and turn.exp.value.needs_validation(turn.frame.problem.kind)
+    return Task(spec, turn.frame_paths[-1 if ml else 0], derive_seed(turn.exp.seed, spec.name),
+                time.monotonic() + box, ex.threads, ex.memory_mb or default_memory_mb(), turn.workers,
                 str(turn.workdir / f"progress-{i}.jsonl"), box, NESTED[ex.engine],
-                validate=turn.exp.value is not None and turn.exp.value.needs_validation(turn.frame.problem.kind)), box
+                validate=validate, chunk_rows=PREDICT_CHUNK_ROWS if ml else None), box
 
 
 def _outcome_row(row: Row, outcome: Outcome) -> Row:

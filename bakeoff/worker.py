@@ -7,6 +7,7 @@ with what it measured (OK), or FAILED with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import time
@@ -22,6 +23,7 @@ import pandas as pd
 from bakeoff.candidate import Budget
 from bakeoff.errors import CandidateError
 from bakeoff.frame import Frame
+from bakeoff.framefile import read_frame
 from bakeoff.horizon import to_horizon
 from bakeoff.measure import Stopwatch, model_kb, peak_rss_mb
 from bakeoff.probe import billed, probe, validation_predictions
@@ -47,16 +49,17 @@ class Task:
     box: float | None = None
     isolation: str = "forkserver"
     validate: bool = False
+    chunk_rows: int | None = None
 
 
 _FRAMES: dict[str, Frame] = {}
 
 
 def load_frame(path: str) -> Frame:
-    """Load (and cache per process) the pickled candidate frame."""
+    """Load (and cache per process) the candidate frame written by the runner (memory-mapped)."""
     if path not in _FRAMES:
         _FRAMES.clear()
-        _FRAMES[path] = pickle.loads(Path(path).read_bytes())
+        _FRAMES[path] = read_frame(Path(path))
     return _FRAMES[path]
 
 
@@ -109,7 +112,7 @@ def _execute(task: Task, row: Row) -> None:
         with Stopwatch() as fit:
             cand.fit(frame, budget=budget, seed=task.seed)
         with Stopwatch() as pred:
-            raw = cand.predict(frame)
+            raw = predict_in_chunks(cand, frame, task.chunk_rows)
         pred = _retime(cand, frame, pred, budget)
         probed = probe(task.spec.build, cand, frame, fit_s=billed(fit, task.threads), predict_s=billed(pred),
                        budget=budget, seed=task.seed, threads=task.threads)
@@ -131,6 +134,23 @@ def _execute(task: Task, row: Row) -> None:
     row.model_kb = len(row.model) / 1024.0 if row.model is not None else model_kb(cand)
     row.peak_rss_mb, row.threads = peak_rss_mb(), task.threads
     row.params, row.warnings = _jsonable(cand.describe()), _warning_lines(caught)
+    row.train_rows = len(frame.train)
+
+
+def predict_in_chunks(cand: Any, frame: Frame, chunk_rows: int | None) -> Any:
+    """``cand.predict`` over the holdout, ``chunk_rows`` rows at a time (None: in one call).
+
+    Row-wise models (the ML rungs) predict large holdouts in chunks so their design
+    matrices stay small; rules that look at the whole holdout (quantiles) get it whole.
+    """
+    n = len(frame.holdout)
+    if not chunk_rows or n <= chunk_rows:
+        return cand.predict(frame)
+    parts = []
+    for start in range(0, n, chunk_rows):
+        part = dataclasses.replace(frame, holdout=frame.holdout.iloc[start:start + chunk_rows])
+        parts.append(check_predictions(cand.predict(part), part, getattr(cand, "name", "candidate")))
+    return np.concatenate(parts)
 
 
 def _warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list[str]:

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 from bakeoff.defaults import RUNS
@@ -32,11 +33,13 @@ def write_outputs(result: Result, out: str | Path | None) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        (tmp / "results.json").write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+        _write_artifacts(result, tmp)
         result.table.to_csv(tmp / "tradeoff.csv")
+        _update_wall(result)
         (tmp / "report.md").write_text(markdown(result), encoding="utf-8")
         (tmp / "report.html").write_text(render_html(result), encoding="utf-8")
-        _write_artifacts(result, tmp)
+        _update_wall(result)  # results.json last: its wall_s covers everything but the history record
+        (tmp / "results.json").write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
@@ -44,6 +47,11 @@ def write_outputs(result: Result, out: str | Path | None) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+def _update_wall(result: Result) -> None:
+    if result.started_at is not None:
+        result.wall_s = time.monotonic() - result.started_at
 
 
 def _write_artifacts(result: Result, folder: Path) -> None:

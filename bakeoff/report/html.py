@@ -48,6 +48,7 @@ def render_html(result: Result) -> str:
              f"{result.n_train:,} training and {result.n_holdout:,} holdout rows from {escape(result.origin)}; "
              f"seed {exp.seed}; box {format_seconds(exp.timebox.total)}; wall {format_seconds(result.wall_s)}; "
              f"{result.workers} candidate(s) at a time, each single-threaded (CPU time is per candidate).</p>",
+             *[f"<p class='muted'>{escape(n)}</p>" for n in result.scale_notes()],
              f"<p class='choice'>{escape(result.reason)}</p>", _words(result), _table(result)]
     if result.leakage:
         parts += ["<h2>Leakage warnings</h2>"] + [f"<p class='warn'>⚠ {escape(w)}</p>" for w in result.leakage]

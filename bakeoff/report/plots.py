@@ -160,10 +160,12 @@ def _place_labels(fig: Any, ax: Any, rows: list[Any], result: Result, pin: float
             ann.remove()
 
 
-def fit_times(result: Result) -> Any:
-    """Horizontal bars of fit seconds (log axis), in ladder order."""
-    plt = _plt()
+def fit_times(result: Result) -> Any | None:
+    """Horizontal bars of fit seconds (log axis), in ladder order (None when no candidate ran)."""
     rows = [r for r in result.rows if val(r, "fit_s") is not None and val(r, "applicable") is not False]
+    if not rows:
+        return None
+    plt = _plt()
     fig, ax = plt.subplots(figsize=(SIZE[0], 0.32 * len(rows) + 1.4))
     colours = {Status.OK: FRONT, Status.TIMEOUT: "#ff7f0e", Status.FAILED: CHOSEN}
     names = [val(r, "name") + (" ✔" if val(r, "name") == result.chosen else "") for r in rows]

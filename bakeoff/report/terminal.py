@@ -78,6 +78,8 @@ def render(result: Result, console: Console, *, quiet: bool = False, sentences: 
                       "(all in report.html / tradeoff.csv).[/dim]")
     if note and not quiet:
         console.print(f"[dim]{note}[/dim]")
+    for line in result.scale_notes():
+        console.print(f"[dim]{line}[/dim]")
     console.print(f"[bold]{result.reason}[/bold]")
     if quiet:
         return

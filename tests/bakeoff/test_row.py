@@ -14,7 +14,7 @@ from bakeoff.store import candidate_columns
 CSV_HEADER = ("name,rung,family,status,message,primary,ci_low,ci_high,vs_best,vs_best_low,vs_best_high,vs_best_p,"
               "vs_simplest,vs_simplest_p,pareto,dominated_by,fit_s,fit_cpu_s,predict_ms_per_1k,model_kb,"
               "peak_rss_mb,train_usd,per_million_predictions_usd,monthly_usd,bias_pct,horizon_factor,best_set,"
-              "best_set_p,shortfall,shortfall_low,shortfall_high,inner_score,chosen")
+              "best_set_p,shortfall,shortfall_low,shortfall_high,train_rows,inner_score,chosen")
 
 
 def ok_row() -> Row:
