@@ -59,5 +59,5 @@ def read_frame(folder: Path) -> Frame:
         df = table.to_pandas(split_blocks=True, self_destruct=False)
         df = df.set_index(INDEX)
         df.index.name = template.index.name
-        parts[part] = df.astype(template.dtypes.to_dict(), copy=False) if len(template.columns) else df
+        parts[part] = df.astype(template.dtypes.to_dict()) if len(template.columns) else df
     return dataclasses.replace(rest, **parts)
