@@ -13,12 +13,31 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bakeoff.row import Row
+from bakeoff.candidate import derive_seed
+from bakeoff.config import Experiment
+from bakeoff.earlystop import EarlyStop
+from bakeoff.errors import Interrupted, NotApplicable
+from bakeoff.executor import NESTED, Launched, Outcome, make_executor, make_launcher, stop_all
+from bakeoff.frame import Frame
+from bakeoff.framefile import write_frame
+from bakeoff.registry import Spec
+from bakeoff.row import Row, Status
+from bakeoff.sampling import sample_train
+from bakeoff.worker import Task, new_row
+
+MIN_START_S = 0.5
+PREDICT_CHUNK_ROWS = 250_000
+Progress = Callable[[str, Any], None]
+Launch = Callable[[Task, float], Any]
+Collect = Callable[[list[Any], float], list[tuple[Any, Any]]]
 
 POLL_S = 0.25
 
@@ -91,3 +110,186 @@ def poll(climb: Climb, collect: Callable[[list[Any], float], list[tuple[Any, Any
             progress("tick", {"name": slot.row.name, **record})
     progress("beat", {})
     return out
+
+
+def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
+          stop: EarlyStop | None = None, *, done: dict[str, Row] | None = None,
+          save: Callable[[Row], None] | None = None, deadline: float | None = None) -> list[Row]:
+    """Run every candidate under the per-candidate and total boxes, ``[executor] workers`` at a time.
+
+    Candidates from rung ``[ladder] sample_from_rung`` up fit on the seeded stratified training
+    sample (:mod:`bakeoff.sampling`); the total box ends at ``deadline`` (``time.monotonic()``
+    reading; default: ``[timebox].total`` from now).
+
+    With several workers the highest rungs start first (the longest turns overlap the rest);
+    each candidate is fitted and scored on its own, so the table does not depend on the order.
+    With ``stop`` (``[ladder].early_stop``) candidates run one at a time in ladder order; each
+    OK candidate below the top decision rung is also fitted on the inner training split and
+    scored on the inner validation split (inside the total box), and candidates above two
+    successive rungs shown not to improve on the best so far are SKIPPED with the reason. Rows
+    in ``done`` (from a checkpoint) are reused; every new row is passed to ``save`` as soon as
+    it finishes.
+
+    Raises:
+        Interrupted: On Ctrl-C, after the running workers were killed.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="bakeoff-"))
+    state = Climb(len(specs))
+    try:
+        frames = _frame_files(exp, frame.without_truth(), workdir)
+        deadline = time.monotonic() + exp.timebox.total if deadline is None else deadline
+        workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
+        slots = workers if exp.executor.engine == "local" else 1
+        launch, collect = make_launcher(exp, frames)
+        order = list(range(len(specs)))
+        if slots > 1:
+            order.sort(key=lambda i: (-new_row(specs[i]).rung, i))
+        progress("begin", {"total": exp.timebox.total, "n": len(specs), "workers": slots})
+        turn = _Turn(exp, frame, list(frames), workdir, deadline, workers)
+        turn.inner = _inner_turn(turn, stop) if stop else None
+        try:
+            while order or state.running:
+                while order and len(state.running) < slots:
+                    i = order.pop(0)
+                    _start(turn, state, i, specs[i], stop, done or {}, launch, progress, save)
+                for slot, outcome in poll(state, collect, progress):
+                    _settle(state, slot.index, _outcome_row(slot.row, outcome), turn, progress, save,
+                            specs[slot.index])
+        except KeyboardInterrupt:
+            _interrupted(state, specs, collect)
+        return state.ordered()
+    finally:
+        progress("end", {})
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _frame_files(exp: Experiment, frame: Frame, workdir: Path) -> dict[str, Frame]:
+    """The candidate frame (and the sampled one, when the training part is larger) written once for workers.
+
+    Workers memory-map the files (:mod:`bakeoff.framefile`): one copy in the page cache for all of them.
+    """
+    frames = {str(workdir / "frame"): frame}
+    sampled = sample_train(frame, exp.ladder.train_sample, exp.seed)
+    if sampled is not frame:
+        frames[str(workdir / "sample")] = sampled
+    for path, part in frames.items():
+        write_frame(part, Path(path))
+    return frames
+
+
+@dataclass
+class _Turn:
+    """What every candidate's turn shares: the experiment, the frame files (full, sampled), the deadline."""
+
+    exp: Experiment
+    frame: Frame
+    frame_paths: list[str]
+    workdir: Path
+    deadline: float
+    workers: int
+    inner: _Turn | None = None
+    stop: EarlyStop | None = None
+
+
+def _inner_turn(turn: _Turn, stop: EarlyStop) -> _Turn:
+    """The early stop's turn: the inner split's frame file, a blocking engine, the same deadline."""
+    assert stop.frame is not None
+    folder = turn.workdir / "inner"
+    folder.mkdir()
+    path = folder / "frame"
+    write_frame(stop.frame, path)
+    return _Turn(turn.exp, stop.frame, [str(path)], folder, turn.deadline, 1, stop=stop)
+
+
+def _observe_inner(turn: _Turn, spec: Spec, i: int, row: Row) -> None:
+    """Fit ``row``'s candidate on the inner split when its decision can still matter; feed the early stop."""
+    inner = turn.inner
+    if inner is None or inner.stop is None:
+        return
+    preds = None
+    if row.ok and inner.stop.needs_inner(spec.name):
+        task, box = _task(inner, spec, new_row(spec), i)
+        if task is not None:
+            outcome = make_executor(inner.exp, {inner.frame_paths[0]: inner.frame})(task, box)
+            fitted = outcome.value if outcome.status is Status.OK else None
+            preds = fitted.predictions if fitted is not None and fitted.ok else None
+    row.inner_score = inner.stop.observe(spec.name, preds)
+
+
+def _start(turn: _Turn, state: Climb, i: int, spec: Spec, stop: EarlyStop | None, done: dict[str, Row],
+           launch: Launch, progress: Progress, save: Callable[[Row], None] | None) -> None:
+    """Start candidate ``i``, or settle it at once (early stop, checkpoint, not applicable, box spent)."""
+    row = new_row(spec)
+    why = stop.before(stop.groups.get(row.name, row.rung)) if stop else None
+    if why:
+        row.status, row.message = Status.SKIPPED, why
+    elif spec.name in done:
+        row = done[spec.name]
+    elif row.status is not Status.FAILED:  # FAILED already: its class cannot be loaded
+        task, box = _task(turn, spec, row, i)
+        if task is not None:
+            progress("start", {"name": row.name, "rung": row.rung, "box": box})
+            state.running.append(Slot(i, row, launch(task, box), Path(task.progress or "")))
+            return
+    _settle(state, i, row, turn, progress, save if row.status is not Status.SKIPPED and why is None
+            and spec.name not in done else None, spec)
+
+
+def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float]:
+    """The worker's task and box, or (None, 0) with ``row`` marked SKIPPED / FAILED."""
+    try:
+        spec.build().check_applicable(turn.frame.problem)
+    except NotApplicable as exc:
+        row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
+        return None, 0.0
+    except Exception as exc:
+        row.status, row.message = Status.FAILED, f"{type(exc).__name__}: {exc}"
+        return None, 0.0
+    remaining = turn.deadline - time.monotonic()
+    if remaining < MIN_START_S:
+        row.status, row.message = Status.SKIPPED, "timebox exhausted"
+        return None, 0.0
+    box = min(turn.exp.timebox.per_candidate, remaining)
+    ex, ml = turn.exp.executor, spec.rung >= turn.exp.ladder.sample_from_rung
+    validate = turn.exp.value is not None and turn.exp.value.needs_validation(turn.frame.problem.kind)
+    return Task(spec, turn.frame_paths[-1 if ml else 0], derive_seed(turn.exp.seed, spec.name),
+                time.monotonic() + box, ex.threads, ex.memory_mb or default_memory_mb(), turn.workers,
+                str(turn.workdir / f"progress-{i}.jsonl"), box, NESTED[ex.engine],
+                validate=validate, chunk_rows=PREDICT_CHUNK_ROWS if ml else None), box
+
+
+def _outcome_row(row: Row, outcome: Outcome) -> Row:
+    if outcome.status is Status.OK:
+        return outcome.value
+    row.status, row.message, row.fit_s = outcome.status, outcome.message, outcome.elapsed
+    row.traceback = outcome.traceback or None
+    return row
+
+
+def _settle(state: Climb, i: int, row: Row, turn: _Turn, progress: Progress,
+            save: Callable[[Row], None] | None, spec: Spec | None = None) -> None:
+    if save and row.status is not Status.SKIPPED:
+        save(row)
+    if turn.inner is not None and spec is not None:
+        _observe_inner(turn, spec, i, row)
+    state.rows[i] = row
+    progress("done", row)
+
+
+def _interrupted(state: Climb, specs: list[Spec], collect: Collect) -> None:
+    """Kill running workers and raise :class:`Interrupted` with every unfinished candidate SKIPPED."""
+    stop_all([s.handle for s in state.running if isinstance(s.handle, Launched)])
+    for i, spec in enumerate(specs):
+        if i not in state.rows:
+            row = new_row(spec)
+            row.status, row.message = Status.SKIPPED, "interrupted (Ctrl-C)"
+            state.rows[i] = row
+    raise Interrupted("interrupted (Ctrl-C)", state.ordered()) from None
+
+
+def default_memory_mb() -> int:
+    """Per-candidate address-space limit when none is configured: 60% of RAM, at least 4 GB."""
+    import os
+
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    return max(4096, int(total * 0.6))

@@ -1,0 +1,99 @@
+"""Score a finished climb: metrics, costs, the judgement, the value report and the :class:`Result`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bakeoff.champion import verdict
+from bakeoff.choice import choose
+from bakeoff.config import Experiment
+from bakeoff.cost import cost_of
+from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
+from bakeoff.frame import Frame, Problem
+from bakeoff.metrics import METRICS
+from bakeoff.result import Result
+from bakeoff.row import Row
+from bakeoff.scoring import score_all
+from bakeoff.tradeoff import annotate, sentences, to_frame
+
+
+def reports_bias(problem: Problem) -> bool:
+    """True where a total bias (predicted vs actual total) means something: customer-base, count, binary."""
+    return problem.kind == "customer_base" or problem.task in ("count", "binary")
+
+
+def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ...], origin: str,
+             wall_s: float) -> Result:
+    """Score OK rows on the holdout, add costs, CIs, dominance, the choice and the sentences."""
+    assert frame.holdout_y is not None
+    y = frame.holdout_y.to_numpy(dtype=float)
+    preds = {r.name: r.predictions for r in rows if r.ok and r.predictions is not None}
+    models = {r.name: r.model for r in rows if r.model}
+    for r in rows:
+        r.predictions, r.model = None, None
+    scores = score_all(y, preds, names, rounds=exp.score.bootstrap, confidence=exp.score.confidence,
+                       seed=exp.seed)
+    for r in rows:
+        if r.ok:
+            r.metrics = scores.metrics[r.name]
+            r.cost = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
+            if reports_bias(frame.problem) and r.name in preds:
+                r.bias_pct = METRICS["bias_pct"](y, preds[r.name])
+    value = _value(exp, frame, rows, preds, y)
+    annotate(rows, scores)
+    champion = verdict(rows, scores)
+    said = [champion["sentence"]] if champion else []
+    choice = choose(rows, scores, exp.choose)
+    chosen, reason, lines = choice.name, choice.reason, []
+    if value is not None:
+        chosen, reason, lines = _value_verdict(exp, value, rows, chosen, reason)
+    table = to_frame(rows, names[0], chosen)
+    best = next((r.vs_best_name for r in rows if r.vs_best_name), None)
+    seg = segment_scores(frame.segments, y, preds, scores.primary)
+    return Result(experiment=exp, rows=rows, table=table, primary=names[0], chosen=chosen,
+                  reason=reason, champion=champion,
+                  sentences=said + lines + sentences(rows, scores, exp.score.confidence),
+                  origin=origin, wall_s=wall_s, n_train=len(frame.train), n_holdout=len(frame.holdout),
+                  holdout_y=y, predictions=preds, problem=frame.problem, segments=seg,
+                  segment_notes=ranking_flips(seg, scores.primary, best),
+                  calibration=calibration_tables(frame.problem, frame.holdout, y, preds), models=models,
+                  holdout=frame.holdout, train=frame.train, value=value,
+                  alignment=frame.alignment.to_dict() if frame.alignment else None)
+
+
+def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.ndarray], y: np.ndarray) -> Any:
+    """The ``[value]`` report (None without the section); the rows' inner-validation data is dropped after."""
+    if exp.value is None:
+        return None
+    from bakeoff.scoring import bootstrap_chunks
+    from bakeoff.valuation import attach
+
+    rounds = exp.score.bootstrap
+    report = attach(exp.value, rows, frame.problem.kind, frame.problem.target, y, preds,
+                    lambda: bootstrap_chunks(len(y), rounds, exp.seed) if rounds else [],
+                    population=exp.value.population_per_month or exp.cost.predictions_per_month,
+                    confidence=exp.score.confidence)
+    for r in rows:
+        r.validation = None
+    return report
+
+
+def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | None,
+                   reason: str) -> tuple[str | None, str, list[str]]:
+    """With ``[value]``: the dollar sentences, and the choice when ``rule = "max_net_value"``."""
+    from bakeoff.judge import Judgement
+    from bakeoff.value_choice import choose_net_value, value_sentences
+
+    def judge(names: tuple[str, ...], point: Any, reps: Any, confidence: float) -> Judgement:
+        return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
+
+    ok = [r for r in rows if r.ok]
+    verdict = choose_net_value(value, ok, judge, tolerance=exp.choose.tolerance,
+                               relative=exp.choose.relative, confidence=exp.score.confidence)
+    value.leaders = verdict.leaders
+    lines = value_sentences(value, ok, verdict.leaders, exp.score.confidence)
+    if exp.choose.rule == "max_net_value":
+        return verdict.name, verdict.reason, lines
+    return chosen, reason, lines
