@@ -24,7 +24,7 @@ def num(x: Any, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-VALUE_HEADERS = ("value $/mo (CI)", "net $/mo", "share")
+VALUE_HEADERS = ("value $/mo (CI)", "net $/mo (CI)", "share")
 
 
 def headers(result: Result) -> list[str]:
@@ -80,11 +80,12 @@ def cells(result: Result, row: Row) -> list[str]:
 
 
 def value_cells(v: Value | None) -> list[str]:
-    """Value a month with its interval, net value and share of attainable value (``[value]`` runs)."""
+    """Value and net value a month with their intervals, share of attainable value (``[value]`` runs)."""
     if v is None:
         return ["", "", ""]
     share = v.value_share
-    return [f"{money(v.value_usd_month)} ({money(v.value_low)} to {money(v.value_high)})", money(v.net_usd_month),
+    return [f"{money(v.value_usd_month)} ({money(v.value_low)} to {money(v.value_high)})",
+            f"{money(v.net_usd_month)} ({money(v.net_low)} to {money(v.net_high)})",
             f"{share:.0%}" if share is not None and math.isfinite(share) else ""]
 
 

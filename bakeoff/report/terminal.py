@@ -30,18 +30,19 @@ def progress_printer(console: Console) -> Any:
     return show
 
 
-def fit_columns(widths: list[int], width: int) -> list[int]:
+def fit_columns(widths: list[int], width: int, extra: tuple[int, ...] = ()) -> list[int]:
     """Indexes of the columns to keep so that the table fits ``width`` characters.
 
     ``widths`` are each column's widest cell (header included); the status column may be
-    abbreviated down to ``MIN_STATUS`` characters before anything is dropped.
+    abbreviated down to ``MIN_STATUS`` characters before anything is dropped. Columns are
+    dropped in ``DROP_ORDER``, then in ``extra`` order (the ``[value]`` columns).
     """
     keep = list(range(len(widths)))
 
     def need(cols: list[int]) -> int:
         return sum(min(widths[c], MIN_STATUS) if c == STATUS else widths[c] for c in cols) + 3 * len(cols) + 1
 
-    for col in DROP_ORDER:
+    for col in (*DROP_ORDER, *extra):
         if need(keep) <= width:
             break
         if col in keep:
@@ -58,7 +59,8 @@ def render(result: Result, console: Console, *, quiet: bool = False, sentences: 
     head = headers(result)
     body = [cells(result, r) for r in rows]
     widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(head)]
-    keep = fit_columns(widths, console.width)
+    n = len(head)  # with [value]: share first, then the value interval column; net value stays
+    keep = fit_columns(widths, console.width, (n - 1, n - 3) if result.value is not None else ())
     table = Table(title=f"Bake-off: {result.experiment.name}", show_lines=False)
     room = console.width - sum(widths[i] + 3 for i in keep if i != STATUS) - 4
     for i in keep:
