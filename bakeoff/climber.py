@@ -121,7 +121,8 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
     sample (:mod:`bakeoff.sampling`); the total box ends at ``deadline`` (``time.monotonic()``
     reading; default: ``[timebox].total`` from now).
 
-    With several workers the highest rungs start first (the longest turns overlap the rest);
+    With several workers the ``slots - 1`` highest-rung candidates start first (the longest turns
+    overlap the rest) and the others climb in ladder order, so the baselines are never starved;
     each candidate is fitted and scored on its own, so the table does not depend on the order.
     With ``stop`` (``[ladder].early_stop``) candidates run one at a time in ladder order; each
     OK candidate below the top decision rung is also fitted on the inner training split and
@@ -141,9 +142,7 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
         workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
         slots = workers if exp.executor.engine == "local" else 1
         launch, collect = make_launcher(exp, frames)
-        order = list(range(len(specs)))
-        if slots > 1:
-            order.sort(key=lambda i: (-new_row(specs[i]).rung, i))
+        order = start_order([new_row(s).rung for s in specs], slots)
         progress("begin", {"total": exp.timebox.total, "n": len(specs), "workers": slots})
         turn = _Turn(exp, frame, list(frames), workdir, deadline, workers)
         turn.inner = _inner_turn(turn, stop) if stop else None
@@ -293,3 +292,15 @@ def default_memory_mb() -> int:
 
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
     return max(4096, int(total * 0.6))
+
+
+def start_order(rungs: list[int], slots: int) -> list[int]:
+    """The order candidates are started in: with ``slots`` workers, the ``slots - 1`` highest rungs first
+    (their long turns overlap the rest), then everything else in ladder order (cheap rungs first, so
+    a total box that runs out never leaves the simple baselines unevaluated).
+    """
+    ladder = list(range(len(rungs)))
+    if slots <= 1:
+        return ladder
+    top = sorted(ladder, key=lambda i: (-rungs[i], i))[: slots - 1]
+    return top + [i for i in ladder if i not in top]

@@ -70,3 +70,13 @@ def test_a_run_whose_workers_all_died_is_not_a_sprint():
     assert harness_failed([died, skipped])
     assert not harness_failed([died, crashed])  # a candidate's own failure is a real outcome
     assert not harness_failed([skipped])
+
+
+def test_start_order_overlaps_the_longest_turn_and_never_starves_the_baselines():
+    from bakeoff.climber import start_order
+
+    rungs = [0, 0, 1, 1, 2, 3, 4, 5]
+    assert start_order(rungs, 1) == list(range(8))  # one worker: ladder order
+    assert start_order(rungs, 2) == [7, 0, 1, 2, 3, 4, 5, 6]  # tuned first, then cheapest rungs first
+    assert start_order(rungs, 3) == [7, 6, 0, 1, 2, 3, 4, 5]
+    assert sorted(start_order(rungs, 8)) == list(range(8))
