@@ -159,19 +159,15 @@ def verdict(rows: list[Row], scores: Scores) -> dict[str, Any] | None:
         best = max(better, key=lambda n: scores.metrics[n][m.name] * (1 if m.higher_is_better else -1))
         text = (f"Challengers beat the champion ({champ.params.get('candidate') if champ.params else ''}, not "
                 f"retrained) on {label}: {', '.join(better)}; the evidence standard of the table "
-                f"({scores.confidence:.0%} paired bootstrap) says so. Best of them: {best}.")
+                f"({scores.confidence:.0%} simultaneous paired bootstrap) says so. Best of them: {best}.")
     else:
         text = (f"No challenger beats the champion ({champ.params.get('candidate') if champ.params else ''}, not "
-                f"retrained) on {label} with the table's evidence standard ({scores.confidence:.0%} paired "
-                "bootstrap): keeping it is defensible.")
+                f"retrained) on {label} with the table's evidence standard ({scores.confidence:.0%} simultaneous "
+                "paired bootstrap): keeping it is defensible.")
     return {"champion": champ.name, "beaten_by": better, "sentence": text}
 
 
 def shown_better(scores: Scores, family: list[str], a: str, b: str) -> bool:
     """The table's evidence says ``a`` is better than ``b`` (within the table's family of candidates)."""
-    judge = getattr(scores, "judge", None)
-    if judge is not None:
-        j = judge(tuple(family))
-        return bool(j.shown_better(j.index(a), j.index(b)))
-    m = scores.primary
-    return (not scores.tied(a, b)) and m.better(scores.metrics[a][m.name], scores.metrics[b][m.name])
+    j = scores.judge(tuple(family))
+    return bool(j.shown_better(j.index(a), j.index(b)))
