@@ -124,33 +124,3 @@ def _ratio(a: float, b: float) -> str:
         return "about as much"
     word, r = ("more", r) if r > 1 else ("less", 1 / r)
     return f"{r:,.0f}× {word}" if r >= 10 else f"{r:.1f}× {word}"
-
-
-class PairedPercentile:
-    """A stand-in :class:`Judged` from pairwise percentile intervals of paired replicate differences."""
-
-    def __init__(self, names: tuple[str, ...], point: np.ndarray, reps: np.ndarray | None, confidence: float):
-        self.point, self.reps, self.alpha = np.asarray(point, float), reps, (1 - confidence) / 2
-
-    def _interval(self, i: int, j: int) -> tuple[float, float]:
-        d = float(self.point[i] - self.point[j])
-        if self.reps is None or i == j:
-            return (d, d)
-        diff = self.reps[:, i] - self.reps[:, j]
-        return (float(np.quantile(diff, self.alpha)), float(np.quantile(diff, 1 - self.alpha)))
-
-    def shown_better(self, i: int, j: int) -> bool:
-        """The interval of i - j lies above zero."""
-        return i != j and self._interval(i, j)[0] > 0
-
-    def shortfall(self, k: int, among: list[int] | None = None) -> tuple[float, float, float]:
-        """Gap to the best point and bounds ``max(0, max_j lower(j - k))``, ``max(0, max_j upper(j - k))``."""
-        pool = list(range(len(self.point))) if among is None else among
-        gap = float(max(self.point[j] for j in pool) - self.point[k])
-        lows, highs = [0.0], [0.0]
-        for j in pool:
-            if j != k:
-                lo, hi = self._interval(j, k)
-                lows.append(lo)
-                highs.append(hi)
-        return (gap, max(lows), max(highs))

@@ -7,10 +7,11 @@ import pytest
 
 from bakeoff.config import experiment_from_dict
 from bakeoff.errors import ConfigError
+from bakeoff.judge import Judgement
 from bakeoff.row import Cost, Row, Status
 from bakeoff.valuation import evaluate
 from bakeoff.value import ValueSection, best_threshold, bootstrapped, money, payoff, top_share
-from bakeoff.value_choice import PairedPercentile, choose_net_value
+from bakeoff.value_choice import choose_net_value
 
 BASE = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"}}
 CUSTOMERS = {"data": {"builtin": "cdnow_sample"},
@@ -120,7 +121,10 @@ def test_max_net_value_picks_the_cheapest_not_shown_worse():
               running={"good": 50.0, "near": 1.0, "bad": 0.1})
     rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=c))
             for n, r, c in (("good", 4, 50.0), ("near", 2, 1.0), ("bad", 0, 0.1))]
-    pick = choose_net_value(rep, rows, PairedPercentile, tolerance=0.05, relative=True, confidence=0.9)
+    def judge(names, point, reps, confidence):  # the judgement the runner uses (simultaneous max-T)
+        return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
+
+    pick = choose_net_value(rep, rows, judge, tolerance=0.05, relative=True, confidence=0.9)
     assert pick.name == "near"  # bad is shown to fall short; near is cheaper than good and not shown worse
     assert "bad" not in pick.leaders and "$" in pick.reason
 
