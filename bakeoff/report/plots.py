@@ -282,14 +282,8 @@ def value_frontier(result: Result) -> Any | None:
     for y, label, colour in lines:
         ax.axhline(y, ls="--", lw=1, color=colour, label=f"{label} ({_money(y)})")
     ax.set_xscale("log")
-    _dollars(ax)
-    ax.set_xlabel("running cost a month (USD, log scale)")
-    ax.set_ylabel("net value a month (value - running cost)")
-    ax.set_title("Value vs running cost (bars: bootstrap interval; blue: leaders)")
-    ax.legend(loc="best", fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _value_axes(fig, ax, "running cost a month (USD, log scale)", "net value a month (value - running cost)",
+                       "Value vs running cost (bars: bootstrap interval; blue: leaders)")
 
 
 def value_curves(result: Result) -> Any | None:
@@ -313,17 +307,23 @@ def value_curves(result: Result) -> Any | None:
     if at is not None:
         ax.axvline(100 * at, color="#777777", ls=":", lw=1, label=f"policy: top {at:.0%}")
     ax.axhline(0, color="#333333", lw=0.6)
-    _dollars(ax)
-    ax.set_xlabel("share of the population acted on, ranked by the candidate's score (%)")
-    ax.set_ylabel("net value a month")
-    ax.set_title("Value curves: net value against the share acted on")
-    ax.legend(loc="best", fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _value_axes(fig, ax, "share of the population acted on, ranked by the candidate's score (%)",
+                       "net value a month", "Value curves: net value against the share acted on")
 
 
 def _money(x: float) -> str:
     from bakeoff.value import money
 
     return money(x)
+
+
+def _value_axes(fig: Any, ax: Any, xlabel: str, ylabel: str, title: str) -> Any:
+    """The value plots' common finish: dollar ticks on y, labels, legend, grid, tight layout."""
+    _dollars(ax)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
