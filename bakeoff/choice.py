@@ -3,9 +3,11 @@
 ``cheapest_within`` (default) picks the cheapest candidate on the Pareto front whose shortfall
 from the best is **not shown** to exceed the tolerance: a cheaper model stays in the running
 until the evidence (the simultaneous lower bound of its shortfall, :mod:`bakeoff.judge`) says it
-is worse by more than the tolerance. ``simplest_within`` does the same with the lowest
-rung first. ``evidence = "shown_within"`` is stricter: the shortfall must be *shown* within the
-tolerance (its simultaneous upper bound below it). ``best`` takes the best point estimate.
+is worse by more than the tolerance; costs within the noise margin
+(:class:`~bakeoff.tradeoff.Margins`) tie, and a tie goes to the lower rung, then to the better
+point estimate. ``simplest_within`` does the same with the lowest rung first.
+``evidence = "shown_within"`` is stricter: the shortfall must be *shown* within the tolerance
+(its simultaneous upper bound below it). ``best`` takes the best point estimate.
 
 Tolerances default per metric (absolute for bounded scores such as AUC and R², relative to
 the best value for losses such as RMSE or deviance); ``[choose] tolerance`` and ``relative``
@@ -21,7 +23,7 @@ from bakeoff.judge import Judgement
 from bakeoff.money import usd
 from bakeoff.row import Row
 from bakeoff.scoring import Scores
-from bakeoff.tradeoff import USD_FLOOR, cheaper, ci_label, cost_ratio, dominance, judged, usd_of
+from bakeoff.tradeoff import DEFAULT_MARGINS, Margins, ci_label, cost_ratio, dominance, judged, usd_of
 
 # metric -> (default tolerance, relative to the best value?)
 TOLERANCES: dict[str, tuple[float, bool]] = {
@@ -57,20 +59,21 @@ class _Ctx:
     tol: float
     tol_abs: float
     relative: bool
+    m: Margins
 
 
-def choose(rows: list[Row], scores: Scores, rule: ChooseSection) -> Choice:
-    """Apply the ``[choose]`` rule and say why in plain words."""
+def choose(rows: list[Row], scores: Scores, rule: ChooseSection, margins: Margins = DEFAULT_MARGINS) -> Choice:
+    """Apply the ``[choose]`` rule and say why in plain words (costs compared with ``margins``)."""
     ok, j = judged(rows, scores)
     allowed = [i for i, r in enumerate(ok) if _within_limits(r, rule)]
     if not allowed:
         return Choice(None, "No candidate finished within the limits of [choose]; nothing was chosen.")
-    front = [i for i in allowed if not any(a != i and dominance(ok[a], ok[i], j, a, i) for a in allowed)]
+    front = [i for i in allowed if not any(a != i and dominance(ok[a], ok[i], j, a, i, margins) for a in allowed)]
     front = front or allowed
     top = max(j.util[i] for i in allowed)
     best = next((i for i in front if j.util[i] == top), next(i for i in allowed if j.util[i] == top))
     tol, relative = tolerance_for(scores.primary.name, rule)
-    c = _Ctx(ok, j, allowed, front, best, tol, tol * abs(j.point[best]) if relative else tol, relative)
+    c = _Ctx(ok, j, allowed, front, best, tol, tol * abs(j.point[best]) if relative else tol, relative, margins)
     if rule.rule == "best":
         return Choice(ok[best].name, _best_reason(c, scores) + _leaders(c, best, scores))
     bound = 1 if rule.evidence == "not_shown_worse" else 2
@@ -87,13 +90,13 @@ def choose(rows: list[Row], scores: Scores, rule: ChooseSection) -> Choice:
 
 
 def _cheapest(c: _Ctx, pool: list[int]) -> int:
-    """Not beaten on $/month beyond the noise margin; among those tied on cost, the best point estimate.
+    """Not beaten on $/month beyond the noise margin; among those tied on cost, the lowest rung, then the best
+    point estimate (the burden of proof is on complexity too).
 
     ($/month already bills the fitting; fit seconds are not counted twice.)
     """
-    usd = {i: usd_of(c.ok[i]) for i in pool}
-    cheapest = [i for i in pool if not any(cheaper(usd[a], usd[i], USD_FLOOR) for a in pool)]
-    return min(cheapest, key=lambda i: (-c.j.util[i], i))
+    cheapest = [i for i in pool if not any(c.m.cheaper(c.ok[a], c.ok[i]) for a in pool)]
+    return min(cheapest, key=lambda i: (c.ok[i].rung, -c.j.util[i], i))
 
 
 def _tol_text(c: _Ctx) -> str:
@@ -120,8 +123,7 @@ def _best_kept(c: _Ctx, rule: ChooseSection, bound: int, scores: Scores) -> str:
     if rule.rule == "simplest_within":
         rivals, what = [i for i in c.front if c.ok[i].rung < c.ok[b].rung], "simpler"
     else:
-        rivals = [i for i in c.front if cheaper(usd_of(c.ok[i]),
-                                                usd_of(c.ok[b]), USD_FLOOR)]
+        rivals = [i for i in c.front if c.m.cheaper(c.ok[i], c.ok[b])]
         what = "cheaper"
     head = f"Chose {c.ok[b].name}: it has the best {m.label} ({_val(c, b)})"
     if not rivals:
@@ -145,8 +147,8 @@ def _pick_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str
     usd_b = usd_of(c.ok[b])
     cost = ""
     if usd_p is not None and usd_b is not None:
-        ratio = (f"{cost_ratio(usd_p, usd_b)} cheaper" if cheaper(usd_p, usd_b, USD_FLOOR)
-                 else "a tie within the cost noise margin")
+        ratio = (f"{cost_ratio(usd_p, usd_b)} cheaper" if c.m.cheaper(c.ok[pick], c.ok[b])
+                 else f"a tie within the cost noise margin: under 2× or ${c.m.usd:g} a month apart")
         cost = f" It costs {usd(usd_p)} a month against {usd(usd_b)} ({ratio})."
     return (f"Chose {c.ok[pick].name}: the {how} candidate whose shortfall from the best {test} the "
             f"tolerance. Its {m.label} is {_val(c, pick)} against {_val(c, b)} for {c.ok[b].name}: a gap of "

@@ -168,6 +168,7 @@ class CostSection(_Section):
     retrains_per_month: float = Field(4, ge=0)
     predictions_per_month: float = Field(1_000_000, ge=0)
     prediction_calls_per_month: float = Field(30, gt=0)
+    negligible_usd: float = Field(1.0, ge=0)  # a month: smaller cost gaps are ties (timing noise, no budget line)
 
 
 class LadderSection(_Section):

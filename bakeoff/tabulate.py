@@ -16,7 +16,7 @@ from bakeoff.metrics import METRICS
 from bakeoff.result import Result
 from bakeoff.row import Row
 from bakeoff.scoring import score_all
-from bakeoff.tradeoff import annotate, sentences, to_frame
+from bakeoff.tradeoff import Margins, annotate, sentences, to_frame
 
 
 def reports_bias(problem: Problem) -> bool:
@@ -42,13 +42,14 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
             if reports_bias(frame.problem) and r.name in preds:
                 r.bias_pct = METRICS["bias_pct"](y, preds[r.name])
     value = _value(exp, frame, rows, preds, y)
-    annotate(rows, scores)
+    margins = Margins.of(exp.cost)
+    annotate(rows, scores, margins)
     champion = verdict(rows, scores)
     said = [champion["sentence"]] if champion else []
-    choice = choose(rows, scores, exp.choose)
+    choice = choose(rows, scores, exp.choose, margins)
     chosen, reason, lines = choice.name, choice.reason, []
     if value is not None:
-        chosen, reason, lines = _value_verdict(exp, value, rows, chosen, reason)
+        chosen, reason, lines = _value_verdict(exp, value, rows, chosen, reason, margins)
     table = to_frame(rows, names[0], chosen)
     best = next((r.vs_best_name for r in rows if r.vs_best_name), None)
     seg = segment_scores(frame.segments, y, preds, scores.primary)
@@ -81,7 +82,7 @@ def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.n
 
 
 def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | None,
-                   reason: str) -> tuple[str | None, str, list[str]]:
+                   reason: str, margins: Margins) -> tuple[str | None, str, list[str]]:
     """With ``[value]``: the dollar sentences, and the choice when ``rule = "max_net_value"``."""
     from bakeoff.judge import Judgement
     from bakeoff.value_choice import choose_net_value, value_sentences
@@ -90,8 +91,9 @@ def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | N
         return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
 
     ok = [r for r in rows if r.ok]
-    verdict = choose_net_value(value, ok, judge, tolerance=exp.choose.tolerance,
-                               relative=exp.choose.relative, confidence=exp.score.confidence)
+    verdict = choose_net_value(value, ok, judge, tolerance=exp.choose.tolerance, relative=exp.choose.relative,
+                               confidence=exp.score.confidence, margins=margins,
+                               flag=exp.choose.rule == "max_net_value")
     value.leaders = verdict.leaders
     lines = value_sentences(value, ok, verdict.leaders, exp.score.confidence)
     if exp.choose.rule == "max_net_value":

@@ -2,10 +2,13 @@
 
 Every accuracy statement comes from one :class:`~bakeoff.judge.Judgement` over all OK
 candidates ("shown better" = its simultaneous interval excludes zero). Costs are compared with
-a noise margin: one candidate is *cheaper* than another only if the other costs more than
-``COST_RATIO`` times as much **and** the difference exceeds a floor (``FIT_FLOOR_S`` seconds of
-fitting, ``USD_FLOOR`` dollars a month); otherwise the costs are tied. Timing noise of a few
-milliseconds therefore never moves a flag.
+a noise margin (:class:`Margins`): one candidate is *cheaper* than another only if the other
+costs more than ``COST_RATIO`` times as much **and** the difference exceeds a floor
+(``FIT_FLOOR_S`` seconds of fitting; ``[cost] negligible_usd`` dollars a month, default $1);
+otherwise the costs are tied. The dollar floor is where timing noise lives: a sub-second fit or
+a microsecond prediction, measured on a shared machine and scaled to production rows, moves by
+several times between identical runs, yet stays far below a dollar a month. Timing noise
+therefore does not move a flag, and a cost gap nobody would budget for does not decide one.
 
 A dominates B when A's point estimate is at least as good, A is nowhere costlier, and A is
 better by a real margin somewhere: shown more accurate, or cheaper beyond the noise margin.
@@ -16,16 +19,18 @@ the non-dominated candidates, so both always sit on the Pareto front.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
+from bakeoff.config import CostSection
 from bakeoff.judge import Judgement, format_p
 from bakeoff.row import Row
 from bakeoff.scoring import Scores
 
 COST_RATIO = 2.0
 FIT_FLOOR_S = 10.0
-USD_FLOOR = 0.01
+USD_FLOOR = 1.0
 
 
 def cheaper(a: float | None, b: float | None, floor: float) -> bool:
@@ -33,6 +38,40 @@ def cheaper(a: float | None, b: float | None, floor: float) -> bool:
     if a is None or b is None:
         return False
     return b > COST_RATIO * a and b - a > floor
+
+
+@dataclass(frozen=True)
+class Margins:
+    """The cost noise margin: a cost is lower only when over ``COST_RATIO``x and more than the floor.
+
+    Attributes:
+        usd: Dollars a month below which a gap is a tie (``[cost] negligible_usd``).
+        fit_s: Seconds of fitting below which a gap is a tie.
+    """
+
+    usd: float = USD_FLOOR
+    fit_s: float = FIT_FLOOR_S
+
+    @classmethod
+    def of(cls, cost: CostSection) -> Margins:
+        """The margins of an experiment's ``[cost]`` section."""
+        return cls(usd=cost.negligible_usd)
+
+    def cheaper(self, a: Row, b: Row) -> bool:
+        """``a`` costs less a month than ``b`` beyond the margin."""
+        return cheaper(usd_of(a), usd_of(b), self.usd)
+
+    def faster(self, a: Row, b: Row) -> bool:
+        """``a`` fits faster than ``b`` beyond the margin."""
+        return cheaper(a.fit_s, b.fit_s, self.fit_s)
+
+    def text(self) -> str:
+        """The margin in words, for footnotes."""
+        return (f"Costs tie unless one is over {COST_RATIO:g}× the other and the gap exceeds {self.fit_s:g} s "
+                f"of fitting or ${self.usd:g} a month.")
+
+
+DEFAULT_MARGINS = Margins()
 
 
 def cost_ratio(a: float, b: float) -> str:
@@ -54,38 +93,41 @@ def usd_of(r: Row) -> float | None:
     return r.cost.monthly_usd if r.cost is not None else None
 
 
-def _costs(r: Row) -> tuple[float | None, float | None]:
-    return r.fit_s, usd_of(r)
+def dominance(a: Row, b: Row, j: Judgement, ia: int, ib: int, m: Margins = DEFAULT_MARGINS,
+              shown: str = "shown more accurate") -> str | None:
+    """Why ``a`` dominates ``b`` in words (its real margin), or None when it does not.
 
-
-def dominance(a: Row, b: Row, j: Judgement, ia: int, ib: int) -> str | None:
-    """Why ``a`` dominates ``b`` in words (its real margin), or None when it does not."""
-    if j.util[ia] < j.util[ib]:
-        return None
-    (fa, ca), (fb, cb) = _costs(a), _costs(b)
-    if cheaper(fb, fa, FIT_FLOOR_S) or cheaper(cb, ca, USD_FLOOR):
+    ``j`` judges the quantity the front is drawn on (the primary metric, or net value under
+    ``rule = "max_net_value"``); ``shown`` names a real margin in it.
+    """
+    if j.util[ia] < j.util[ib] or m.cheaper(b, a) or m.faster(b, a):
         return None
     margins = []
     if j.shown_better(ia, ib):
         d, lo, hi = j.interval(ia, ib)
-        margins.append(f"shown more accurate ({d:+.3g}, interval {lo:+.3g} to {hi:+.3g})")
-    if cheaper(ca, cb, USD_FLOOR):
-        margins.append(f"{cost_ratio(ca, cb)} cheaper a month")
-    if cheaper(fa, fb, FIT_FLOOR_S):
-        margins.append(f"fits {cost_ratio(fa, fb)} faster")
+        margins.append(f"{shown} ({d:+.3g}, interval {lo:+.3g} to {hi:+.3g})")
+    if m.cheaper(a, b):
+        margins.append(f"{cost_ratio(usd_of(a) or 0.0, usd_of(b) or 0.0)} cheaper a month")
+    if m.faster(a, b):
+        margins.append(f"fits {cost_ratio(a.fit_s or 0.0, b.fit_s or 0.0)} faster")
     return f"{a.name}: " + ", ".join(margins) if margins else None
 
 
-def annotate(rows: list[Row], scores: Scores) -> None:
+def flag_front(ok: list[Row], j: Judgement, m: Margins, shown: str = "shown more accurate") -> None:
+    """Set each row's Pareto flag, dominated-by names and dominance reasons from judgement ``j``."""
+    for ib, b in enumerate(ok):
+        why = [w for ia, a in enumerate(ok) if ia != ib and (w := dominance(a, b, j, ia, ib, m, shown))]
+        b.dominated_by = [w.split(":", 1)[0] for w in why]
+        b.dominance = why
+        b.pareto = not why
+
+
+def annotate(rows: list[Row], scores: Scores, margins: Margins = DEFAULT_MARGINS) -> None:
     """Add CI, vs-best, vs-simplest, set-of-the-best, shortfall, Pareto and dominated-by fields (in place)."""
     ok, j = judged(rows, scores)
     if not ok:
         return
-    for ib, b in enumerate(ok):
-        why = [w for ia, a in enumerate(ok) if ia != ib and (w := dominance(a, b, j, ia, ib))]
-        b.dominated_by = [w.split(":", 1)[0] for w in why]
-        b.dominance = why
-        b.pareto = not why
+    flag_front(ok, j, margins)
     top = max(j.util)
     best = next((i for i, r in enumerate(ok) if j.util[i] == top and r.pareto), int(j.best))
     simplest = next((i for i, r in enumerate(ok) if r.rung > 0), None)

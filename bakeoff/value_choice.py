@@ -3,7 +3,11 @@
 The rule holds net value (value - running cost, a month) to the same evidence standard as the
 rest of the table: the net-value replicates are paired on the primary metric's resamples and
 compared with the same simultaneous machinery; the chosen candidate is the cheapest to run whose
-shortfall in net value from the best is **not shown** to exceed the tolerance (in dollars).
+shortfall in net value from the best is **not shown** to exceed the tolerance (in dollars), among
+the candidates on the Pareto front of net value and running cost. Running costs compare with the
+table's noise margin (:class:`~bakeoff.tradeoff.Margins`); a tie goes to the lower rung, then to
+the higher net value. Under this rule the table's Pareto flags are drawn on net value too, so
+the chosen and the best candidate are always on the front the business reads.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from bakeoff.judge import Judgement
 from bakeoff.row import Row
+from bakeoff.tradeoff import DEFAULT_MARGINS, Margins, dominance, flag_front
 from bakeoff.valuation import ValueReport
 from bakeoff.value import money
 
@@ -23,15 +29,8 @@ DEFAULT_TOLERANCE = 0.01  # of the best net value, when [choose] sets none
 EPS = 1e-9
 
 
-class Judged(Protocol):
-    """What the rule needs from a comparison of K candidates (see :mod:`bakeoff.judge`)."""
-
-    def shown_better(self, i: int, j: int) -> bool: ...  # noqa: D102
-
-    def shortfall(self, k: int, among: list[int] | None = None) -> tuple[float, float, float]: ...  # noqa: D102
-
-
-Judge = Callable[[tuple[str, ...], np.ndarray, np.ndarray | None, float], Judged]
+Judge = Callable[[tuple[str, ...], np.ndarray, np.ndarray | None, float], Judgement]
+NET = "shown to net more"
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,10 @@ class ValueChoice:
 
 
 def choose_net_value(report: ValueReport, rows: list[Row], judge: Judge, *, tolerance: float | None,
-                     relative: bool | None, confidence: float) -> ValueChoice:
-    """The cheapest candidate whose net-value shortfall from the best is not shown to exceed the tolerance."""
+                     relative: bool | None, confidence: float, margins: Margins = DEFAULT_MARGINS,
+                     flag: bool = False) -> ValueChoice:
+    """The cheapest candidate on the net-value front whose shortfall from the best is not shown to exceed the
+    tolerance; with ``flag`` the rows' Pareto flags are set on net value and running cost."""
     ok = [r for r in rows if r.name in report.candidates]
     if not ok:
         return ValueChoice(None, "No candidate finished; nothing was chosen.", ())
@@ -58,23 +59,28 @@ def choose_net_value(report: ValueReport, rows: list[Row], judge: Judge, *, tole
     tol = DEFAULT_TOLERANCE if tolerance is None else tolerance
     rel = True if relative is None else relative
     tol_abs = tol * abs(point[best]) if rel else tol
-    eligible = [i for i in range(len(ok)) if j.shortfall(i)[1] <= tol_abs + EPS]
-    pick = min(eligible, key=lambda i: (_running(ok[i]), ok[i].rung, -point[i]))
+    front = [i for i in range(len(ok))
+             if not any(a != i and dominance(ok[a], ok[i], j, a, i, margins, NET) for a in range(len(ok)))]
+    eligible = [i for i in front if j.shortfall(i)[1] <= tol_abs + EPS] or [best]
+    cheapest = [i for i in eligible if not any(margins.cheaper(ok[a], ok[i]) for a in eligible)]
+    pick = min(cheapest, key=lambda i: (ok[i].rung, -point[i], i))
+    if flag:
+        flag_front(ok, j, margins, NET)
     leaders = tuple(names[i] for i in range(len(ok)) if not any(j.shown_better(a, i) for a in range(len(ok))))
     return ValueChoice(names[pick], _reason(ok, vals, best, pick, j, tol_abs, confidence), leaders)
 
 
-def _reason(ok: list[Row], vals: list[Any], best: int, pick: int, j: Judged, tol: float,
+def _reason(ok: list[Row], vals: list[Any], best: int, pick: int, j: Judgement, tol: float,
             confidence: float) -> str:
     b, p = vals[best], vals[pick]
     head = (f"Chose {ok[pick].name}: it nets {money(p.net)} a month ({confidence:.0%} interval "
             f"{money(p.low - p.running)} to {money(p.high - p.running)}) after {_usd(p.running)} of running cost")
     if pick == best:
-        return head + ", the most of any candidate, and no cheaper one is within the tolerance of it."
+        return head + ", the most of any candidate, and no cheaper one on the front is within the tolerance of it."
     gap, lo, hi = j.shortfall(pick)
-    return (head + f"; it is the cheapest candidate whose shortfall from the best net value ({ok[best].name}, "
-            f"{money(b.net)}) is not shown to exceed the tolerance of {money(tol)}: a gap of {money(gap)}, "
-            f"{confidence:.0%} interval of the shortfall {money(lo)} to {money(hi)}.")
+    return (head + "; it is the cheapest candidate on the front whose shortfall from the best net value "
+            f"({ok[best].name}, {money(b.net)}) is not shown to exceed the tolerance of {money(tol)}: a gap of "
+            f"{money(gap)}, {confidence:.0%} interval of the shortfall {money(lo)} to {money(hi)}.")
 
 
 def _running(r: Row) -> float:

@@ -59,14 +59,15 @@ class XGBoost(Candidate):
 
 
 class TunedXGBoost(XGBoost):
-    """XGBoost tuned with Optuna TPE for as long as the candidate's box allows.
+    """XGBoost tuned with Optuna TPE until the search settles or the candidate's box is spent.
 
     The first trial is the library default (exactly the ``xgboost`` rung, scored on the same
     folds), so the tuned rung is never worse than it on validation; the search trials stop
     boosting early on each fold's validation part and the refit uses the rounds the folds
-    found. Trials run until the box, less a measured refit margin, is spent (``max_trials``
-    caps them); each runs in its own process (a Ray task under Ray) under a hard box, up to
-    ``workers`` at a time. See :mod:`baselines.xgb_search` for the loop.
+    found. Trials run until the search settles (``settle`` trials without a real gain) or the
+    box, less a measured refit margin, is spent (``max_trials`` caps them); each runs in its own
+    process (a Ray task under Ray) under a hard box, up to ``workers`` at a time. See
+    :mod:`baselines.xgb_search` for the loop.
 
     Args:
         max_trials: Cap on the number of trials (``None``: until the box is spent).
@@ -77,6 +78,11 @@ class TunedXGBoost(XGBoost):
         trial_timeout: Box of one trial in seconds (default: a third of the tuning time,
             at least ten default trials).
         workers: Trials run at once (default: ``[executor] workers`` when the budget carries it).
+        settle: Stop the search once this many trials in a row fail to improve the best validation
+            loss by ``settle_gain`` of it (0: fill the box). Such gains are inside the
+            cross-validation noise; settling makes the tuned model the same on every machine
+            that reaches it within the box.
+        settle_gain: The smallest relative gain that counts as an improvement.
         patience: Early-stopping rounds without improvement.
         max_rounds: Cap on boosting rounds.
         n_trials: Old name of ``max_trials``.
@@ -84,19 +90,22 @@ class TunedXGBoost(XGBoost):
     """
 
     rung = 5
-    summary = "XGBoost tuned with Optuna TPE until its box is spent (k-fold / forward CV, early stopping)"
+    summary = "XGBoost tuned with Optuna TPE until it settles or its box is spent (k-fold / forward CV, early stopping)"
 
     LARGE_ROWS = 10_000
 
     def __init__(self, *, max_trials: int | None = None, folds: int | None = None, metric: str | None = None,
-                 trial_timeout: float | None = None, workers: int | None = None, patience: int = 50,
-                 max_rounds: int = 3000, n_trials: int | None = None, **params: Any) -> None:
+                 trial_timeout: float | None = None, workers: int | None = None, settle: int = 50,
+                 settle_gain: float = 0.002, patience: int = 50, max_rounds: int = 3000,
+                 n_trials: int | None = None, **params: Any) -> None:
         super().__init__(**params)
         self.max_trials = max_trials if max_trials is not None else n_trials
         self.folds = folds
         self.metric = metric
         self.trial_timeout = trial_timeout
         self.workers = workers
+        self.settle = settle
+        self.settle_gain = settle_gain
         self.patience = patience
         self.max_rounds = max_rounds
 

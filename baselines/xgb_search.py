@@ -6,6 +6,16 @@ start) and the rest come from Optuna's TPE sampler. Every trial runs :func:`cv_t
 its own process (or Ray task) under a hard box, up to ``workers`` at once. Before a trial
 starts, the time left must cover a refit margin measured from the trials themselves: the
 refit of the current best set, estimated from its folds' seconds per round per row.
+
+Reproducible whatever the machine's speed: trial ``k`` starts only after trials
+``0 .. k - workers`` have finished, and exactly those are told to Optuna before it is asked (a
+sliding window; later ones wait even if they finished first), so the sampler sees the same
+history at every ask in every run with the same seed. The
+search **settles** (stops before the box) once ``settle`` trials in a row fail to improve the
+best validation loss by ``settle_gain`` of it: gains that small are inside the cross-validation
+noise, so the rest of the box would buy nothing the holdout could see, and the table no longer
+depends on how many trials this machine happened to fit in. Only a search the box cuts first
+depends on timing, and its row says ``stopped_by = "box"``.
 """
 
 from __future__ import annotations
@@ -137,6 +147,9 @@ class Search:
         self.window = budget.remaining()
         self.reserve = 0.5 + 0.03 * self.window
         self.trials: list[Trial] = []
+        self.told = 0
+        self.best_told = float("inf")
+        self.gain_at = 0
         self.stopped_by = "box"
         self.isolation = ""
 
@@ -158,30 +171,64 @@ class Search:
         self.isolation = self.budget.isolation
         data = share((self.X, self.y, self.folds), self.isolation)
         pending: dict[Future, tuple[Trial, Any]] = {}
+        asked: dict[int, Any] = {}
         with (ThreadPoolExecutor(self.workers) if self.workers > 1 else _Inline()) as pool:
             while True:
-                while len(pending) < self.workers and (job := self._next(study)) is not None:
-                    trial, asked, box = job
+                while self._may_ask() and self._tell_upto(study, asked, len(self.trials) - self.workers) and (
+                        job := self._next(study)) is not None:
+                    trial, ask, box = job
+                    asked[trial.number] = ask
                     fut = pool.submit(run_isolated, cv_trial, (*data, trial.kw, self.task, self.metric), box,
                                       method=self.isolation)
-                    pending[fut] = (trial, asked)
+                    pending[fut] = (trial, ask)
                 if not pending:
                     break
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    trial, asked = pending.pop(fut)
+                    trial, _ask = pending.pop(fut)
                     self._finish(trial, fut.result())
                     self._report()
-                    if asked is not None:
-                        ok = trial.state == "COMPLETE"
-                        study.tell(asked, trial.loss if ok else None,
-                                   state=optuna.trial.TrialState.COMPLETE if ok else optuna.trial.TrialState.FAIL)
         return self._choose()
+
+    def _may_ask(self) -> bool:
+        """Trial ``k`` may start once trials ``0 .. k - workers`` have finished (a sliding window)."""
+        done = next((i for i, t in enumerate(self.trials) if t.state == "RUNNING"), len(self.trials))
+        return len(self.trials) - self.workers < done
+
+    def _tell_upto(self, study: Any, asked: dict[int, Any], last: int) -> bool:
+        """Tell Optuna trials up to ``last`` in trial order, and none after it (always True).
+
+        Telling lazily, just before trial ``last + workers`` is asked, makes the sampler's
+        history at every ask the same whatever order the trials finished in.
+        """
+        import optuna
+
+        while self.told <= last:
+            trial = self.trials[self.told]
+            ask = asked.pop(trial.number, None)
+            ok = trial.state == "COMPLETE"
+            if ask is not None:
+                study.tell(ask, trial.loss if ok else None,
+                           state=optuna.trial.TrialState.COMPLETE if ok else optuna.trial.TrialState.FAIL)
+            if ok and (not np.isfinite(self.best_told)
+                       or trial.loss < self.best_told - self.cand.settle_gain * abs(self.best_told)):
+                self.gain_at = trial.number
+            if ok:
+                self.best_told = min(self.best_told, trial.loss)
+            self.told += 1
+        return True
+
+    def _settled(self) -> bool:
+        """``settle`` told trials in a row without a gain of ``settle_gain`` (0: never settle)."""
+        return bool(self.cand.settle) and self.told - 1 - self.gain_at >= self.cand.settle
 
     def _next(self, study: Any) -> tuple[Trial, Any, float] | None:
         """The next trial to start and its box, or None when the box or ``max_trials`` says stop."""
         if self.cand.max_trials is not None and len(self.trials) >= self.cand.max_trials:
             self.stopped_by = "max_trials"
+            return None
+        if self._settled():
+            self.stopped_by = "settled"
             return None
         left = self._stop_at() - time.monotonic()
         done = [t.seconds for t in self.trials if t.state == "COMPLETE"]

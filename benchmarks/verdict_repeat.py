@@ -1,7 +1,8 @@
 """Same config, same seed, twice: are the flags, the set of the best and the choice the same?
 
 Runs each example config twice through the real CLI (``bakeoff run CONFIG --out DIR``) and
-prints, per config: the chosen and the best candidate, whether both are on the Pareto front,
+prints, per config: the chosen and the best candidate (best net value under
+``rule = "max_net_value"``, whose front is drawn on net value), whether both are on the Pareto front,
 the set of the best, the dominated candidates, and whether the two runs agree on all of that
 (timings aside).
 
@@ -15,10 +16,17 @@ import json
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 DEFAULT = sorted(Path("experiments").glob("*.toml")) + [Path(f"experiments/cdnow/{t}.toml")
                                                          for t in ("purchases", "active", "spend")]
+
+
+def _net(c: dict) -> float | None:
+    """A candidate's net value a month in results.json (flat or under ``value``)."""
+    v = c.get("net_usd_month")
+    return v if v is not None else (c.get("value") or {}).get("net_usd_month")
 
 
 def verdict(config: Path, out: Path) -> dict:
@@ -28,6 +36,10 @@ def verdict(config: Path, out: Path) -> dict:
     res = json.loads((out / "results.json").read_text())
     ok = [c for c in res["candidates"] if c["status"] == "OK"]
     best = next((c["vs_best_name"] for c in ok if c.get("vs_best_name")), None)
+    rule = tomllib.loads(config.read_text()).get("choose", {}).get("rule")
+    if rule == "max_net_value":  # the front and the best are on net value under this rule
+        net = {c["name"]: _net(c) for c in ok if _net(c) is not None}
+        best = max(net, key=lambda n: net[n]) if net else best
     pareto = {c["name"] for c in ok if c.get("pareto")}
     return {"chosen": res["chosen"], "best": best,
             "on_front": res["chosen"] in pareto and best in pareto,

@@ -10,7 +10,7 @@ from bakeoff.metrics import METRICS
 from bakeoff.money import usd
 from bakeoff.result import Result
 from bakeoff.row import Row, Value
-from bakeoff.tradeoff import COST_RATIO, FIT_FLOOR_S, USD_FLOOR, ci_label
+from bakeoff.tradeoff import Margins, ci_label
 from bakeoff.value import money
 
 HEADERS = ("rung", "candidate", "status", "{primary}", "{ci} CI", "vs best", "best set", "fit", "predict/1k",
@@ -45,16 +45,16 @@ def footnote(result: Result) -> str:
     """What the stars, intervals and flags mean (method, resamples, confidence, cost noise margin)."""
     score = result.experiment.score
     ci, b = ci_label(score.confidence), score.bootstrap
+    margins = Margins.of(result.experiment.cost)
+    on = (" The Pareto flags weigh net value against running cost ([choose] rule = max_net_value)."
+          if result.experiment.choose.rule == "max_net_value" else "")
     if not b:
         return ("No bootstrap ([score] bootstrap = 0): candidates are compared on point estimates only. "
-                f"Costs tie unless one is over {COST_RATIO:g}× the other and the gap exceeds {FIT_FLOOR_S:g} s of "
-                f"fitting or ${USD_FLOOR:g} a month.")
+                + margins.text() + on)
     return (f"{ci} CI: percentile bootstrap over {b} resamples of the holdout rows, the same resamples for every "
             f"candidate (paired). Comparisons use {ci} simultaneous intervals over all pairs (studentized max-T "
             "bootstrap): `*` after *vs best* means the candidate is not in the set of the best (another candidate "
-            f"is shown better); adjusted p-values below 1/{b} print as p < {1 / b:.2g}. Costs tie unless one is "
-            f"over {COST_RATIO:g}× the other and the gap exceeds {FIT_FLOOR_S:g} s of fitting or ${USD_FLOOR:g} a "
-            "month.")
+            f"is shown better); adjusted p-values below 1/{b} print as p < {1 / b:.2g}. " + margins.text() + on)
 
 
 def cells(result: Result, row: Row) -> list[str]:

@@ -50,6 +50,23 @@ def fit_columns(widths: list[int], width: int, extra: tuple[int, ...] = ()) -> l
     return keep
 
 
+def dollar_sentences(result: Result) -> list[str]:
+    """With ``[value]``: one sentence in dollars per leader in net value (at most four)."""
+    if result.value is None or not result.value.leaders:
+        return []
+    from bakeoff.value_choice import value_sentences
+
+    ok = [r for r in result.rows if r.ok]
+    return value_sentences(result.value, ok, result.value.leaders, result.experiment.score.confidence)
+
+
+def _story(result: Result, console: Console, sentences: int) -> None:
+    """The headline, the summary sentences and, with ``[value]``, the sentences in dollars."""
+    console.print(headline(result))
+    for s in summary(result)[:sentences] + dollar_sentences(result):
+        console.print(f"• {s}")
+
+
 def render(result: Result, console: Console, *, quiet: bool = False, sentences: int = 3) -> None:
     """Print the trade-off table, the choice, the headline and three summary sentences.
 
@@ -85,9 +102,7 @@ def render(result: Result, console: Console, *, quiet: bool = False, sentences: 
     console.print(f"[bold]{result.reason}[/bold]")
     if quiet:
         return
-    console.print(headline(result))
-    for s in summary(result)[:sentences]:
-        console.print(f"• {s}")
+    _story(result, console, sentences)
     if result.sentences:
         where = f"{result.out_dir}/report.html" if result.out_dir else "results.json"
         console.print(f"[dim]All {len(result.sentences)} comparisons, one per candidate, are in {where}.[/dim]")

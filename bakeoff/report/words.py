@@ -93,7 +93,10 @@ def _ok(result: Result) -> list[Any]:
 
 
 def _close(r: Any) -> bool:
-    """Within the paired interval of the best (the difference to the best is not significant)."""
+    """In the set of the best (no candidate is shown better), the table's one notion of "tied"."""
+    in_set = val(r, "best_set")
+    if in_set is not None:
+        return bool(in_set)
     low, high = val(r, "vs_best_low"), val(r, "vs_best_high")
     if val(r, "vs_best_name") in (None, val(r, "name")):
         return True

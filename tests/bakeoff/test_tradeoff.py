@@ -26,16 +26,16 @@ def test_dominated_candidate_constructed_on_purpose(seed):
     good = np.clip(y * 0.6 + rng.random(2000) * 0.4, 0, 1)
     worse = np.clip(y * 0.2 + rng.random(2000) * 0.8, 0, 1)
     rows, scores, by = table(y, {"cheap_good": good, "pricey_worse": worse, "pricey_same": good.copy()},
-                             [0.1, 5.0, 5.0], [0.01, 1.0, 1.0])
+                             [0.1, 5.0, 5.0], [0.01, 5.0, 5.0])
     assert by["cheap_good"].pareto and by["cheap_good"].dominated_by == []
     assert by["pricey_worse"].dominated_by == ["cheap_good", "pricey_same"]
     assert "shown more accurate" in by["pricey_worse"].dominance[1]
     assert by["pricey_same"].dominated_by == ["cheap_good"]  # same accuracy, slower and dearer
-    assert "100× cheaper a month" in by["pricey_same"].dominance[0]
+    assert "500× cheaper a month" in by["pricey_same"].dominance[0]
     assert by["cheap_good"].best_set and by["pricey_same"].best_set and not by["pricey_worse"].best_set
     assert choose(rows, scores, ChooseSection()).name == "cheap_good"
     text = " ".join(sentences(rows, scores, 0.95))
-    assert "pricey_worse is 100× more expensive to run than cheap_good" in text
+    assert "pricey_worse is 500× more expensive to run than cheap_good" in text
     assert "the difference is real" in text and "adjusted p < 0.0033" in text
 
 
@@ -81,7 +81,31 @@ def test_simplest_within_prefers_the_lowest_rung():
     preds = {"glm": y + rng.normal(0, 1.0, 3000), "tree": y + rng.normal(0, 0.99, 3000)}
     rows, scores, _ = table(y, preds, [3.0, 3.0], [0.5, 0.4], metric="rmse")  # tree a bit cheaper (tied)
     assert choose(rows, scores, ChooseSection(rule="simplest_within")).name == "glm"
-    assert choose(rows, scores, ChooseSection()).name == "tree"  # costs tied: the better point estimate
+    assert choose(rows, scores, ChooseSection()).name == "glm"  # costs tied: the lower rung
+    # tied costs on one rung go to the better point estimate
+    rows, scores, _ = table(y, preds, [3.0, 3.0], [0.5, 0.4], metric="rmse")
+    for r in rows:
+        r.rung = 1
+    assert choose(rows, scores, ChooseSection()).name == "tree"
+
+
+def test_the_dollar_margin_comes_from_cost_and_decides_flags():
+    from bakeoff.config import CostSection
+    from bakeoff.tradeoff import Margins
+
+    rng = np.random.default_rng(8)
+    y = rng.normal(0, 1, 3000)
+    same = y + rng.normal(0, 1.0, 3000)
+    preds = {"rule": same, "boosted": same.copy()}
+    # $0.02 against $0.60 a month: 30x, but under the default $1 margin, so a tie and both on the front
+    rows, scores, by = table(y, preds, [0.1, 0.2], [0.02, 0.6], metric="rmse")
+    assert by["rule"].pareto and by["boosted"].pareto
+    # a team that budgets to the cent sets the margin lower: now the rule dominates
+    tight = Margins.of(CostSection(negligible_usd=0.01))
+    assert tight.usd == 0.01 and "$0.01 a month" in tight.text()
+    annotate(rows, scores, tight)
+    assert by["boosted"].dominated_by == ["rule"] and "30× cheaper a month" in by["boosted"].dominance[0]
+    assert choose(rows, scores, ChooseSection(), tight).name == "rule"
 
 
 def test_costs_tied_within_the_noise_margin_give_the_same_flags():

@@ -129,6 +129,30 @@ def test_max_net_value_picks_the_cheapest_not_shown_worse():
     assert "bad" not in pick.leaders and "$" in pick.reason
 
 
+def test_under_max_net_value_the_front_is_net_value_against_running_cost():
+    sec = ValueSection(fraction=0.5, value_per_true_positive=100, cost_per_action=10)
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.3).astype(float)
+    good = y + rng.normal(0, 0.3, 400)
+    idx = rng.integers(0, 400, size=(300, 400))
+    preds = {"rule": good, "pricey": good.copy(), "bad": rng.random(400)}
+    running = {"rule": 0.5, "pricey": 40.0, "bad": 0.1}
+    rep = run(sec, "binary", y, preds, chunks=lambda: [idx], running=running)
+    rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=running[n]), pareto=True)
+            for n, r in (("rule", 1), ("pricey", 4), ("bad", 0))]
+
+    def judge(names, point, reps, confidence):
+        return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
+
+    pick = choose_net_value(rep, rows, judge, tolerance=0.01, relative=True, confidence=0.95, flag=True)
+    by = {r.name: r for r in rows}
+    assert pick.name == "rule" and by["rule"].pareto  # same ranking, 80x cheaper: nets more, on the front
+    assert by["pricey"].dominated_by == ["rule"] and "cheaper a month" in by["pricey"].dominance[0]
+    assert by["bad"].dominated_by == ["rule"] and "shown to net more" in by["bad"].dominance[0]
+    best = max(rep.candidates, key=lambda n: rep.candidates[n].net)
+    assert by[best].pareto
+
+
 @pytest.mark.parametrize("extra,expected", [
     ({"value": {"fraction": 0.1}}, "needs value_per_true_positive"),
     ({"value": {"cost_per_unit_under": 1, "value_per_true_positive": 1}}, "'cost_per_unit_under' field of [value]"),

@@ -125,8 +125,36 @@ def test_parallel_workers_complete_every_trial(binary):
     assert d["workers"] == 2 and d["trials_complete"] == 4
 
 
+def _settle_point(values: list[float], settle: int, gain: float) -> int:
+    """Hand-computed: the last told trial before the search settles (losses in trial order)."""
+    best, gain_at = float("inf"), 0
+    for k, v in enumerate(values):
+        if best == float("inf") or v < best - gain * abs(best):
+            gain_at = k
+        best = min(best, v)
+        if k - gain_at >= settle:
+            return k
+    raise AssertionError("never settled")
+
+
+def test_parallel_search_settles_and_is_the_same_in_every_run(binary):
+    runs = []
+    for _ in range(2):
+        cand = Tuned(folds=2, workers=2, settle=6, settle_gain=0.01).fit(binary, budget=Budget.of(300), seed=3)
+        runs.append((cand.describe(), cand.predict(binary)))
+    (a, pa), (b, pb) = runs
+    assert a["stopped_by"] == "settled" == b["stopped_by"]
+    assert [(t["trial"], t["value"]) for t in a["history"]] == [(t["trial"], t["value"]) for t in b["history"]]
+    assert a["best_trial"] == b["best_trial"] and np.array_equal(pa.to_numpy(), pb.to_numpy())
+    losses = [t["value"] for t in a["history"]]  # log loss: lower is better
+    last = _settle_point(losses, 6, 0.01)
+    # the window keeps workers - 1 trials in flight after the trial that settled the search
+    assert len(losses) == last + 2
+    assert a["best_cv_loss"] == min(losses)
+
+
 def test_box_not_trial_count_ends_the_search(binary):
-    cand = Tuned(folds=2).fit(binary, budget=Budget.of(6), seed=0)
+    cand = Tuned(folds=2, settle=0).fit(binary, budget=Budget.of(6), seed=0)
     d = cand.describe()
     assert d["stopped_by"] == "box" and d["trials_complete"] >= 1 and cand.model_ is not None
 
