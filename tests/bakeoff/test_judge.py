@@ -80,3 +80,35 @@ def test_detectable_difference_is_about_2_8_standard_errors_for_two_candidates()
     reps = rng.normal(size=(20000, 2)) * [1.0, 1.0]
     j = Judgement.from_replicates(("a", "b"), np.zeros(2), reps, higher_is_better=True, confidence=0.95)
     assert j.detectable(0, 1) / j.se[0, 1] == pytest.approx(1.96 + 0.84, abs=0.05)
+
+
+def test_one_huge_error_does_not_hide_a_model_that_every_resample_shows_worse():
+    # "rough" is worse on every customer by a little, and on one customer by a lot: resamples without that
+    # customer (about 37%) still show it worse, but the standard deviation of the difference is dominated by
+    # how often that one customer is drawn.
+    rng = np.random.default_rng(3)
+    n = 2000
+    y = rng.gamma(2.0, 10.0, n)
+    good = y + rng.normal(0, 5.0, n)
+    rough = y + rng.normal(0, 6.0, n)
+    rough[0] = y[0] + 1500.0
+    scores = score_all(y, {"good": good, "rough": rough}, ("rmse",), rounds=500, confidence=0.95, seed=1)
+    j = scores.judge(("good", "rough"))
+    reps = scores.replicates["rough"] - scores.replicates["good"]
+    assert reps.min() > 0  # every resample says rough is worse
+    d, s = j.util[0] - j.util[1], j.se[0, 1]
+    assert d - j.crit * s < 0  # a +- c * sd interval alone would call it a tie
+    assert j.shaped[0, 1] and j.shown_better(0, 1) and not j.in_best_set(1)
+
+
+def test_near_normal_pairs_use_the_studentized_interval_alone():
+    rng = np.random.default_rng(4)
+    y = rng.normal(0, 1, 3000)
+    preds = {f"c{i}": y + rng.normal(0, 1.0, 3000) for i in range(4)}
+    j = score_all(y, preds, ("rmse",), rounds=500, confidence=0.95, seed=2).judge(tuple(preds))
+    assert not j.shaped.any()
+    for a in range(4):
+        for b in range(4):
+            if a != b:
+                d, lo, hi = j.interval(a, b)
+                assert hi - lo == pytest.approx(2 * j.crit * j.se[a, b])
