@@ -4,11 +4,8 @@ Runs inside the worker, after the candidate's own fit and predict. Prediction is
 a tenth of the holdout rows, on the holdout itself (the figure the table already shows)
 and, when that is cheap, on the holdout repeated until it holds about
 ``LARGE_ROWS`` rows. Fitting is timed again on a quarter of the training rows, on all of
-them and, when cheap, on them repeated until they hold about ``LARGE_FIT_ROWS`` rows (at least
-four times; fresh instances, after the first fit paid for imports) when the first fit was short
-enough to repeat inside the candidate's box. On a small training set the per-row cost of a fit
-only shows above its fixed overheads at tens of thousands of rows; below that, timing noise
-decides the slope that is then multiplied by ``rows_in_production``.
+them and, when cheap, on them repeated four times (fresh instances, after the first fit
+paid for imports) when the first fit was short enough to repeat inside the candidate's box.
 :func:`bakeoff.cost.fixed_and_marginal` turns the points into a fixed cost per call and a marginal cost per row.
 
 A probe that fails (a candidate that cannot predict on a subset, a box about to run out)
@@ -39,8 +36,6 @@ SMALL_SHARE = 10
 FIT_SHARE = 4
 FIT_REPEAT = 4
 FIT_REPEAT_S = 2.0
-LARGE_FIT_ROWS = 50_000
-LARGE_FIT_S = 2.0
 
 Points = list[tuple[int, float]]
 
@@ -130,8 +125,7 @@ def fit_points(build: Callable[[], Any], frame: Frame, fit_s: float, budget: Bud
     candidate's query seconds carry no import cost), so the full size is not fitted again.
     """
     n = len(frame.train)
-    large = [repeat_to(n, fit_s) * n] if fit_s <= FIT_REPEAT_S else []
-    sizes = [max(1, n // FIT_SHARE)] + ([] if main else [n]) + large
+    sizes = [max(1, n // FIT_SHARE)] + ([] if main else [n]) + ([FIT_REPEAT * n] if fit_s <= FIT_REPEAT_S else [])
     expected = fit_s * sum(max(1.0, rows / n) for rows in sizes)
     if n < 4 * FIT_SHARE or fit_s > FIT_PROBE_S or 2 * expected + 2 > budget.remaining() / 2:
         return [main] if main else []
@@ -154,13 +148,6 @@ def fit_points(build: Callable[[], Any], frame: Frame, fit_s: float, budget: Bud
             break
         points.append((rows, inst.fit_query_s_ if warehouse(inst) else billed(sw, threads)))
     return sorted(points) if len(points) >= 2 or main else []
-
-
-def repeat_to(n: int, fit_s: float) -> int:
-    """How many times to repeat ``n`` training rows for the large fit probe (about ``LARGE_FIT_ROWS`` rows)."""
-    wanted = math.ceil(LARGE_FIT_ROWS / max(n, 1))
-    affordable = int(LARGE_FIT_S / max(fit_s, 1e-3))
-    return max(FIT_REPEAT, min(wanted, affordable))
 
 
 def _try(points: Points, rows: int, call: Callable[[], Any], budget: Budget, guess: float,

@@ -74,12 +74,3 @@ def test_probes_split_a_constructed_candidate_within_a_generous_tolerance():
     assert [p[0] for p in pts] == [40, 400, 6400]  # a tenth, the holdout, the holdout repeated 16 times
     t = fixed_and_marginal(pts)
     assert 0.02 < t.fixed_s < 0.12 and 1e-5 < t.per_row_s < 4e-5
-
-
-def test_the_large_fit_probe_reaches_tens_of_thousands_of_rows_when_affordable():
-    from bakeoff.probe import repeat_to
-
-    assert repeat_to(2357, 0.13) == 15  # 2 s of probing affords 15 of the 22 repeats 50,000 rows would need
-    assert repeat_to(2357, 0.05) == 22  # ceil(50,000 / 2,357): the per-row part shows above the overheads
-    assert repeat_to(2357, 1.9) == 4  # 2 s affords only 1 repeat: never fewer than four
-    assert repeat_to(100_000, 0.1) == 4  # already large: four times, as before
