@@ -65,6 +65,10 @@ class Margins:
         """``a`` fits faster than ``b`` beyond the margin."""
         return cheaper(a.fit_s, b.fit_s, self.fit_s)
 
+    def snap(self, usd: float) -> float:
+        """Dollars a month rounded down to whole margins (0 below the margin): costs as the judgement sees them."""
+        return math.floor(usd / self.usd) * self.usd if self.usd > 0 else usd
+
     def text(self) -> str:
         """The margin in words, for footnotes."""
         return (f"Costs tie unless one is over {COST_RATIO:g}× the other and the gap exceeds {self.fit_s:g} s "

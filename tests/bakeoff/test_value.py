@@ -184,3 +184,24 @@ def test_without_value_the_table_has_no_value_columns():
 def test_money_reads_like_a_sentence():
     assert [money(x) for x in (41_234, -1_250_000, 950, 0.42, 123_456)] == ["$41.2k", "-$1.25M", "$950", "$0.42",
                                                                              "$123k"]
+
+
+def test_running_costs_within_the_margin_never_make_a_net_value_difference():
+    sec = ValueSection(fraction=0.5, value_per_true_positive=100, cost_per_action=10)
+    rng = np.random.default_rng(1)
+    y = (rng.random(300) < 0.3).astype(float)
+    score = y + rng.normal(0, 0.5, 300)
+    idx = rng.integers(0, 300, size=(200, 300))
+
+    def judge(names, point, reps, confidence):
+        return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
+
+    outcomes = []
+    for costs in ({"mean": 0.0001, "rule": 0.0003}, {"mean": 0.0003, "rule": 0.0001}):
+        rep = run(sec, "binary", y, {"mean": score, "rule": score.copy()}, chunks=lambda: [idx], running=costs)
+        rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=costs[n]))
+                for n, r in (("mean", 0), ("rule", 1))]
+        pick = choose_net_value(rep, rows, judge, tolerance=0.01, relative=True, confidence=0.95, flag=True)
+        outcomes.append((pick.name, [(r.name, r.pareto, tuple(r.dominated_by or ())) for r in rows]))
+    # same decisions, costs a few hundredths of a cent apart: both on the front, the lower rung chosen, either way
+    assert outcomes[0] == outcomes[1] == ("mean", [("mean", True, ()), ("rule", True, ())])
