@@ -17,13 +17,21 @@ EPS = 1e-15
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric: a batch function ``(y, p) -> one value per row``, and its direction."""
+    """A metric: a batch function ``(y, p) -> one value per row``, and its direction.
+
+    A metric that is a function of the mean of per-observation terms also has ``row_terms``
+    (``(y, p) -> the terms``, elementwise) and ``from_mean`` (``mean of the terms -> the metric``),
+    written so that ``from_mean(mean(row_terms(y, p)))`` is ``fn(y, p)`` to the last bit: the
+    bootstrap then computes each candidate's terms once and averages resamples of them.
+    """
 
     name: str
     fn: Callable[[np.ndarray, np.ndarray], np.ndarray]
     higher_is_better: bool
     tasks: tuple[str, ...]
     label: str
+    row_terms: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    from_mean: Callable[[np.ndarray], np.ndarray] | None = None
 
     def __call__(self, y: np.ndarray, p: np.ndarray) -> float:
         """Score one (unbatched) pair of vectors."""
@@ -47,12 +55,20 @@ def _ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> np.ndarray:
     return out
 
 
+def _squared(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return (y - p) ** 2
+
+
+def _absolute(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return np.abs(y - p)
+
+
 def _rmse(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    return np.sqrt(np.mean((y - p) ** 2, axis=1))
+    return np.sqrt(np.mean(_squared(y, p), axis=1))
 
 
 def _mae(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    return np.mean(np.abs(y - p), axis=1)
+    return np.mean(_absolute(y, p), axis=1)
 
 
 def _r2(y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -60,13 +76,17 @@ def _r2(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     return 1.0 - np.sum((y - p) ** 2, axis=1) / np.where(sst > 0, sst, np.nan)
 
 
-def _log_loss(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _log_terms(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     q = np.clip(p, EPS, 1 - EPS)
-    return -np.mean(y * np.log(q) + (1 - y) * np.log(1 - q), axis=1)
+    return y * np.log(q) + (1 - y) * np.log(1 - q)
+
+
+def _log_loss(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return -np.mean(_log_terms(y, p), axis=1)
 
 
 def _brier(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    return np.mean((y - p) ** 2, axis=1)
+    return np.mean(_squared(y, p), axis=1)
 
 
 def _roc_auc(y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -103,11 +123,15 @@ def _lift(y: np.ndarray, p: np.ndarray) -> np.ndarray:
         return (hits / k) / y.mean(axis=1)
 
 
-def _poisson_deviance(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _poisson_terms(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     q = np.maximum(p, 1e-9)
     with np.errstate(divide="ignore", invalid="ignore"):
         term = np.where(y > 0, y * np.log(y / q), 0.0)
-    return 2.0 * np.mean(term - (y - q), axis=1)
+    return term - (y - q)
+
+
+def _poisson_deviance(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return 2.0 * np.mean(_poisson_terms(y, p), axis=1)
 
 
 def _bias_pct(y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -133,18 +157,26 @@ def _gini(y: np.ndarray, p: np.ndarray) -> np.ndarray:
         return _gini_raw(y, p) / _gini_raw(y, y)
 
 
+def _same(m: np.ndarray) -> np.ndarray:
+    return m
+
+
+def _twice(m: np.ndarray) -> np.ndarray:
+    return 2.0 * m
+
+
 ALL, REG = ("binary", "regression", "count"), ("regression", "count")
 METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("roc_auc", _roc_auc, True, ("binary",), "ROC AUC"),
-    Metric("log_loss", _log_loss, False, ("binary",), "log loss"),
-    Metric("brier", _brier, False, ("binary",), "Brier score"),
+    Metric("log_loss", _log_loss, False, ("binary",), "log loss", _log_terms, np.negative),
+    Metric("brier", _brier, False, ("binary",), "Brier score", _squared, _same),
     Metric("ece", _ece, False, ("binary",), "expected calibration error"),
     Metric("pr_auc", _pr_auc, True, ("binary",), "PR AUC"),
     Metric("lift_top_decile", _lift, True, ("binary",), "top-decile lift"),
-    Metric("rmse", _rmse, False, ALL, "RMSE"),
-    Metric("mae", _mae, False, ALL, "MAE"),
+    Metric("rmse", _rmse, False, ALL, "RMSE", _squared, np.sqrt),
+    Metric("mae", _mae, False, ALL, "MAE", _absolute, _same),
     Metric("r2", _r2, True, REG, "R²"),
-    Metric("poisson_deviance", _poisson_deviance, False, ("count",), "Poisson deviance"),
+    Metric("poisson_deviance", _poisson_deviance, False, ("count",), "Poisson deviance", _poisson_terms, _twice),
     Metric("bias_pct", _bias_pct, False, REG, "total bias %"),
     Metric("gini", _gini, True, REG, "normalized Gini"),
 )}

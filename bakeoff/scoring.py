@@ -127,10 +127,42 @@ def score_all(y: np.ndarray, predictions: dict[str, np.ndarray], names: tuple[st
         scores.metrics[cand] = {m: METRICS[m](y, p) for m in names}
     if not rounds or not predictions:
         return scores
+    scores.replicates = _replicates(primary, y, predictions, rounds, seed)
+    return scores
+
+
+def _replicates(primary: Metric, y: np.ndarray, predictions: dict[str, np.ndarray], rounds: int,
+                seed: int) -> dict[str, np.ndarray]:
+    """The primary metric on every resample, for every candidate (the same resamples for all).
+
+    A mean of per-row terms (``Metric.row_terms``) is computed from each candidate's terms,
+    computed once, weighted by how often each row was drawn (one matrix product per chunk of
+    resamples for all candidates), instead of from the resampled rows: the same resamples and
+    values equal up to floating-point rounding (~1e-15 relative), in a fraction of the time.
+    """
+    if primary.row_terms is not None and primary.from_mean is not None:
+        return _replicates_of_means(primary, y, predictions, rounds, seed)
     parts: dict[str, list[np.ndarray]] = {cand: [] for cand in predictions}
     for idx in bootstrap_chunks(len(y), rounds, seed):
         ys = y[idx]
         for cand, p in predictions.items():
             parts[cand].append(np.asarray(primary.fn(ys, p[idx]), dtype=float))
-    scores.replicates = {cand: np.concatenate(v) for cand, v in parts.items()}
-    return scores
+    return {cand: np.concatenate(v) for cand, v in parts.items()}
+
+
+def _replicates_of_means(primary: Metric, y: np.ndarray, predictions: dict[str, np.ndarray], rounds: int,
+                         seed: int) -> dict[str, np.ndarray]:
+    """:func:`_replicates` for a metric of the mean of per-row terms: resample counts times the terms."""
+    assert primary.row_terms is not None and primary.from_mean is not None
+    names, n = list(predictions), len(y)
+    terms = np.empty((n, len(names)))
+    for j, cand in enumerate(names):
+        terms[:, j] = primary.row_terms(y[None, :], predictions[cand][None, :])[0]
+    means = []
+    for idx in bootstrap_chunks(n, rounds, seed):
+        k = idx.shape[0]
+        offsets = (np.arange(k, dtype=np.int64) * n)[:, None]
+        counts = np.bincount((idx + offsets).ravel(), minlength=k * n).reshape(k, n)
+        means.append(counts.astype(float) @ terms / n)
+    values = np.asarray(primary.from_mean(np.concatenate(means)), dtype=float)
+    return {cand: np.ascontiguousarray(values[:, j]) for j, cand in enumerate(names)}

@@ -111,3 +111,22 @@ def test_bootstrap_chunks_bound_memory_and_keep_pairing(binary):
     y, p = binary
     s = score_all(y, {"a": p, "b": p.copy()}, ("roc_auc",), rounds=120, confidence=0.95, seed=4)
     assert np.array_equal(s.replicates["a"], s.replicates["b"])  # same resamples for every candidate
+
+
+@pytest.mark.parametrize("name", ["poisson_deviance", "rmse", "mae", "log_loss", "brier"])
+def test_mean_metrics_bootstrap_from_row_terms_matches_resampled_rows(name, seed):
+    """Replicates from per-row terms x resample counts equal the metric on the resampled rows."""
+    from bakeoff.scoring import bootstrap_chunks
+
+    rng = np.random.default_rng(seed)
+    n, binary_task = 3_001, name in ("log_loss", "brier")
+    y = (rng.random(n) < 0.3).astype(float) if binary_task else rng.poisson(1.2, n).astype(float)
+    preds = {c: (rng.random(n) if binary_task else rng.gamma(2.0, 0.6, n)) for c in "abc"}
+    preds["a"][:7] = 0.0  # clipped terms (log of 0) take the same path
+    metric = METRICS[name]
+    assert metric.row_terms is not None and metric.from_mean is not None
+    scores = score_all(y, preds, (name,), rounds=90, confidence=0.9, seed=5)
+    for cand, p in preds.items():
+        direct = np.concatenate([metric.fn(y[idx], p[idx]) for idx in bootstrap_chunks(n, 90, 5)])
+        np.testing.assert_allclose(scores.replicates[cand], direct, rtol=1e-12, atol=0)
+        assert metric.from_mean(np.mean(metric.row_terms(y[None], p[None]), axis=1))[0] == metric(y, p)
