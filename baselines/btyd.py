@@ -9,6 +9,7 @@ with the reason rather than a silently wrong model.
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any, Self
 
@@ -45,6 +46,26 @@ def check_data(x: np.ndarray, w: np.ndarray) -> None:
         raise CandidateError(f"only {int(w.sum())} customers; BTYD models need at least 10")
     if not (x > 0).any():
         raise CandidateError("no repeat buyers in the calibration period: the model is not identified")
+
+
+HOMOGENEOUS_R = 100.0   # a gamma shape above this: rates vary by under 10% between customers
+
+
+def homogeneous_rates(message: str, x: np.ndarray, T: np.ndarray, w: np.ndarray) -> str:
+    """``message`` of a failed fit, explained when the data's purchase rates look the same for everyone.
+
+    With identical Poisson buyers the gamma mixing of purchase rates degenerates: its shape r and
+    rate alpha grow together without bound (the maximum likelihood is at infinity, along a ridge
+    of nearly equal likelihood at r / alpha = the common rate), so starts stop at different points
+    of the ridge or at the search bound. The model's parameters are then not identified.
+    """
+    rs = [float(v) for v in re.findall(r"\br=([0-9.e+]+)", message)]
+    if not rs or min(rs) < HOMOGENEOUS_R:
+        return message
+    rate = float((w * x).sum() / (w * T).sum())
+    return (f"purchase rates look the same for every customer (gamma shape r above {HOMOGENEOUS_R:.0f} where "
+            f"the starts stopped; about {rate:.3g} repeat purchases a week): the heterogeneity this model "
+            f"assumes is not in the data, its parameters are not identified ({message})")
 
 
 def fit_multistart(nll: Any, starts: tuple[np.ndarray, ...], names: tuple[str, ...],
@@ -106,7 +127,10 @@ class _BTYD(Candidate):
         x, t_x, T, w = triples(frame, self.round_weeks)
         check_data(x, w)
         self.n_triples_, self.n_customers_ = len(x), int(w.sum())
-        self.params_, self.ll_, self.starts_ = self.fit_params(x, t_x, T, w, budget)
+        try:
+            self.params_, self.ll_, self.starts_ = self.fit_params(x, t_x, T, w, budget)
+        except CandidateError as exc:
+            raise CandidateError(homogeneous_rates(str(exc), x, T, w)) from exc
         self.horizon_ = float(frame.problem.horizon_weeks or 0.0)
         self.spend_ = frame.problem.target == "spend"
         if self.spend_:

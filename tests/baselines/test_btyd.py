@@ -101,3 +101,20 @@ def test_round_weeks_shrinks_triples_and_moves_little(cdnow_frame, seed):
     rounded = ParetoNBD(round_weeks=True).fit(cdnow_frame, budget=Budget.of(60), seed=seed)
     assert rounded.n_triples_ < exact.n_triples_
     assert np.allclose(rounded.params_, exact.params_, rtol=0.1)
+
+
+def test_identical_poisson_buyers_fail_with_the_reason(cdnow_frame, seed):
+    """Every customer buying at the same rate, nobody dropping out: r and alpha run off together (no MLE)."""
+    rng = np.random.default_rng(seed)
+    n, rate = 20_000, 0.064
+    T = rng.integers(1, 273, n) / 7.0
+    x = rng.poisson(rate * T).astype(float)
+    t_x = np.where(x > 0, T * rng.random(n) ** (1 / np.maximum(x, 1)), 0.0)
+    holdout = cdnow_frame.holdout.iloc[np.arange(n) % len(cdnow_frame.holdout)].copy()
+    holdout.index = np.arange(n)
+    holdout[["x", "t_x", "T"]] = np.column_stack([x, t_x, T])
+    frame = dataclasses.replace(cdnow_frame, holdout=holdout)
+    for cls in (ParetoNBD, BGNBD):
+        with pytest.raises(CandidateError, match="purchase rates look the same for every customer") as info:
+            cls().fit(frame, budget=Budget.of(60), seed=seed)
+        assert f"about {x.sum() / T.sum():.3g} repeat purchases a week" in str(info.value)
