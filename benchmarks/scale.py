@@ -2,7 +2,8 @@
 the whole bake-off through the real CLI, and an extrapolation to a cluster.
 
 Run: ``python benchmarks/scale.py [--sizes 1e6 1e7 1e8] [--memory-limit 2GB] [--spark] [--bakeoff 10m]
-[--fit 1e6] [--ray]``. Each measurement runs in its own process tree; peak memory is the largest
+[--bakeoff-only] [--keep DIR] [--fit 1e6]``. The log is a generated Pareto/NBD customer base
+(:func:`make_log`). Each measurement runs in its own process tree; peak memory is the largest
 sum of RSS over every process of that tree (sampled every 0.2 s), so Spark's JVM and the
 candidates' workers count. Timings on a shared machine are noisy: repeat with ``--repeat``.
 """
@@ -58,19 +59,56 @@ print(json.dumps({**out, "s": time.perf_counter() - t, "customers": len(frame.ho
 
 
 def make_log(n: int) -> Path:
-    """A Parquet log of ``n`` transactions (5 per customer on average), generated in DuckDB and cached."""
-    import duckdb
+    """A Parquet log of exactly ``n`` transactions from a Pareto/NBD customer base, generated and cached.
+
+    Customers arrive uniformly over the 39-week calibration period; each buys at a rate
+    lambda ~ Gamma(r=2, 1/alpha=1/8) per week while alive and dies at a rate mu ~ Gamma(s=0.6,
+    1/beta=1/12) (the process of :func:`summaries_direct`), over the 78 weeks of the log; a
+    purchase's amount is Gamma(4, m/4) around the customer's mean m ~ Gamma(2, 15) (dollars,
+    rounded to cents). Heterogeneous rates and dropout, as in a real customer base: a log of
+    identical Poisson buyers without dropout (the generator before) leaves the BTYD models'
+    heterogeneity parameters unidentified. Written in chunks of customers (bounded memory at
+    1e8), each chunk sorted by date.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"tx_{n}.parquet"
-    if not path.is_file():
-        con = duckdb.connect()
-        con.execute("SELECT setseed(0.42)")
-        con.execute(f"""COPY (SELECT (hash(i * 7919) % {max(n // 5, 1)})::BIGINT AS customer_id,
-                              DATE '1997-01-01' + CAST(floor(random() * 546) AS INTEGER) AS date,
-                              round(random() * 100 + 1, 2) AS amount
-                       FROM range({n}) t(i)) TO '{path}' (FORMAT parquet)""")
+    path = CACHE / f"pnbd_{n}.parquet"
+    if path.is_file():
+        return path
+    rng, days, cal, written, first = np.random.default_rng(42), 546, 273, 0, 0
+    tmp = path.with_suffix(".tmp")
+    with pq.ParquetWriter(tmp, pa.schema([("customer_id", pa.int64()), ("date", pa.date32()),
+                                          ("amount", pa.float64())])) as out:
+        while written < n:
+            counts, birth, end, mean = _customers(rng, 1_000_000, days, cal)
+            counts = counts[: np.searchsorted(np.cumsum(counts), n - written) + 1]
+            counts[-1] -= max(int(counts.sum()) - (n - written), 0)
+            k = len(counts)
+            cust = np.repeat(np.arange(first, first + k, dtype=np.int64), counts)
+            lo, hi = np.repeat(birth[:k], counts), np.repeat(end[:k], counts)
+            starts = np.r_[0, np.cumsum(counts)[:-1]]
+            day = lo + np.floor(rng.random(len(cust)) * (hi - lo)).astype(np.int64)
+            day[starts] = birth[:k]  # each customer's first purchase is the day they arrive
+            amount = np.round(rng.gamma(4.0, np.repeat(mean[:k], counts) / 4.0) + 0.01, 2)
+            order = np.argsort(day, kind="stable")
+            dates = (np.datetime64("1997-01-01") + day[order].astype("timedelta64[D]")).astype("datetime64[D]")
+            out.write_table(pa.table({"customer_id": cust[order], "date": pa.array(dates, pa.date32()),
+                                      "amount": amount[order]}))
+            written, first = written + int(counts.sum()), first + k
+    tmp.rename(path)
     return path
+
+
+def _customers(rng: np.random.Generator, k: int, days: int,
+               cal: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``k`` Pareto/NBD customers: transactions each (>= 1), arrival day, last day alive (exclusive), mean spend."""
+    lam, mu = rng.gamma(2.0, 1 / 8.0, k), rng.gamma(0.6, 1 / 12.0, k)
+    birth = rng.integers(0, cal, k)
+    alive_days = np.minimum(rng.exponential(1 / mu) * 7.0, days - birth)
+    repeats = rng.poisson(lam * alive_days / 7.0)
+    return 1 + repeats, birth, birth + np.maximum(alive_days, 1.0), rng.gamma(2.0, 15.0, k)
 
 
 def config(path: Path, folder: Path, *, engine: str = "duckdb", limit: str | None = None,
@@ -144,6 +182,14 @@ def bakeoff(n: int, box: str, limit: str | None, folder: Path) -> None:
     print(f"{n:>13,} tx bake-off, box {box}: process wall {wall:.1f}s (results.json wall_s {res['wall_s']:.1f}s, "
           f"reserve {res.get('reserve_s', float('nan')):.1f}s) | driver peak {root:.0f} MB | all processes "
           f"{peak:.0f} MB\n    {status}", flush=True)
+    for c in res["candidates"]:
+        params = c.get("params") or {}
+        if "trials_complete" in params:
+            print(f"    {c['name']}: {params['trials_complete']} trials complete, {params.get('trials_timeout', 0)} "
+                  f"timed out, stopped by {params.get('stopped_by')}, on {c.get('train_rows')} training rows",
+                  flush=True)
+        if c["status"] not in ("OK",) and c.get("applicable", True):
+            print(f"    {c['name']} {c['status']}: {c.get('message', '')[:300]}", flush=True)
 
 
 def extrapolate(n: int, measured: dict[str, dict]) -> None:
@@ -195,14 +241,18 @@ def main() -> None:
     ap.add_argument("--bakeoff", default=None, help='also the whole bake-off with this box, e.g. "10m"')
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--fit", type=float, nargs="*", default=[])
+    ap.add_argument("--keep", type=Path, default=None, help="keep the bake-off's run folder under this folder")
+    ap.add_argument("--bakeoff-only", action="store_true", help="skip the summary timings")
     args = ap.parse_args()
     print(f"== customer summaries (features as of calibration end + holdout targets); {CORES} cores ==")
     with tempfile.TemporaryDirectory() as tmp:
         measured: dict[str, dict] = {}
         for n in map(int, args.sizes):
-            measured = summaries(n, args, Path(tmp))
+            measured = {} if args.bakeoff_only else summaries(n, args, Path(tmp))
             if args.bakeoff:
-                bakeoff(n, args.bakeoff, args.memory_limit, Path(tmp))
+                folder = args.keep / f"tx{n}" if args.keep else Path(tmp)
+                folder.mkdir(parents=True, exist_ok=True)
+                bakeoff(n, args.bakeoff, args.memory_limit, folder)
         if measured:
             extrapolate(int(args.sizes[-1]), measured)
     for n in map(int, args.fit):
