@@ -19,6 +19,7 @@ from bakeoff.measure import Stopwatch
 def sandbox(tables: dict[str, pd.DataFrame], threads: int = 1) -> duckdb.DuckDBPyConnection:
     """A locked-down connection holding ``tables`` (read through their index as a column)."""
     con = duckdb.connect(":memory:", config={"threads": threads})
+    con.execute("SET enable_progress_bar = false")  # large holdouts: the bar would leak into stdout
     for name, df in tables.items():
         con.register("_src", df.reset_index())
         con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _src')
