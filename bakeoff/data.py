@@ -125,6 +125,10 @@ def _load_file(path: Path, con: duckdb.DuckDBPyConnection, csv_options: str = "h
         reader = f"read_csv(?, {csv_options})"
     else:
         raise DataError(f"{field}: '{path.name}' must be a .csv, .csv.gz, .tsv or .parquet file.")
+    if reader.startswith("read_parquet"):  # a view: DuckDB reads the columnar file where a query needs it
+        literal = str(path).replace("'", "''")
+        _run(con, f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{literal}')", f"{field} '{path}'")
+        return
     _run(con, f'CREATE TABLE "{name}" AS SELECT * FROM {reader}', f"{field} '{path}'", [str(path)])
     if reader.startswith("read_csv") and name == "data":
         from bakeoff.csvcheck import check_csv_text
