@@ -2,10 +2,10 @@
 the whole bake-off through the real CLI, and an extrapolation to a cluster.
 
 Run: ``python benchmarks/scale.py [--sizes 1e6 1e7 1e8] [--memory-limit 2GB] [--spark] [--bakeoff 10m]
-[--bakeoff-only] [--keep DIR] [--fit 1e6]``. The log is a generated Pareto/NBD customer base
-(:func:`make_log`). Each measurement runs in its own process tree; peak memory is the largest
-sum of RSS over every process of that tree (sampled every 0.2 s), so Spark's JVM and the
-candidates' workers count. Timings on a shared machine are noisy: repeat with ``--repeat``.
+[--bakeoff-only] [--per-candidate 2m] [--train-sample N] [--keep DIR] [--fit 1e6]``. The log is a
+generated Pareto/NBD customer base (:func:`make_log`). Each measurement runs in its own process
+tree; peak memory is the largest sum of RSS over every process of that tree (sampled every 0.2 s),
+so Spark's JVM and the candidates' workers count. Timings on a shared machine are noisy: repeat with ``--repeat``.
 """
 
 from __future__ import annotations
@@ -112,15 +112,16 @@ def _customers(rng: np.random.Generator, k: int, days: int,
 
 
 def config(path: Path, folder: Path, *, engine: str = "duckdb", limit: str | None = None,
-           box: str = "10m") -> Path:
-    """An experiment file for the log: repeat purchases over a 39-week horizon."""
+           box: str = "10m", per_candidate: str = "2m", train_sample: int | None = None) -> Path:
+    """An experiment file for the log: repeat purchases over a 39-week horizon (defaults elsewhere)."""
     data = [f'source = "{path}"', f'engine = "{engine}"', f'temp_directory = "{folder / "spill"}"']
     data += [f'memory_limit = "{limit}"'] if limit else []
     text = "\n".join([
         '[experiment]\nname = "scale"\nseed = 0', "[data]", *data,
         '[problem]\nkind = "customer_base"\ntarget = "purchases"\nentity = "customer_id"\ntime = "date"',
         f'amount = "amount"\ncalibration_end = "{CAL_END}"\nhorizon = "39w"',
-        f'[timebox]\ntotal = "{box}"\nper_candidate = "2m"'])
+        f'[timebox]\ntotal = "{box}"\nper_candidate = "{per_candidate}"',
+        *([f"[ladder]\ntrain_sample = {train_sample}"] if train_sample is not None else [])])
     out = folder / f"{engine}-{limit or 'nolimit'}.toml"
     out.write_text(text + "\n")
     return out
@@ -172,8 +173,11 @@ def summaries(n: int, args: argparse.Namespace, folder: Path) -> dict[str, dict]
     return out
 
 
-def bakeoff(n: int, box: str, limit: str | None, folder: Path) -> None:
-    cfg = config(make_log(n), folder, limit=limit, box=box)
+def bakeoff(n: int, box: str, limit: str | None, folder: Path, per_candidate: str = "2m",
+            train_sample: int | None = None) -> None:
+    cfg = config(make_log(n), folder, limit=limit, box=box, per_candidate=per_candidate, train_sample=train_sample)
+    print(f"    config: [timebox] total = {box!r}, per_candidate = {per_candidate!r}; [ladder] train_sample = "
+          f"{train_sample if train_sample is not None else 'default'}; [data] memory_limit = {limit!r}", flush=True)
     cli = str(Path(sys.executable).with_name("bakeoff"))
     wall, root, peak, _ = tree_peak([cli, "run", str(cfg), "--quiet", "--out", str(folder / f"run{n}"),
                                      "--db", str(folder / "history.duckdb")])
@@ -243,6 +247,8 @@ def main() -> None:
     ap.add_argument("--fit", type=float, nargs="*", default=[])
     ap.add_argument("--keep", type=Path, default=None, help="keep the bake-off's run folder under this folder")
     ap.add_argument("--bakeoff-only", action="store_true", help="skip the summary timings")
+    ap.add_argument("--per-candidate", default="2m", help="[timebox] per_candidate of the bake-off")
+    ap.add_argument("--train-sample", type=int, default=None, help="[ladder] train_sample (default: the default)")
     args = ap.parse_args()
     print(f"== customer summaries (features as of calibration end + holdout targets); {CORES} cores ==")
     with tempfile.TemporaryDirectory() as tmp:
@@ -252,7 +258,7 @@ def main() -> None:
             if args.bakeoff:
                 folder = args.keep / f"tx{n}" if args.keep else Path(tmp)
                 folder.mkdir(parents=True, exist_ok=True)
-                bakeoff(n, args.bakeoff, args.memory_limit, folder)
+                bakeoff(n, args.bakeoff, args.memory_limit, folder, args.per_candidate, args.train_sample)
         if measured:
             extrapolate(int(args.sizes[-1]), measured)
     for n in map(int, args.fit):
