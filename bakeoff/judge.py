@@ -122,11 +122,14 @@ def studentized_max(util: np.ndarray, point: np.ndarray, se: np.ndarray,
 
     A pair's statistic is ``|(u*_i - u*_j) - (u_i - u_j)| / s_ij``, or, for the pairs marked in
     ``shaped`` (with their quantile knots ``q``), the larger of that and the percentile-type
-    normal score of the replicate.
-    Memory stays ``O(B)`` beyond the replicates: pairs are visited one at a time.
+    normal score of the replicate, capped at the largest score a rank among ``b`` replicates can
+    carry (an almost flat tail segment would otherwise extrapolate a few replicates to huge
+    scores and make ``c`` useless for every pair). Memory stays ``O(B)`` beyond the replicates:
+    pairs are visited one at a time.
     """
     b, k = util.shape
     out = np.zeros(b)
+    cap = float(norm.ppf(1 - 0.5 / b))  # a replicate's rank cannot say more than this many normal units
     for i in range(k):
         for j in range(i + 1, k):
             if se[i, j] > 0:
@@ -134,7 +137,8 @@ def studentized_max(util: np.ndarray, point: np.ndarray, se: np.ndarray,
                 dev = np.abs(diff - (point[i] - point[j])) / se[i, j]
                 if q is not None and shaped is not None and shaped[i, j]:
                     centred = diff - np.median(diff) + (point[i] - point[j])
-                    dev = np.maximum(dev, np.abs(normal_score(q[i, j], centred)))
+                    score = np.minimum(np.abs(normal_score(q[i, j], centred)), cap)
+                    dev = np.maximum(dev, score)
                 np.maximum(out, dev, out=out)
     return out
 

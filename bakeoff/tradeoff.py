@@ -65,9 +65,9 @@ class Margins:
         """``a`` fits faster than ``b`` beyond the margin."""
         return cheaper(a.fit_s, b.fit_s, self.fit_s)
 
-    def snap(self, usd: float) -> float:
-        """Dollars a month rounded down to whole margins (0 below the margin): costs as the judgement sees them."""
-        return math.floor(usd / self.usd) * self.usd if self.usd > 0 else usd
+    def material(self, usd: float) -> float:
+        """Dollars a month as the net-value judgement sees them: 0 below the margin, else the cost itself."""
+        return usd if usd >= self.usd else 0.0
 
     def text(self) -> str:
         """The margin in words, for footnotes."""

@@ -6,10 +6,11 @@ compared with the same simultaneous machinery; the chosen candidate is the cheap
 shortfall in net value from the best is **not shown** to exceed the tolerance (in dollars), among
 the candidates on the Pareto front of net value and running cost. Running costs compare with the
 table's noise margin (:class:`~bakeoff.tradeoff.Margins`); a tie goes to the lower rung, then to
-the higher net value. The judgement itself nets off running costs rounded down to whole margins
-(:meth:`~bakeoff.tradeoff.Margins.snap`): two candidates that take the same decisions would
-otherwise differ in net value by the timing noise of their running costs alone, with every
-resample agreeing, and that noise would be "shown". Under this rule the table's Pareto flags
+the higher net value. The judgement itself nets off only running costs of at least one margin
+(:meth:`~bakeoff.tradeoff.Margins.material`): two candidates that take the same decisions would
+otherwise differ in net value by the timing noise of sub-margin running costs alone, with every
+resample agreeing, and that noise would be "shown". (A cost that sits right at the margin can
+still fall either side of it between runs.) Under this rule the table's Pareto flags
 are drawn on net value too, so the chosen and the best candidate are always on the front the
 business reads.
 """
@@ -56,7 +57,7 @@ def choose_net_value(report: ValueReport, rows: list[Row], judge: Judge, *, tole
         return ValueChoice(None, "No candidate finished; nothing was chosen.", ())
     names = tuple(r.name for r in ok)
     vals = [report.candidates[n] for n in names]
-    cost = np.array([margins.snap(v.running) for v in vals])
+    cost = np.array([margins.material(v.running) for v in vals])
     point = np.array([v.value for v in vals]) - cost
     reps = (np.column_stack([v.replicates for v in vals]) - cost[None, :]
             if all(len(v.replicates) for v in vals) else None)

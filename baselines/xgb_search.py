@@ -14,8 +14,11 @@ history at every ask in every run with the same seed. The
 search **settles** (stops before the box) once ``settle`` trials in a row fail to improve the
 best validation loss by ``settle_gain`` of it: gains that small are inside the cross-validation
 noise, so the rest of the box would buy nothing the holdout could see, and the table no longer
-depends on how many trials this machine happened to fit in. Only a search the box cuts first
-depends on timing, and its row says ``stopped_by = "box"``.
+depends on how many trials this machine happened to fit in. What still depends on timing: a
+search the box cuts first (its row says ``stopped_by = "box"``), and a trial that runs into its
+own box (told as failed; the history shows ``TIMEOUT``). The window's width is the number of
+trials run at once (``workers``), so a machine with another default worker count runs another
+(equally reproducible) search.
 """
 
 from __future__ import annotations
@@ -219,8 +222,9 @@ class Search:
         return True
 
     def _settled(self) -> bool:
-        """``settle`` told trials in a row without a gain of ``settle_gain`` (0: never settle)."""
-        return bool(self.cand.settle) and self.told - 1 - self.gain_at >= self.cand.settle
+        """``settle`` told trials in a row without a gain of ``settle_gain`` (0: never; not before a success)."""
+        return (bool(self.cand.settle) and bool(np.isfinite(self.best_told))
+                and self.told - 1 - self.gain_at >= self.cand.settle)
 
     def _next(self, study: Any) -> tuple[Trial, Any, float] | None:
         """The next trial to start and its box, or None when the box or ``max_trials`` says stop."""

@@ -53,7 +53,8 @@ def footnote(result: Result) -> str:
                 + margins.text() + on)
     return (f"{ci} CI: percentile bootstrap over {b} resamples of the holdout rows, the same resamples for every "
             f"candidate (paired). Comparisons use {ci} simultaneous intervals over all pairs (studentized max-T "
-            "bootstrap): `*` after *vs best* means the candidate is not in the set of the best (another candidate "
+            "bootstrap; percentile-type too where a pair's resampled differences are far from normal): `*` after "
+            "*vs best* means the candidate is not in the set of the best (another candidate "
             f"is shown better); adjusted p-values below 1/{b} print as p < {1 / b:.2g}. " + margins.text() + on)
 
 
