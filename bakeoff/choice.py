@@ -95,8 +95,7 @@ def _cheapest(c: _Ctx, pool: list[int]) -> int:
 
     ($/month already bills the fitting; fit seconds are not counted twice.)
     """
-    cheapest = [i for i in pool if not any(c.m.cheaper(c.ok[a], c.ok[i]) for a in pool)]
-    return min(cheapest, key=lambda i: (c.ok[i].rung, -c.j.util[i], i))
+    return min(c.m.not_beaten(c.ok, pool), key=lambda i: (c.ok[i].rung, -c.j.util[i], i))
 
 
 def _tol_text(c: _Ctx) -> str:

@@ -84,14 +84,10 @@ def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.n
 def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | None,
                    reason: str, margins: Margins) -> tuple[str | None, str, list[str]]:
     """With ``[value]``: the dollar sentences, and the choice when ``rule = "max_net_value"``."""
-    from bakeoff.judge import Judgement
-    from bakeoff.value_choice import choose_net_value, value_sentences
-
-    def judge(names: tuple[str, ...], point: Any, reps: Any, confidence: float) -> Judgement:
-        return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
+    from bakeoff.value_choice import choose_net_value, net_judge, value_sentences
 
     ok = [r for r in rows if r.ok]
-    verdict = choose_net_value(value, ok, judge, tolerance=exp.choose.tolerance, relative=exp.choose.relative,
+    verdict = choose_net_value(value, ok, net_judge, tolerance=exp.choose.tolerance, relative=exp.choose.relative,
                                confidence=exp.score.confidence, margins=margins,
                                flag=exp.choose.rule == "max_net_value")
     value.leaders = verdict.leaders

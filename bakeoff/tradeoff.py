@@ -65,6 +65,10 @@ class Margins:
         """``a`` fits faster than ``b`` beyond the margin."""
         return cheaper(a.fit_s, b.fit_s, self.fit_s)
 
+    def not_beaten(self, rows: list[Row], pool: list[int]) -> list[int]:
+        """The indices in ``pool`` whose monthly cost no other in ``pool`` beats beyond the margin."""
+        return [i for i in pool if not any(self.cheaper(rows[a], rows[i]) for a in pool)]
+
     def material(self, usd: float) -> float:
         """Dollars a month as the net-value judgement sees them: 0 below the margin, else the cost itself."""
         return usd if usd >= self.usd else 0.0

@@ -35,6 +35,11 @@ EPS = 1e-9
 
 
 Judge = Callable[[tuple[str, ...], np.ndarray, np.ndarray | None, float], Judgement]
+
+
+def net_judge(names: tuple[str, ...], point: np.ndarray, reps: np.ndarray | None, confidence: float) -> Judgement:
+    """The table's simultaneous judgement (:mod:`bakeoff.judge`) on net-value replicates (higher is better)."""
+    return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
 NET = "shown to net more"
 
 
@@ -69,8 +74,7 @@ def choose_net_value(report: ValueReport, rows: list[Row], judge: Judge, *, tole
     front = [i for i in range(len(ok))
              if not any(a != i and dominance(ok[a], ok[i], j, a, i, margins, NET) for a in range(len(ok)))]
     eligible = [i for i in front if j.shortfall(i)[1] <= tol_abs + EPS] or [best]
-    cheapest = [i for i in eligible if not any(margins.cheaper(ok[a], ok[i]) for a in eligible)]
-    pick = min(cheapest, key=lambda i: (ok[i].rung, -point[i], i))
+    pick = min(margins.not_beaten(ok, eligible), key=lambda i: (ok[i].rung, -point[i], i))
     if flag:
         flag_front(ok, j, margins, NET)
     leaders = tuple(names[i] for i in range(len(ok)) if not any(j.shown_better(a, i) for a in range(len(ok))))

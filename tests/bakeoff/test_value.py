@@ -7,11 +7,10 @@ import pytest
 
 from bakeoff.config import experiment_from_dict
 from bakeoff.errors import ConfigError
-from bakeoff.judge import Judgement
 from bakeoff.row import Cost, Row, Status
 from bakeoff.valuation import evaluate
 from bakeoff.value import ValueSection, best_threshold, bootstrapped, money, payoff, top_share
-from bakeoff.value_choice import choose_net_value
+from bakeoff.value_choice import choose_net_value, net_judge
 
 BASE = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"}}
 CUSTOMERS = {"data": {"builtin": "cdnow_sample"},
@@ -121,10 +120,7 @@ def test_max_net_value_picks_the_cheapest_not_shown_worse():
               running={"good": 50.0, "near": 1.0, "bad": 0.1})
     rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=c))
             for n, r, c in (("good", 4, 50.0), ("near", 2, 1.0), ("bad", 0, 0.1))]
-    def judge(names, point, reps, confidence):  # the judgement the runner uses (simultaneous max-T)
-        return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
-
-    pick = choose_net_value(rep, rows, judge, tolerance=0.05, relative=True, confidence=0.9)
+    pick = choose_net_value(rep, rows, net_judge, tolerance=0.05, relative=True, confidence=0.9)
     assert pick.name == "near"  # bad is shown to fall short; near is cheaper than good and not shown worse
     assert "bad" not in pick.leaders and "$" in pick.reason
 
@@ -141,10 +137,7 @@ def test_under_max_net_value_the_front_is_net_value_against_running_cost():
     rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=running[n]), pareto=True)
             for n, r in (("rule", 1), ("pricey", 4), ("bad", 0))]
 
-    def judge(names, point, reps, confidence):
-        return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
-
-    pick = choose_net_value(rep, rows, judge, tolerance=0.01, relative=True, confidence=0.95, flag=True)
+    pick = choose_net_value(rep, rows, net_judge, tolerance=0.01, relative=True, confidence=0.95, flag=True)
     by = {r.name: r for r in rows}
     assert pick.name == "rule" and by["rule"].pareto  # same ranking, 80x cheaper: nets more, on the front
     assert by["pricey"].dominated_by == ["rule"] and "cheaper a month" in by["pricey"].dominance[0]
@@ -193,15 +186,12 @@ def test_running_costs_within_the_margin_never_make_a_net_value_difference():
     score = y + rng.normal(0, 0.5, 300)
     idx = rng.integers(0, 300, size=(200, 300))
 
-    def judge(names, point, reps, confidence):
-        return Judgement.from_replicates(names, point, reps, higher_is_better=True, confidence=confidence)
-
     outcomes = []
     for costs in ({"mean": 0.0001, "rule": 0.0003}, {"mean": 0.0003, "rule": 0.0001}):
         rep = run(sec, "binary", y, {"mean": score, "rule": score.copy()}, chunks=lambda: [idx], running=costs)
         rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=costs[n]))
                 for n, r in (("mean", 0), ("rule", 1))]
-        pick = choose_net_value(rep, rows, judge, tolerance=0.01, relative=True, confidence=0.95, flag=True)
+        pick = choose_net_value(rep, rows, net_judge, tolerance=0.01, relative=True, confidence=0.95, flag=True)
         outcomes.append((pick.name, [(r.name, r.pareto, tuple(r.dominated_by or ())) for r in rows]))
     # same decisions, costs a few hundredths of a cent apart: both on the front, the lower rung chosen, either way
     assert outcomes[0] == outcomes[1] == ("mean", [("mean", True, ()), ("rule", True, ())])
