@@ -25,8 +25,8 @@ from bakeoff.errors import CandidateError
 from bakeoff.frame import Frame
 from bakeoff.framefile import read_frame
 from bakeoff.horizon import to_horizon
-from bakeoff.measure import Stopwatch, model_kb, peak_rss_mb
-from bakeoff.probe import billed, probe, validation_predictions
+from bakeoff.measure import Stopwatch, billed, model_kb, peak_rss_mb
+from bakeoff.probe import probe, validation_predictions
 from bakeoff.registry import Spec
 from bakeoff.row import Row, Status
 
