@@ -114,8 +114,9 @@ def _execute(task: Task, row: Row) -> None:
         with Stopwatch() as pred:
             raw = predict_in_chunks(cand, frame, task.chunk_rows)
         pred = _retime(cand, frame, pred, budget)
-        probed = probe(task.spec.build, cand, frame, fit_s=billed(fit, task.threads), predict_s=billed(pred),
-                       budget=budget, seed=task.seed, threads=task.threads)
+        with Stopwatch() as probing:
+            probed = probe(task.spec.build, cand, frame, fit_s=billed(fit, task.threads), predict_s=billed(pred),
+                           budget=budget, seed=task.seed, threads=task.threads)
     predictions = check_predictions(raw, frame, task.spec.name)
     if not cand.horizon_native:
         predictions, row.horizon_factor = to_horizon(predictions, frame.problem.task, frame.alignment,
@@ -127,6 +128,7 @@ def _execute(task: Task, row: Row) -> None:
             task.spec.build, frame, budget, task.seed,
             lambda p: p if native else to_horizon(p, prob.task, frame.alignment, prob.horizon_scale)[0])
     row.predict_points, row.fit_points, row.in_warehouse = probed.points_predict, probed.points_fit, probed.warehouse
+    row.probe_s = probing.wall
     row.status, row.message, row.predictions = Status.OK, "", predictions
     row.fit_s, row.fit_cpu_s, row.predict_s, row.predict_cpu_s = fit.wall, fit.cpu, pred.wall, pred.cpu
     row.predict_ms_per_1k = 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0
