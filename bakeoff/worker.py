@@ -114,6 +114,7 @@ def _execute(task: Task, row: Row) -> None:
         with Stopwatch() as pred:
             raw = predict_in_chunks(cand, frame, task.chunk_rows)
         pred = _retime(cand, frame, pred, budget)
+        rss = peak_rss_mb()  # before the cost probes, whose grown copies of the data are not the candidate's
         with Stopwatch() as probing:
             probed = probe(task.spec.build, cand, frame, fit_s=billed(fit, task.threads), predict_s=billed(pred),
                            budget=budget, seed=task.seed, threads=task.threads)
@@ -134,7 +135,7 @@ def _execute(task: Task, row: Row) -> None:
     row.predict_ms_per_1k = 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0
     row.model = _pickled(cand)  # pickled once: its size is the model size
     row.model_kb = len(row.model) / 1024.0 if row.model is not None else model_kb(cand)
-    row.peak_rss_mb, row.threads = peak_rss_mb(), task.threads
+    row.peak_rss_mb, row.threads = rss, task.threads
     row.params, row.warnings = _jsonable(cand.describe()), _warning_lines(caught)
     row.train_rows = len(frame.train)
 
