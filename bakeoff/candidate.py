@@ -82,6 +82,8 @@ class Candidate:
             predictions made for the training label window are aligned to it
             (:func:`bakeoff.horizon.to_horizon`).
         in_warehouse: True if production runs it as a warehouse query (costed on its per-row part).
+        fills_box: True if its fit time is set by its time box rather than by its rows (a
+            time-boxed tuner): its fit is not timed again at other sizes for the cost model.
         summary: One line for ``bakeoff candidates``.
     """
 
@@ -91,6 +93,7 @@ class Candidate:
     kinds: ClassVar[tuple[str, ...]] = ("binary", "regression", "count", "customer_base")
     horizon_native: ClassVar[bool] = False
     in_warehouse: ClassVar[bool] = False
+    fills_box: ClassVar[bool] = False
     summary: ClassVar[str] = ""
 
     def __init__(self, **params: Any) -> None:

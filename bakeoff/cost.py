@@ -1,15 +1,16 @@
 """Dollars from CPU-seconds under the user's price and scale model (``[cost]``).
 
-The model, stated in the report (:data:`ASSUMPTION`): a core is billed while held, so billed
-seconds are ``max(CPU, wall x threads)``. Each of fit and predict costs ``fixed + per_row x rows``
-seconds per call; the two parts are measured by timing the call at two or more sizes
-(:mod:`bakeoff.probe`) and projected separately: a retrain costs ``fixed + per_row x
-rows_in_production``; a month of scoring costs ``prediction_calls_per_month x fixed +
+The model, stated in the report (:data:`ASSUMPTION`): billed seconds are CPU seconds (a
+candidate holding several threads pays at least ``wall x threads``;
+:func:`bakeoff.measure.billed`). Each of fit and predict costs ``fixed + per_row x rows``
+seconds per call; the two parts are measured by timing the call at sizes grown until the
+per-row part shows (:mod:`bakeoff.probe`) and projected separately: a retrain costs ``fixed +
+per_row x rows_in_production``; a month of scoring costs ``prediction_calls_per_month x fixed +
 predictions_per_month x per_row``. Candidates that run inside the warehouse (SQL rules) are
 costed as queries: only the seconds of the queries themselves are timed (not starting DuckDB
 and copying the frame into it, which a warehouse that already holds the tables does not pay),
-and only their marginal per-row part is billed. Without two sizes (a fit too long to repeat) every second is taken as
-per-row, the conservative reading.
+and only their marginal per-row part is billed. Without two sizes (a fit too long to repeat)
+every second is taken as per-row, the conservative reading.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import numpy as np
 from bakeoff.config import CostSection
 from bakeoff.row import Cost, Row
 
-ASSUMPTION = ("billed CPU-seconds = max(CPU, wall x threads held); fit and predict are each timed at two or "
-              "more sizes and split into a fixed cost per call and a marginal cost per row; a retrain costs "
+ASSUMPTION = ("billed seconds = CPU seconds (at least wall x threads for a candidate holding several "
+              "threads; wall time stretched by other candidates sharing the cores is not billed); fit and "
+              "predict are each timed on data grown four-fold until the per-row part shows, and split into a "
+              "fixed cost per call and a marginal cost per row; a retrain costs "
               "fixed + per-row x rows_in_production, a month of scoring costs prediction_calls_per_month x fixed "
               "+ predictions_per_month x per-row; SQL rules are costed as warehouse queries (the "
               "queries' own seconds, per-row part only: no DuckDB start-up, no copying tables in); a fit too "
@@ -44,26 +47,26 @@ class Timing:
 
 
 def fixed_and_marginal(points: Sequence[Sequence[float]]) -> Timing:
-    """Fit ``seconds = fixed + per_row x rows`` to (rows, seconds) points, both parts non-negative.
+    """Split (rows, seconds) points into ``seconds = fixed + per_row x rows``, both parts non-negative.
 
-    Least squares on relative error (each point weighted by ``1 / seconds``), so the small
-    size fixes the intercept and the large one the slope. With one point, or points at a single
-    size, every second is taken as per-row (``fixed = 0``).
+    The per-row part is the slope between the **two largest sizes**: the marginal cost where
+    it was measured nearest production sizes (:mod:`bakeoff.probe` grows the data until the
+    per-row part shows there). The fixed part is the largest intercept under every point.
+    Times are often not a straight line over the sizes (a boosted model's hundred rounds are
+    fixed cost on a few thousand rows, then per-row work takes over); a least-squares line
+    through all sizes let the many small, fixed-dominated points pull the slope to zero. With
+    one point, or points at a single size, every second is taken as per-row (``fixed = 0``).
     """
     pts = np.array([(float(r), float(s)) for r, s in points if r > 0 and s >= 0], dtype=float).reshape(-1, 2)
     if len(pts) == 0:
         return Timing(0.0, 0.0)
-    rows, secs = pts[:, 0], np.maximum(pts[:, 1], 1e-12)
-    if len(np.unique(rows)) < 2:
-        return Timing(0.0, float(np.mean(secs / rows)))
-    w = 1.0 / secs
-    design = np.column_stack([np.ones_like(rows), rows]) * w[:, None]
-    fixed, per_row = np.linalg.lstsq(design, secs * w, rcond=None)[0]
-    if fixed < 0:
-        fixed, per_row = 0.0, float(np.sum(w * w * rows * secs) / np.sum(w * w * rows * rows))
-    elif per_row < 0:
-        fixed, per_row = float(np.sum(w * w * secs) / np.sum(w * w)), 0.0
-    return Timing(float(fixed), float(per_row), True)
+    sizes = np.unique(pts[:, 0])
+    secs = np.array([pts[pts[:, 0] == r, 1].min() for r in sizes])  # the fastest of repeated sizes
+    if len(sizes) < 2:
+        return Timing(0.0, float(secs[0] / sizes[0]))
+    per_row = max(0.0, float((secs[-1] - secs[-2]) / (sizes[-1] - sizes[-2])))
+    fixed = max(0.0, float(np.min(secs - per_row * sizes)))
+    return Timing(fixed, per_row, True)
 
 
 def project(fit: Timing, predict: Timing, cost: CostSection, *, n_train: int, warehouse: bool = False) -> Cost:
@@ -92,8 +95,9 @@ def project(fit: Timing, predict: Timing, cost: CostSection, *, n_train: int, wa
 def timings(row: Row, n_train: int, n_holdout: int) -> tuple[Timing, Timing]:
     """The fit and predict :class:`Timing` of an OK row, from its probe points when it has them."""
     threads = row.threads or 1
-    fit_s = max(row.fit_cpu_s or 0.0, (row.fit_s or 0.0) * threads, 1e-6)
-    pred_s = max(row.predict_cpu_s or 0.0, row.predict_s or 0.0, 1e-9)
+    fit_s = max(row.fit_cpu_s or 0.0, (row.fit_s or 0.0) * threads if threads > 1 or row.fit_cpu_s is None else 0.0,
+                1e-6)
+    pred_s = max(row.predict_cpu_s or 0.0, (row.predict_s or 0.0) if row.predict_cpu_s is None else 0.0, 1e-9)
     return (fixed_and_marginal(row.fit_points or [(n_train, fit_s)]),
             fixed_and_marginal(row.predict_points or [(n_holdout, pred_s)]))
 

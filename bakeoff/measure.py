@@ -36,6 +36,16 @@ class Stopwatch:
         self.cpu = cpu_seconds() - self._cpu0
 
 
+def billed(sw: Stopwatch, threads: int = 1) -> float:
+    """Seconds billed for a timed block: its CPU seconds, and at least ``wall x threads`` when it holds several.
+
+    One thread: CPU seconds, which waiting for a core shared with the bake-off's other
+    candidates (or any other load) does not inflate, as it inflates wall time. Several
+    threads: a held core is paid even while idle, so ``max(CPU, wall x threads)``.
+    """
+    return sw.cpu if threads <= 1 else max(sw.cpu, sw.wall * threads)
+
+
 def model_kb(model: object) -> float | None:
     """Pickled size in KB, or None when the model cannot be pickled."""
     try:

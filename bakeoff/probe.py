@@ -1,12 +1,28 @@
 """Time a fitted candidate at several sizes so that a fixed cost per call can be told from a cost per row.
 
-Runs inside the worker, after the candidate's own fit and predict. Prediction is timed on
-a tenth of the holdout rows, on the holdout itself (the figure the table already shows)
-and, when that is cheap, on the holdout repeated until it holds about
-``LARGE_ROWS`` rows. Fitting is timed again on a quarter of the training rows, on all of
-them and, when cheap, on them repeated four times (fresh instances, after the first fit
-paid for imports) when the first fit was short enough to repeat inside the candidate's box.
-:func:`bakeoff.cost.fixed_and_marginal` turns the points into a fixed cost per call and a marginal cost per row.
+Runs inside the worker, after the candidate's own fit and predict. The cost model projects
+the measured seconds to production sizes (a million rows and more), so the per-row part
+must be measured where it shows: at the sizes of a small holdout a fit or a query is mostly
+fixed cost (start-up, planning, a hundred boosting rounds on a few bins), and a per-row cost
+read from there is timing noise multiplied by a million.
+
+So each operation is timed on its data **grown four-fold at a time** (the rows repeated
+under fresh keys) until the time has grown at least :data:`PER_ROW_RATIO`-fold over the
+previous size, which means the per-row part is at least the fixed part at the previous size
+and twice it at the last, so the slope is read from seconds that are mostly per-row work; growth also stops at
+:data:`MAX_ROWS` rows (:data:`MAX_CELLS` cells) or when the next size would overrun the
+probe's allowance (:data:`FIT_ALLOWANCE_S`, :data:`PREDICT_ALLOWANCE_S`, and a quarter
+of what is left of the candidate's box). Prediction starts from a tenth of the holdout
+and the holdout itself (the figure the table shows); fitting from a quarter of the
+training rows and all of them (fresh instances, after the first fit paid for imports). A
+time-boxed tuner (``fills_box``) is not fitted again: its fit time is set by its box, not by
+its rows. :func:`bakeoff.cost.fixed_and_marginal` turns the points into a fixed cost per
+call and a marginal cost per row.
+
+Seconds are **CPU seconds** of the worker and its children (:func:`bakeoff.measure.billed`): the bake-off
+runs candidates side by side, and the wall time of one is stretched by the others waiting
+for the same cores, which production, running one model at a time, does not pay. A
+candidate that holds several threads is billed at least ``wall x threads``.
 
 A probe that fails (a candidate that cannot predict on a subset, a box about to run out)
 is simply left out: the cost model then falls back to "every second scales with rows".
@@ -26,31 +42,27 @@ import pandas as pd
 
 from bakeoff.candidate import Budget
 from bakeoff.frame import Frame
-from bakeoff.measure import Stopwatch
+from bakeoff.measure import Stopwatch, billed
 
-LARGE_ROWS = 20_000
-MAX_REPEAT = 16
-PREDICT_PROBE_S = 3.0
+GROWTH = 4
+PER_ROW_RATIO = 2.0
+MAX_ROWS = 1_000_000
+MAX_CELLS = 20_000_000
+PREDICT_ALLOWANCE_S = 0.5
+FIT_ALLOWANCE_S = 2.0
 FIT_PROBE_S = 15.0
 SMALL_SHARE = 10
 FIT_SHARE = 4
-FIT_REPEAT = 4
-FIT_REPEAT_S = 2.0
 
 Points = list[tuple[int, float]]
 
 
-def billed(sw: Stopwatch, threads: int = 1) -> float:
-    """Seconds billed for a timed block: a core is paid while held, so ``max(CPU, wall x threads)``."""
-    return max(sw.cpu, sw.wall * threads)
-
-
 def fastest(call: Callable[[], Any], meter: Callable[[Callable[[], Any]], float] | None = None, *,
-            spend: float = 0.5) -> float:
-    """Billed seconds of ``call``: the fastest of up to 5 runs within ``spend`` seconds, like timeit."""
+            spend: float = 0.2) -> float:
+    """Billed seconds of ``call``: the fastest of up to 3 runs within ``spend`` seconds, like timeit."""
     meter = meter or stopwatch
     best, started = math.inf, time.perf_counter()
-    for _ in range(5):
+    for _ in range(3):
         best = min(best, meter(call))
         if time.perf_counter() - started > spend:
             break
@@ -62,6 +74,43 @@ def stopwatch(call: Callable[[], Any]) -> float:
     with Stopwatch() as sw:
         call()
     return billed(sw)
+
+
+def grow(measure: Callable[[int], float | None], rows: int, secs: float, *, cap_rows: int,
+         allowance_s: float) -> Points:
+    """Time an operation at ``rows x 4, x 16, ...`` until its per-row part shows.
+
+    Args:
+        measure: Billed seconds of the operation on that many rows, or ``None`` if it failed.
+        rows: The largest size already timed, and ``secs`` its seconds.
+        cap_rows: No size beyond this.
+        allowance_s: Wall seconds the new sizes may take together, copying the data included (a
+            next size is expected to take ``GROWTH`` times the last, so it is tried only if that
+            still fits).
+
+    Returns:
+        The new (rows, seconds) points; growth stops after the first size whose time is
+        ``PER_ROW_RATIO`` times the previous one's (per-row work there at least twice the fixed
+        part), or after a second size with no billed seconds at all.
+    """
+    points: Points = []
+    started = time.perf_counter()
+    while rows * GROWTH <= cap_rows and time.perf_counter() - started + GROWTH * max(secs, 0.0) <= allowance_s:
+        took = measure(rows * GROWTH)
+        if took is None:
+            break
+        points.append((rows * GROWTH, took))
+        shown = took >= PER_ROW_RATIO * secs and took > 0
+        nothing = took <= 0 and secs <= 0  # no billed work at two sizes (a rule whose fit runs no query)
+        rows, secs = rows * GROWTH, took
+        if shown or nothing:
+            break
+    return points
+
+
+def cap(frame_part: pd.DataFrame) -> int:
+    """The largest probe size for a part of the frame: ``MAX_ROWS`` rows and ``MAX_CELLS`` cells."""
+    return min(MAX_ROWS, MAX_CELLS // max(1, frame_part.shape[1]))
 
 
 def warehouse(cand: Any) -> bool:
@@ -93,9 +142,10 @@ def repeated(holdout: pd.DataFrame, times: int) -> pd.DataFrame:
 
 
 def predict_points(cand: Any, frame: Frame, full_s: float, budget: Budget) -> Points:
-    """(rows, billed seconds) of predict calls at up to three sizes; ``full_s`` times the holdout.
+    """(rows, billed seconds) of predict calls: a tenth of the holdout, the holdout, then grown (:func:`grow`).
 
-    A warehouse candidate is billed for its queries alone (:func:`query_meter`).
+    ``full_s`` times the holdout; a warehouse candidate is billed for its queries alone
+    (:func:`query_meter`).
     """
     n = len(frame.holdout)
     meter = query_meter(cand) if warehouse(cand) else stopwatch
@@ -103,51 +153,57 @@ def predict_points(cand: Any, frame: Frame, full_s: float, budget: Budget) -> Po
     if n >= 2 * SMALL_SHARE:
         small = frame.holdout.iloc[::SMALL_SHARE]
         _try(points, len(small), lambda: cand.predict(with_rows(frame, "holdout", small)), budget, full_s, meter)
-    times = min(MAX_REPEAT, math.ceil(LARGE_ROWS / max(n, 1)), int(PREDICT_PROBE_S / max(full_s, 1e-9)))
-    if times >= 2 and full_s * times <= budget.remaining() / 4:
-        big = repeated(frame.holdout, times)
-        _try(points, len(big), lambda: cand.predict(with_rows(frame, "holdout", big)), budget, full_s * times,
-             meter)
-    return sorted(points)
+
+    def measure(rows: int) -> float | None:
+        big = repeated(frame.holdout, math.ceil(rows / max(n, 1))).iloc[:rows]
+        before = len(points)
+        _try(points, rows, lambda: cand.predict(with_rows(frame, "holdout", big)), budget,
+             full_s * rows / max(n, 1), meter)
+        return points.pop()[1] if len(points) > before else None
+
+    allowance = min(PREDICT_ALLOWANCE_S, budget.remaining() / 4)
+    grown = grow(measure, n, points[0][1], cap_rows=cap(frame.holdout), allowance_s=allowance) if n else []
+    return sorted(points + grown)
 
 
 def fit_points(build: Callable[[], Any], frame: Frame, fit_s: float, budget: Budget, seed: int,
                threads: int = 1, main: tuple[int, float] | None = None) -> Points:
     """(training rows, billed seconds) of more fits, or ``[]`` when the first was too long to repeat.
 
-    Fits on a quarter of the training rows and on all of them; a fit short enough
-    (``FIT_REPEAT_S``) is also timed on the training rows repeated ``FIT_REPEAT`` times, where a
-    per-row cost hidden by overheads at small sizes shows. Each probe fit gets its own box
-    of ``2 x expected + 1`` seconds; one that uses most of it was stopped by its box (a
-    time-boxed tuner), not by its rows, and the probe is discarded.
-    The box is never smaller than the first fit's: fixed costs do not shrink with rows.
-    ``main`` is a clean (rows, seconds) point of the first fit when it has one (a warehouse
-    candidate's query seconds carry no import cost), so the full size is not fitted again.
+    Fits fresh instances on a quarter of the training rows and on all of them, then on
+    the rows repeated (:func:`grow`) while the allowance lasts. ``main`` is a clean (rows,
+    seconds) point of the first fit when it has one (a warehouse candidate's query seconds
+    carry no import cost), so the full size is not fitted again.
     """
     n = len(frame.train)
-    sizes = [max(1, n // FIT_SHARE)] + ([] if main else [n]) + ([FIT_REPEAT * n] if fit_s <= FIT_REPEAT_S else [])
-    expected = fit_s * sum(max(1.0, rows / n) for rows in sizes)
-    if n < 4 * FIT_SHARE or fit_s > FIT_PROBE_S or 2 * expected + 2 > budget.remaining() / 2:
+    room = budget.remaining() / 4
+    if n < 4 * FIT_SHARE or fit_s > FIT_PROBE_S or 1.25 * fit_s + 1 > room:
         return [main] if main else []
     rng = np.random.default_rng([seed, 0xF17])
-    points: Points = [main] if main else []
-    for rows in sizes:
+
+    def measure(rows: int) -> float | None:
         take = np.sort(rng.choice(n, size=rows, replace=False)) if rows < n else np.arange(rows) % n
         train = frame.train.iloc[take]
         if rows > n:
             train.index = pd.RangeIndex(rows, name=frame.train.index.name)
         stamps = frame.train_time[take] if frame.train_time is not None else None
-        box = 2 * fit_s * max(1.0, rows / n) + 1.0
         try:
             with Stopwatch() as sw:
                 part = with_rows(frame, "train", train, stamps)
-                inst = build().fit(part, budget=Budget.of(box, threads), seed=seed)
+                inst = build().fit(part, budget=Budget.of(max(1.0, budget.remaining() / 2), threads), seed=seed)
         except Exception:  # noqa: BLE001 - a candidate that cannot fit a subsample keeps the linear model
-            break
-        if sw.wall > 0.8 * box:
-            break
-        points.append((rows, inst.fit_query_s_ if warehouse(inst) else billed(sw, threads)))
-    return sorted(points) if len(points) >= 2 or main else []
+            return None
+        return inst.fit_query_s_ if warehouse(inst) else billed(sw, threads)
+
+    points: Points = [main] if main else []
+    for rows in [max(1, n // FIT_SHARE)] + ([] if main else [n]):
+        took = measure(rows)
+        if took is None:
+            return sorted(points) if main else []
+        points.append((rows, took))
+    full = max(points, key=lambda p: p[0])
+    allowance = min(FIT_ALLOWANCE_S, room - 1.25 * fit_s)
+    return sorted(points + grow(measure, full[0], full[1], cap_rows=cap(frame.train), allowance_s=allowance))
 
 
 def _try(points: Points, rows: int, call: Callable[[], Any], budget: Budget, guess: float,
@@ -174,7 +230,7 @@ def probe(build: Callable[[], Any], cand: Any, frame: Frame, *, fit_s: float, pr
     """Time predict and fit at several sizes (see the module docstring)."""
     pred = predict_points(cand, frame, predict_s, budget)
     main = (len(frame.train), cand.fit_query_s_) if warehouse(cand) else None
-    fit = fit_points(build, frame, fit_s, budget, seed, threads, main)
+    fit = [] if getattr(cand, "fills_box", False) else fit_points(build, frame, fit_s, budget, seed, threads, main)
     return Probed([list(p) for p in pred], [list(p) for p in fit], bool(getattr(cand, "in_warehouse", False)))
 
 

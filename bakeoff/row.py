@@ -168,6 +168,8 @@ class Row:
     fit_points: list[list[float]] | None = column(
         "(training rows, billed seconds) of extra fits at several sizes, for the cost model.", table=False)
     in_warehouse: bool | None = column("Costed as a warehouse query (SQL rules): per-row part only.", table=False)
+    probe_s: float | None = column("Wall seconds spent timing fit and predict at other sizes for the cost model.",
+                                   table=False)
     validation: dict[str, list[float]] | None = column(
         "Inner-validation targets and predictions on training rows ([value] threshold / quantile).",
         json=False, table=False)

@@ -7,13 +7,14 @@ SQL runs. Only a single SELECT (or WITH ... SELECT) statement is accepted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import duckdb
 import pandas as pd
 
 from bakeoff.errors import CandidateError
-from bakeoff.measure import Stopwatch
+from bakeoff.measure import Stopwatch, billed
 
 
 def sandbox(tables: dict[str, pd.DataFrame], threads: int = 1) -> duckdb.DuckDBPyConnection:
@@ -31,15 +32,37 @@ def sandbox(tables: dict[str, pd.DataFrame], threads: int = 1) -> duckdb.DuckDBP
 
 def run_rule(sql: str, train: pd.DataFrame, holdout: pd.DataFrame, *, key: str, name: str,
              threads: int = 1, on_query: Callable[[float], None] | None = None) -> pd.Series:
-    """Run a rule and return its predictions indexed by key.
+    """Run a rule and return its predictions indexed by key (a :func:`rule_session` of one query).
 
-    ``on_query`` receives the billed seconds (``max(CPU, wall)``) of the query alone, without
-    starting DuckDB and copying the tables in: what a warehouse that holds the tables would run.
+    Raises:
+        CandidateError: On SQL errors, forbidden statements, wrong columns or duplicate keys.
+    """
+    with rule_session(train, holdout, name=name, threads=threads, on_query=on_query) as run:
+        return run(sql)
+
+
+@contextmanager
+def rule_session(train: pd.DataFrame, holdout: pd.DataFrame, *, name: str, threads: int = 1,
+                 on_query: Callable[[float], None] | None = None) -> Iterator[Callable[[str], pd.Series]]:
+    """A sandbox holding ``train`` and ``holdout`` (copied in once) and a function running a rule in it.
+
+    The function returns the rule's predictions indexed by key; a search over a rule's
+    parameters runs all its queries in one session. ``on_query`` receives the billed seconds
+    (:func:`bakeoff.measure.billed`) of each query alone, without starting DuckDB and copying
+    the tables in: what a warehouse that holds the tables would run.
 
     Raises:
         CandidateError: On SQL errors, forbidden statements, wrong columns or duplicate keys.
     """
     con = sandbox({"train": train, "holdout": holdout}, threads)
+    try:
+        yield lambda sql: _query(con, sql, holdout, name, threads, on_query)
+    finally:
+        con.close()
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, holdout: pd.DataFrame, name: str, threads: int,
+           on_query: Callable[[float], None] | None) -> pd.Series:
     try:
         stmts = con.extract_statements(sql)
         if len(stmts) != 1 or stmts[0].type != duckdb.StatementType.SELECT:
@@ -48,11 +71,9 @@ def run_rule(sql: str, train: pd.DataFrame, holdout: pd.DataFrame, *, key: str, 
         with Stopwatch() as sw:
             out = con.execute(sql).df()
         if on_query is not None:
-            on_query(max(sw.cpu, sw.wall * threads))
+            on_query(billed(sw, threads))
     except duckdb.Error as exc:
         raise CandidateError(f"rule '{name}': DuckDB error: {str(exc).splitlines()[0]}") from None
-    finally:
-        con.close()
     if list(out.columns) != ["key", "prediction"]:
         raise CandidateError(f"rule '{name}' must return columns (key, prediction); got ({', '.join(out.columns)})")
     if out["key"].duplicated().any():

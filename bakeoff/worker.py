@@ -25,8 +25,8 @@ from bakeoff.errors import CandidateError
 from bakeoff.frame import Frame
 from bakeoff.framefile import read_frame
 from bakeoff.horizon import to_horizon
-from bakeoff.measure import Stopwatch, model_kb, peak_rss_mb
-from bakeoff.probe import billed, probe, validation_predictions
+from bakeoff.measure import Stopwatch, billed, model_kb, peak_rss_mb
+from bakeoff.probe import probe, validation_predictions
 from bakeoff.registry import Spec
 from bakeoff.row import Row, Status
 
@@ -114,8 +114,10 @@ def _execute(task: Task, row: Row) -> None:
         with Stopwatch() as pred:
             raw = predict_in_chunks(cand, frame, task.chunk_rows)
         pred = _retime(cand, frame, pred, budget)
-        probed = probe(task.spec.build, cand, frame, fit_s=billed(fit, task.threads), predict_s=billed(pred),
-                       budget=budget, seed=task.seed, threads=task.threads)
+        rss = peak_rss_mb()  # before the cost probes, whose grown copies of the data are not the candidate's
+        with Stopwatch() as probing:
+            probed = probe(task.spec.build, cand, frame, fit_s=billed(fit, task.threads), predict_s=billed(pred),
+                           budget=budget, seed=task.seed, threads=task.threads)
     predictions = check_predictions(raw, frame, task.spec.name)
     if not cand.horizon_native:
         predictions, row.horizon_factor = to_horizon(predictions, frame.problem.task, frame.alignment,
@@ -127,12 +129,13 @@ def _execute(task: Task, row: Row) -> None:
             task.spec.build, frame, budget, task.seed,
             lambda p: p if native else to_horizon(p, prob.task, frame.alignment, prob.horizon_scale)[0])
     row.predict_points, row.fit_points, row.in_warehouse = probed.points_predict, probed.points_fit, probed.warehouse
+    row.probe_s = probing.wall
     row.status, row.message, row.predictions = Status.OK, "", predictions
     row.fit_s, row.fit_cpu_s, row.predict_s, row.predict_cpu_s = fit.wall, fit.cpu, pred.wall, pred.cpu
     row.predict_ms_per_1k = 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0
     row.model = _pickled(cand)  # pickled once: its size is the model size
     row.model_kb = len(row.model) / 1024.0 if row.model is not None else model_kb(cand)
-    row.peak_rss_mb, row.threads = peak_rss_mb(), task.threads
+    row.peak_rss_mb, row.threads = rss, task.threads
     row.params, row.warnings = _jsonable(cand.describe()), _warning_lines(caught)
     row.train_rows = len(frame.train)
 

@@ -92,13 +92,7 @@ class SqlRule(Candidate):
         grid = _grid({**sql.params, **self.overrides}, frame)
         self.search_: list[dict[str, Any]] = []
         if len(grid) > 1:
-            fit_part, val_part = _validation_split(frame.train, seed)
-            for params in grid:
-                if budget.expired():
-                    break
-                pred = self._run(frame, params, fit_part, val_part.drop(columns=[frame.problem.target]))
-                y = val_part[frame.problem.target].to_numpy(float)
-                self.search_.append({**params, "validation_score": _score(frame.problem.task, y, pred)})
+            self._search(frame, grid, budget, seed)
             ok = [s for s in self.search_ if np.isfinite(s["validation_score"])]
             if not ok:
                 raise CandidateError(f"rule '{sql.name}' produced no usable parameter setting")
@@ -110,6 +104,21 @@ class SqlRule(Candidate):
         self.threads_ = budget.threads
         self.fit_query_s_ = self.query_s_
         return self
+
+    def _search(self, frame: Frame, grid: list[dict[str, Any]], budget: Budget, seed: int) -> None:
+        """Score every parameter setting on a validation part of the training rows (one DuckDB session)."""
+        from bakeoff.sandbox import rule_session
+
+        fit_part, val_part = _validation_split(frame.train, seed)
+        val_x = val_part.drop(columns=[frame.problem.target])
+        y = val_part[frame.problem.target].to_numpy(float)
+        with rule_session(fit_part, val_x, name=self._sql().name, threads=budget.threads,
+                          on_query=self._count) as run:
+            for params in grid:
+                if budget.expired():
+                    break
+                pred = run(self.render(frame.problem, params)).reindex(val_x.index).to_numpy(dtype=float)
+                self.search_.append({**params, "validation_score": _score(frame.problem.task, y, pred)})
 
     def predict(self, frame: Frame) -> pd.Series:
         pred = self._run(frame, self.params_, self.train_, frame.holdout)

@@ -90,6 +90,7 @@ class TunedXGBoost(XGBoost):
     """
 
     rung = 5
+    fills_box = True  # its fit time is set by its box and the search, not by its rows
     summary = "XGBoost tuned with Optuna TPE until it settles or its box is spent (k-fold / forward CV, early stopping)"
 
     LARGE_ROWS = 10_000

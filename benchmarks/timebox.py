@@ -84,11 +84,14 @@ def framework(frame, repeats: int) -> None:
             rows = climb(exp, frame, specs, lambda *_: None)
             wall = time.perf_counter() - t
             inner = sum((r.fit_s or 0) + (r.predict_s or 0) for r in rows if r.ok)
-            ratios.append((wall / inner, wall, inner))
+            probes = sum(r.probe_s or 0 for r in rows if r.ok)
+            ratios.append((wall / inner, wall, inner, probes, (wall - probes / workers) / inner))
         best = min(ratios)
         print(f"framework overhead, workers={workers}: {len(rows)} fast candidates, wall {best[1]:.2f}s vs sum "
               f"of fit+predict {best[2]:.2f}s: ratio min {best[0]:.2f}, median "
-              f"{statistics.median(r[0] for r in ratios):.2f} over {repeats}"
+              f"{statistics.median(r[0] for r in ratios):.2f} over {repeats}; of the wall, cost probes "
+              f"{best[3]:.2f}s summed (ratio without them, wall - probes/workers: min "
+              f"{min(r[4] for r in ratios):.2f})"
               + (" (workers=2: wall over the candidates' summed time, so below 1 means they overlapped)"
                  if workers > 1 else ""))
 

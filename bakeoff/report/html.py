@@ -95,7 +95,8 @@ def _table(result: Result) -> str:
 
 
 def _plots(result: Result) -> str:
-    figs = [(plots.frontier(result), plots.hover_titles(result)), (plots.value_frontier(result), None),
+    figs = [(plots.frontier(result), plots.hover_titles(result)),
+            (plots.value_frontier(result), plots.value_hover(result)),
             (plots.value_curves(result), None), (plots.fit_times(result), None), (plots.calibration(result), None)]
     body = "".join(f"<div>{plots.svg(f, titles)}</div>" for f, titles in figs if f is not None)
     return f"<h2>Pictures</h2><div class='plots'>{body}</div>"

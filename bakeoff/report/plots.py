@@ -138,20 +138,25 @@ def _legend(ax: Any, fig: Any, rows: list[Any], off: list[Any]) -> None:
 
 
 def _place_labels(fig: Any, ax: Any, rows: list[Any], result: Result, pin: float, off: list[Any]) -> None:
-    """Label points greedily at the first offset whose text box overlaps no placed label and stays in the axes."""
+    """Label the frontier's points (chosen first); an off-scale point's label carries its value."""
+    order = sorted(rows, key=lambda r: (val(r, "name") != result.chosen, _usd(r)))
+    place_texts(fig, ax, [(val(r, "name") + (" ✔" if val(r, "name") == result.chosen else "")
+                           + (f" ({_value(r, result.primary):.3g})" if r in off else ""),
+                           _usd(r), pin if r in off else _value(r, result.primary),
+                           val(r, "name") == result.chosen) for r in order])
+
+
+def place_texts(fig: Any, ax: Any, items: list[tuple[str, float, float, bool]], size: float = FONT - 1) -> None:
+    """Place (text, x, y, bold) labels greedily at the first offset whose box overlaps no placed label and stays
+    in the axes; a label with no such offset is left out (its point keeps its hover text)."""
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     placed: list[Any] = []
-    order = sorted(rows, key=lambda r: (val(r, "name") != result.chosen, _usd(r)))
-    for r in order:
-        text = val(r, "name") + (" ✔" if val(r, "name") == result.chosen else "")
-        if r in off:
-            text += f" ({_value(r, result.primary):.3g})"
-        y = pin if r in off else _value(r, result.primary)
+    for text, x, y, bold in items:
         for dx, dy in OFFSETS:
-            ann = ax.annotate(text, (_usd(r), y), textcoords="offset points", xytext=(dx, dy),
-                              ha="left" if dx >= 0 else "right", fontsize=FONT - 1,
-                              fontweight="bold" if val(r, "name") == result.chosen else "normal")
+            ann = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy),
+                              ha="left" if dx >= 0 else "right", fontsize=size,
+                              fontweight="bold" if bold else "normal")
             box = ann.get_window_extent(renderer)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
             if inside and not any(box.overlaps(p) for p in placed):
@@ -260,7 +265,13 @@ def _dollars(ax: Any, axis: str = "y") -> None:
 
 
 def value_frontier(result: Result) -> Any | None:
-    """Net value a month (with its interval) against running cost a month; baselines as lines (``[value]`` only)."""
+    """Net value a month (with its interval) against running cost a month; baselines as lines (``[value]`` only).
+
+    Only the chosen and the leaders are labelled (without overlaps); every point has its
+    name, net value and cost as hover text (:func:`value_hover`).
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
     rep = result.value
     rows = [r for r in _ok(result) if r.value is not None]
     if rep is None or not rows:
@@ -270,20 +281,35 @@ def value_frontier(result: Result) -> Any | None:
     for r in rows:
         v, x = r.value, _usd(r)
         chosen = r.name == result.chosen
-        colour = "#d62728" if chosen else ("#1f77b4" if r.name in rep.leaders else "#999999")
+        colour = CHOSEN if chosen else (FRONT if r.name in rep.leaders else OTHER)
         lo, hi = v.net_low if v.net_low is not None else v.net_usd_month, v.net_high or v.net_usd_month
-        ax.errorbar([x], [v.net_usd_month], yerr=[[v.net_usd_month - lo], [hi - v.net_usd_month]], fmt="o",
-                    color=colour, ms=9 if chosen else 5, capsize=3, zorder=3)
-        ax.annotate(r.name + (" ✔" if chosen else ""), (x, v.net_usd_month), textcoords="offset points",
-                    xytext=(5, 4), fontsize=8)
+        art = ax.errorbar([x], [v.net_usd_month], yerr=[[v.net_usd_month - lo], [hi - v.net_usd_month]], fmt="o",
+                          color=colour, ms=9 if chosen else 5, capsize=3, zorder=3)
+        art.lines[0].set_gid(f"val-{r.name}")
     lines = [(rep.oracle, "perfect foresight", "#2ca02c"), (rep.nobody, "act on nobody", "#555555")]
     if rep.everybody is not None:
         lines.append((rep.everybody, "act on everybody", "#ff7f0e"))
     for y, label, colour in lines:
         ax.axhline(y, ls="--", lw=1, color=colour, label=f"{label} ({_money(y)})")
     ax.set_xscale("log")
-    return _value_axes(fig, ax, "running cost a month (USD, log scale)", "net value a month (value - running cost)",
-                       "Value vs running cost (bars: bootstrap interval; blue: leaders)")
+    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=5))
+    ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+    ax.margins(x=0.15)
+    fig = _value_axes(fig, ax, "running cost a month (log scale)", "net value a month (value - running cost)",
+                      "Net value vs running cost (bars: interval; blue: leaders; hover for names)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize=8)
+    fig.tight_layout()
+    named = sorted((r for r in rows if r.name == result.chosen or r.name in rep.leaders),
+                   key=lambda r: (r.name != result.chosen, -r.value.net_usd_month))
+    place_texts(fig, ax, [(r.name + (" ✔" if r.name == result.chosen else ""), _usd(r), r.value.net_usd_month,
+                           r.name == result.chosen) for r in named], size=8)
+    return fig
+
+
+def value_hover(result: Result) -> dict[str, str]:
+    """Hover text for every point of :func:`value_frontier`: name, net value and running cost a month."""
+    return {f"val-{r.name}": f"{r.name}: nets {_money(r.value.net_usd_month)} a month at {dollars(_usd(r))} "
+            "running cost" for r in _ok(result) if getattr(r, "value", None) is not None}
 
 
 def value_curves(result: Result) -> Any | None:

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bakeoff import probe
 from bakeoff.candidate import Budget, Candidate
 from bakeoff.config import CostSection
 from bakeoff.cost import Timing, cost_of, fixed_and_marginal, project
 from bakeoff.frame import Frame, Problem
-from bakeoff.probe import predict_points
 from bakeoff.row import Row, Status
 
 
@@ -54,23 +54,46 @@ def test_a_start_up_cost_is_not_multiplied_by_production_rows():
     assert cost_of(linear, price, 400, 170).monthly_usd > 50 * cost_of(tree, price, 400, 170).monthly_usd
 
 
-class Sleepy(Candidate):
-    """Predict costs 40 ms a call plus 20 µs a row (sleeping: billed as wall time)."""
+def burn(cpu_s: float) -> None:
+    """Spend ``cpu_s`` CPU seconds (a busy loop: billed as CPU, whatever else the machine runs)."""
+    end = time.process_time() + cpu_s
+    while time.process_time() < end:
+        pass
+
+
+class Busy(Candidate):
+    """Predict costs 20 ms of CPU a call plus 5 µs a row."""
 
     def fit(self, frame, *, budget, seed):
         return self
 
     def predict(self, frame):
-        time.sleep(0.04 + 2e-5 * len(frame.holdout))
+        burn(0.02 + 5e-6 * len(frame.holdout))
         return pd.Series(0.0, index=frame.holdout.index)
 
 
-def test_probes_split_a_constructed_candidate_within_a_generous_tolerance():
+def test_probes_grow_until_the_per_row_part_shows_and_split_a_constructed_candidate(monkeypatch):
+    monkeypatch.setattr(probe, "PREDICT_ALLOWANCE_S", 10.0)  # no wall-clock cut-off on a loaded machine
     x = pd.DataFrame({"a": np.arange(400.0)}, index=pd.RangeIndex(400, name="id"))
     frame = Frame(Problem("binary", "binary", "y", "id"), x.assign(y=0.0), x, ("a",))
-    cand = Sleepy()
-    full = 0.04 + 2e-5 * 400
-    pts = predict_points(cand, frame, full, Budget.of(60))
-    assert [p[0] for p in pts] == [40, 400, 6400]  # a tenth, the holdout, the holdout repeated 16 times
+    pts = probe.predict_points(Busy(), frame, 0.02 + 5e-6 * 400, Budget.of(60))
+    # a tenth, the holdout, then x4 until a size takes twice the previous: 0.022, 0.028, 0.052, 0.148 s
+    assert [p[0] for p in pts] == [40, 400, 1600, 6400, 25600]
     t = fixed_and_marginal(pts)
-    assert 0.02 < t.fixed_s < 0.12 and 1e-5 < t.per_row_s < 4e-5
+    assert t.per_row_s == pytest.approx(5e-6, rel=0.25) and 0.01 < t.fixed_s < 0.03
+
+
+def test_growth_stops_where_the_time_doubles_at_the_cap_or_after_two_empty_sizes():
+    line = probe.grow(lambda r: 0.1 + 1e-5 * r, 1_000, 0.11, cap_rows=10**9, allowance_s=60)
+    assert [r for r, _ in line] == [4_000, 16_000, 64_000]  # 0.14, 0.26, 0.74 s: the last is 2.8x
+    assert [r for r, _ in probe.grow(lambda r: 0.1 + 1e-5 * r, 1_000, 0.11, cap_rows=20_000,
+                                     allowance_s=60)] == [4_000, 16_000]
+    assert [r for r, _ in probe.grow(lambda r: 0.0, 1_000, 0.0, cap_rows=10**9, allowance_s=60)] == [4_000]
+    assert probe.grow(lambda r: None, 1_000, 0.11, cap_rows=10**9, allowance_s=60) == []
+
+
+def test_the_per_row_cost_is_read_at_the_largest_sizes_where_time_is_not_a_line():
+    """Measured on CDNOW active (hist_gbm): fixed-dominated on small data, per-row work from 9,428 rows."""
+    t = fixed_and_marginal([(589, 0.0778), (2357, 0.0487), (9428, 1.7159)])
+    assert t.per_row_s == pytest.approx((1.7159 - 0.0487) / (9428 - 2357))
+    assert t.fixed_s == 0  # no intercept fits under every point with that slope
