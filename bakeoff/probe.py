@@ -85,8 +85,8 @@ def grow(measure: Callable[[int], float | None], rows: int, secs: float, *, cap_
         rows: The largest size already timed, and ``secs`` its seconds.
         cap_rows: No size beyond this.
         allowance_s: Wall seconds the new sizes may take together, copying the data included (a
-            next size is expected to take ``GROWTH`` times the last, so it is tried only if that
-            still fits).
+            next size is expected to take ``GROWTH`` times the last one's wall time, so it is tried
+            only if that still fits).
 
     Returns:
         The new (rows, seconds) points; growth stops after the first size whose time is
@@ -94,9 +94,12 @@ def grow(measure: Callable[[int], float | None], rows: int, secs: float, *, cap_
         part), or after a second size with no billed seconds at all.
     """
     points: Points = []
-    started = time.perf_counter()
-    while rows * GROWTH <= cap_rows and time.perf_counter() - started + GROWTH * max(secs, 0.0) <= allowance_s:
+    started = step = time.perf_counter()
+    last_wall = max(secs, 0.0)  # the next step is expected to take GROWTH x the last one's wall time
+    while rows * GROWTH <= cap_rows and time.perf_counter() - started + GROWTH * last_wall <= allowance_s:
+        step = time.perf_counter()
         took = measure(rows * GROWTH)
+        last_wall = max(time.perf_counter() - step, took or 0.0)  # copying the grown data included
         if took is None:
             break
         points.append((rows * GROWTH, took))
