@@ -46,10 +46,11 @@ from bakeoff.measure import Stopwatch, billed
 
 GROWTH = 4
 PER_ROW_RATIO = 2.0
+PLATEAU = 1.25  # a size under 1.25x the previous one's time: still fixed cost, so the next step is 16x
 MAX_ROWS = 1_000_000
 MAX_CELLS = 20_000_000
 PREDICT_ALLOWANCE_S = 0.5
-FIT_ALLOWANCE_S = 2.0
+FIT_ALLOWANCE_S = 3.0
 FIT_PROBE_S = 15.0
 SMALL_SHARE = 10
 FIT_SHARE = 4
@@ -77,38 +78,73 @@ def stopwatch(call: Callable[[], Any]) -> float:
 
 
 def grow(measure: Callable[[int], float | None], rows: int, secs: float, *, cap_rows: int,
-         allowance_s: float) -> Points:
+         allowance_s: float, walls: Points | None = None, billed: list[float] | None = None) -> Points:
     """Time an operation at ``rows x 4, x 16, ...`` until its per-row part shows.
+
+    On a fixed-cost plateau (a size under :data:`PLATEAU` times the previous one's seconds) the
+    next step is ``GROWTH**2``: the per-row part is still far below the fixed part, and small
+    steps there would spend the allowance on sizes whose slope is timing noise.
 
     Args:
         measure: Billed seconds of the operation on that many rows, or ``None`` if it failed.
         rows: The largest size already timed, and ``secs`` its seconds.
         cap_rows: No size beyond this.
         allowance_s: Wall seconds the new sizes may take together, copying the data included (a
-            next size is expected to take ``GROWTH`` times the last one's wall time, so it is tried
-            only if that still fits).
+            next size is tried only if its expected wall time, :func:`next_wall`, still fits).
+        walls: (rows, wall seconds) of sizes already timed, if known (they seed :func:`next_wall`),
+            and ``billed`` their billed seconds.
 
     Returns:
         The new (rows, seconds) points; growth stops after the first size whose time is
         ``PER_ROW_RATIO`` times the previous one's (per-row work there at least twice the fixed
-        part), or after a second size with no billed seconds at all.
+        part; confirmed by a second run where the allowance leaves room, the faster one kept, since
+        a single slow run on a fixed-cost plateau would otherwise end growth and set the slope),
+        or after a second size with no billed seconds at all.
     """
     points: Points = []
-    started = step = time.perf_counter()
-    last_wall = max(secs, 0.0)  # the next step is expected to take GROWTH x the last one's wall time
-    while rows * GROWTH <= cap_rows and time.perf_counter() - started + GROWTH * last_wall <= allowance_s:
-        step = time.perf_counter()
-        took = measure(rows * GROWTH)
-        last_wall = max(time.perf_counter() - step, took or 0.0)  # copying the grown data included
+    started = time.perf_counter()
+    walls = list(walls or [])  # (rows, wall seconds), copying the grown data included
+    factor, billed_s = GROWTH, list(billed or []) + [max(secs, 0.0)]  # the last one is the last size's
+    expected = next_wall(walls, billed_s, factor) if walls else GROWTH * max(secs, 0.0)
+    while rows * factor <= cap_rows and time.perf_counter() - started + expected <= allowance_s:
+        size, step = rows * factor, time.perf_counter()
+        took = measure(size)
+        walls.append((size, max(time.perf_counter() - step, took or 0.0)))
         if took is None:
             break
-        points.append((rows * GROWTH, took))
         shown = took >= PER_ROW_RATIO * secs and took > 0
+        if shown and time.perf_counter() - started + walls[-1][1] <= allowance_s:
+            again = measure(size)  # one slow outlier must not end growth on a fixed-cost plateau
+            took = min(took, again) if again is not None else took
+            shown = took >= PER_ROW_RATIO * secs
+        points.append((size, took))
+        billed_s.append(took)
         nothing = took <= 0 and secs <= 0  # no billed work at two sizes (a rule whose fit runs no query)
-        rows, secs = rows * GROWTH, took
+        plateau = took < PLATEAU * secs
+        rows, secs = size, took
         if shown or nothing:
             break
+        factor = GROWTH**2 if plateau and rows * GROWTH**2 <= cap_rows else GROWTH
+        expected = next_wall(walls, billed_s, factor)
     return points
+
+
+def next_wall(walls: Points, billed_s: list[float], factor: int = GROWTH) -> float:
+    """Expected wall seconds of the next size (``factor`` times the last) from the sizes so far.
+
+    The last size's wall plus twice its billed seconds above the smallest billed seconds seen
+    (which stand for the fixed part), scaled to the ``factor - 1`` times as many rows added:
+    ``w_last + 2 (factor - 1) (s_last - s_min)``. With one size, ``factor x w``. An operation
+    that is still mostly fixed cost (a rule's grid of queries, a hundred boosting rounds) thus
+    keeps growing toward the size where its per-row part shows, instead of stopping because its
+    fixed part looks like it would grow ``factor``-fold. Billed (CPU) seconds rather than wall
+    differences: the wall of a small call carries start-up and scheduling noise that a
+    ``factor``-fold extrapolation would blow up, while its CPU seconds barely move.
+    """
+    last = walls[-1][1]
+    if len(walls) < 2 or not billed_s:
+        return factor * last
+    return last + 2.0 * (factor - 1) * max(0.0, billed_s[-1] - min(billed_s))
 
 
 def cap(frame_part: pd.DataFrame) -> int:
@@ -174,9 +210,10 @@ def fit_points(build: Callable[[], Any], frame: Frame, fit_s: float, budget: Bud
     """(training rows, billed seconds) of more fits, or ``[]`` when the first was too long to repeat.
 
     Fits fresh instances on a quarter of the training rows and on all of them, then on
-    the rows repeated (:func:`grow`) while the allowance lasts. ``main`` is a clean (rows,
-    seconds) point of the first fit when it has one (a warehouse candidate's query seconds
-    carry no import cost), so the full size is not fitted again.
+    the rows repeated (:func:`grow`) while the allowance lasts; the two fresh fits' wall times
+    seed how far growth can go (:func:`next_wall`). ``main`` is a clean (rows, seconds) point of
+    the first fit when it has one (a warehouse candidate's query seconds carry no import cost),
+    and stands for the full size in the points.
     """
     n = len(frame.train)
     room = budget.remaining() / 4
@@ -199,14 +236,19 @@ def fit_points(build: Callable[[], Any], frame: Frame, fit_s: float, budget: Bud
         return inst.fit_query_s_ if warehouse(inst) else billed(sw, threads)
 
     points: Points = [main] if main else []
-    for rows in [max(1, n // FIT_SHARE)] + ([] if main else [n]):
+    walls: Points = []  # both sizes are fitted for their wall times, which set how far growth can go
+    for rows in (max(1, n // FIT_SHARE), n):
+        started = time.perf_counter()
         took = measure(rows)
         if took is None:
             return sorted(points) if main else []
-        points.append((rows, took))
+        walls.append((rows, time.perf_counter() - started))
+        if not (main and rows == n):
+            points.append((rows, took))
     full = max(points, key=lambda p: p[0])
     allowance = min(FIT_ALLOWANCE_S, room - 1.25 * fit_s)
-    return sorted(points + grow(measure, full[0], full[1], cap_rows=cap(frame.train), allowance_s=allowance))
+    return sorted(points + grow(measure, full[0], full[1], cap_rows=cap(frame.train), allowance_s=allowance,
+                                walls=walls, billed=[p[1] for p in points]))
 
 
 def _try(points: Points, rows: int, call: Callable[[], Any], budget: Budget, guess: float,

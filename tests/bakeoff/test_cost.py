@@ -92,6 +92,36 @@ def test_growth_stops_where_the_time_doubles_at_the_cap_or_after_two_empty_sizes
     assert probe.grow(lambda r: None, 1_000, 0.11, cap_rows=10**9, allowance_s=60) == []
 
 
+def test_a_fixed_cost_plateau_is_crossed_in_sixteen_fold_steps():
+    """0.2 s fixed + 0.1 µs a row: the per-row part equals the fixed part only at 2M rows."""
+    plateau = probe.grow(lambda r: 0.2 + 1e-7 * r, 1_000, 0.2001, cap_rows=10**9, allowance_s=60)
+    # 4,000: 0.2004 s (under 1.25x: plateau) -> x16 64,000: 0.2064 -> x16 1,024,000: 0.3024 (1.47x) -> x4
+    # 4,096,000: 0.6096 s, 2.0x the previous: shown
+    assert [r for r, _ in plateau] == [4_000, 64_000, 1_024_000, 4_096_000]
+    t = fixed_and_marginal(plateau)
+    assert t.per_row_s == pytest.approx(1e-7) and t.fixed_s == pytest.approx(0.2)
+
+
+def test_one_slow_run_on_a_plateau_does_not_end_growth():
+    calls: dict[int, int] = {}
+
+    def measure(rows: int) -> float:
+        calls[rows] = calls.get(rows, 0) + 1
+        spike = rows == 64_000 and calls[rows] == 1  # the first run at 64,000 rows is stalled
+        return (0.5 if spike else 0.2) + 1e-7 * rows
+
+    pts = dict(probe.grow(measure, 1_000, 0.2001, cap_rows=10**9, allowance_s=60, walls=[(1_000, 0.2)]))
+    assert calls[64_000] == 2 and pts[64_000] == pytest.approx(0.2064)  # confirmed, the faster run kept
+    assert max(pts) > 64_000  # and growth went on
+
+
+def test_the_next_size_is_expected_from_billed_growth_not_a_noisy_wall_slope():
+    walls = [(99, 0.45), (398, 0.38), (1_592, 0.52)]  # start-up and scheduling noise in the walls
+    billed = [0.150, 0.152, 0.160]
+    assert probe.next_wall(walls, billed, 16) == pytest.approx(0.52 + 2 * 15 * 0.010)
+    assert probe.next_wall(walls[:1], billed[:1], 4) == pytest.approx(4 * 0.45)  # one size: all per-row
+
+
 def test_the_per_row_cost_is_read_at_the_largest_sizes_where_time_is_not_a_line():
     """Measured on CDNOW active (hist_gbm): fixed-dominated on small data, per-row work from 9,428 rows."""
     t = fixed_and_marginal([(589, 0.0778), (2357, 0.0487), (9428, 1.7159)])
