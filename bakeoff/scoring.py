@@ -17,6 +17,7 @@ from bakeoff.errors import ConfigError, did_you_mean
 from bakeoff.frame import Problem
 from bakeoff.judge import Judgement
 from bakeoff.metrics import DEFAULTS, METRICS, Metric
+from bakeoff.studentize import MomentSums, RowMoments, affordable
 
 NOT_PRIMARY = {"bias_pct"}
 
@@ -57,6 +58,7 @@ class Scores:
     replicates: dict[str, np.ndarray] = field(default_factory=dict)
     rounds: int = 0
     n: int = 0
+    moments: RowMoments | None = None
     _judgements: dict[tuple[str, ...], Judgement] = field(default_factory=dict, repr=False)
 
     def ci(self, name: str) -> tuple[float, float]:
@@ -72,12 +74,21 @@ class Scores:
         names = tuple(names)
         if names not in self._judgements:
             point = np.array([self.metrics[n][self.primary.name] for n in names], dtype=float)
-            reps = None
+            reps, moments = None, None
             if self.replicates and all(n in self.replicates for n in names):
                 reps = np.column_stack([self.replicates[n] for n in names]) if names else None
+                moments = self._moments(names)
             self._judgements[names] = Judgement.from_replicates(
-                names, point, reps, higher_is_better=self.primary.higher_is_better, confidence=self.confidence)
+                names, point, reps, higher_is_better=self.primary.higher_is_better, confidence=self.confidence,
+                studentized=moments)
         return self._judgements[names]
+
+    def _moments(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The holdout's and every resample's pair standard errors for ``names`` (None: not computed)."""
+        if self.moments is None or len(names) < 2 or not set(names) <= set(self.moments.names):
+            return None
+        sub = self.moments.select(names)
+        return sub.point_se(), sub.replicate_se()
 
     def diff(self, a: str, b: str) -> tuple[float, float, float, float]:
         """Paired difference a - b on its own (two candidates, no multiplicity): point, interval, p."""
@@ -127,18 +138,20 @@ def score_all(y: np.ndarray, predictions: dict[str, np.ndarray], names: tuple[st
         scores.metrics[cand] = {m: METRICS[m](y, p) for m in names}
     if not rounds or not predictions:
         return scores
-    scores.replicates = _replicates(primary, y, predictions, rounds, seed)
+    scores.replicates, scores.moments = _replicates(primary, y, predictions, rounds, seed)
     return scores
 
 
 def _replicates(primary: Metric, y: np.ndarray, predictions: dict[str, np.ndarray], rounds: int,
-                seed: int) -> dict[str, np.ndarray]:
+                seed: int) -> tuple[dict[str, np.ndarray], RowMoments | None]:
     """The primary metric on every resample, for every candidate (the same resamples for all).
 
     A mean of per-row terms (``Metric.row_terms``) is computed from each candidate's terms,
     computed once, weighted by how often each row was drawn (one matrix product per chunk of
     resamples for all candidates), instead of from the resampled rows: the same resamples and
-    values equal up to floating-point rounding (~1e-15 relative), in a fraction of the time.
+    values equal up to floating-point rounding (~1e-15 relative), in a fraction of the time. Such
+    a metric also gets each resample's second moments of the terms where affordable
+    (:mod:`bakeoff.studentize`), for the bootstrap-t; other metrics get None.
     """
     if primary.row_terms is not None and primary.from_mean is not None:
         return _replicates_of_means(primary, y, predictions, rounds, seed)
@@ -147,11 +160,11 @@ def _replicates(primary: Metric, y: np.ndarray, predictions: dict[str, np.ndarra
         ys = y[idx]
         for cand, p in predictions.items():
             parts[cand].append(np.asarray(primary.fn(ys, p[idx]), dtype=float))
-    return {cand: np.concatenate(v) for cand, v in parts.items()}
+    return {cand: np.concatenate(v) for cand, v in parts.items()}, None
 
 
 def _replicates_of_means(primary: Metric, y: np.ndarray, predictions: dict[str, np.ndarray], rounds: int,
-                         seed: int) -> dict[str, np.ndarray]:
+                         seed: int) -> tuple[dict[str, np.ndarray], RowMoments | None]:
     """:func:`_replicates` for a metric of the mean of per-row terms: resample counts times the terms."""
     assert primary.row_terms is not None and primary.from_mean is not None
     names, n = list(predictions), len(y)
@@ -159,10 +172,15 @@ def _replicates_of_means(primary: Metric, y: np.ndarray, predictions: dict[str, 
     for j, cand in enumerate(names):
         terms[:, j] = primary.row_terms(y[None, :], predictions[cand][None, :])[0]
     means = []
+    sums = MomentSums(tuple(names), terms) if len(names) > 1 and affordable(rounds, n, len(names)) else None
     for idx in bootstrap_chunks(n, rounds, seed):
         k = idx.shape[0]
         offsets = (np.arange(k, dtype=np.int64) * n)[:, None]
-        counts = np.bincount((idx + offsets).ravel(), minlength=k * n).reshape(k, n)
-        means.append(counts.astype(float) @ terms / n)
-    values = np.asarray(primary.from_mean(np.concatenate(means)), dtype=float)
-    return {cand: np.ascontiguousarray(values[:, j]) for j, cand in enumerate(names)}
+        counts = np.bincount((idx + offsets).ravel(), minlength=k * n).reshape(k, n).astype(float)
+        means.append(counts @ terms / n)
+        if sums is not None:
+            sums.add(counts)
+    rep_mean = np.concatenate(means)
+    values = np.asarray(primary.from_mean(rep_mean), dtype=float)
+    moments = sums.moments(rep_mean, primary.from_mean) if sums is not None else None
+    return {cand: np.ascontiguousarray(values[:, j]) for j, cand in enumerate(names)}, moments

@@ -10,6 +10,9 @@ the RMSE default tolerance, 2% of the best) and prints, over the repetitions:
    at least one difference real (a star, a candidate out of the set of the best, or "shown more
    accurate" in a dominance reason). Goal <= 5%. For reference, the same replicates read with
    the pre-judgement rule (a per-pair percentile interval of the difference with the best).
+1b. the same on a **skewed, heavy-tailed target** (centred lognormal noise, as spend is), its own
+   seed. For reference, the same replicates with one fixed scale per pair (the bootstrap standard
+   deviation, leave-one-out for the replicates): the judgement before the bootstrap-t.
 2. **truly worse chosen**: the cheapest candidate is truly worse by 3x the tolerance (RMSE 6%
    above the others); share of runs where it is chosen. Goal <= 5% when the holdout can detect
    that gap (the printed smallest detectable difference is below the gap minus the tolerance).
@@ -32,6 +35,7 @@ import numpy as np
 
 from bakeoff.choice import choose, tolerance_for
 from bakeoff.config import ChooseSection
+from bakeoff.judge import Judgement
 from bakeoff.row import Cost, Row, Status
 from bakeoff.scoring import Scores, score_all
 from bakeoff.tradeoff import annotate
@@ -40,6 +44,7 @@ K = 16
 ROUNDS = 500
 NOISE = 1.0  # sd of the unlearnable part of y
 ERROR = 0.3  # sd of each equally good candidate's own error
+SKEW_SIGMA = 1.5  # log-scale sd of the skewed simulation's unlearnable part (spend-like: a few huge customers)
 RULE = ChooseSection()
 
 
@@ -51,6 +56,22 @@ def holdout(rng: np.random.Generator, n: int, worse_by: float) -> tuple[np.ndarr
     worse_err = np.sqrt(good_mse * (1 + worse_by) ** 2 - NOISE**2)
     preds = {f"cand{i:02d}": f + rng.normal(0.0, worse_err if i == 0 else ERROR, n) for i in range(K)}
     return y, preds
+
+
+def skewed_holdout(rng: np.random.Generator, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """K equally good candidates on a skewed, heavy-tailed target: centred lognormal noise, as spend is."""
+    f = rng.gamma(2.0, 20.0, n)
+    y = f + (rng.lognormal(0.0, SKEW_SIGMA, n) - np.exp(SKEW_SIGMA**2 / 2)) * 20.0
+    return y, {f"cand{i:02d}": f + rng.normal(0.0, 10.0, n) for i in range(K)}
+
+
+def fixed_scale_call(scores: Scores, rows: list[Row]) -> bool:
+    """The same replicates with every pair scaled by its bootstrap standard deviation (before the bootstrap-t)."""
+    names = tuple(r.name for r in rows)
+    j = Judgement.from_replicates(names, np.array([scores.metrics[m]["rmse"] for m in names]),
+                                  np.column_stack([scores.replicates[m] for m in names]),
+                                  higher_is_better=False, confidence=0.95)
+    return not all(j.in_best_set(i) for i in range(len(names)))
 
 
 def table(y: np.ndarray, preds: dict[str, np.ndarray], seed: int) -> tuple[list[Row], Scores, str | None]:
@@ -81,11 +102,15 @@ def naive_call(scores: Scores, rows: list[Row]) -> bool:
     return False
 
 
-def main(reps: int, n: int, sizes: tuple[int, ...]) -> None:
-    """Run both simulations and print the figures."""
-    rng = np.random.default_rng(20261123)
-    tol = tolerance_for("rmse", RULE)[0]
-    t0 = time.perf_counter()
+def rate_line(label: str, hits: int, reps: int, goal: str = "") -> str:
+    """One printed rate, with its Monte Carlo standard error where a goal is stated."""
+    rate = hits / reps
+    se = f" (Monte Carlo SE {np.sqrt(rate * (1 - rate) / reps):.1%} with {reps} runs)" if goal else ""
+    return f"  {label:<58}{rate:6.1%}   {goal}{se}".rstrip()
+
+
+def simulation_equal(rng: np.random.Generator, reps: int, n: int) -> None:
+    """Simulation 1: equally good candidates; false calls, and the per-pair reading for reference."""
     fw = naive = 0
     for _ in range(reps):
         y, preds = holdout(rng, n, 0.0)
@@ -93,8 +118,32 @@ def main(reps: int, n: int, sizes: tuple[int, ...]) -> None:
         fw += false_calls(rows)
         naive += naive_call(scores, rows)
     print(f"Simulation 1: {K} equally good candidates, {n:,} holdout rows, {ROUNDS} resamples, {reps} runs")
-    print(f"  runs with >= 1 false 'real difference' call (judgement): {fw / reps:6.1%}   goal <= 5%")
-    print(f"  same replicates, per-pair interval vs best (before):     {naive / reps:6.1%}")
+    print(rate_line("runs with >= 1 false 'real difference' call (judgement):", fw, reps, "goal <= 5%"))
+    print(rate_line("same replicates, per-pair interval vs best (before):", naive, reps))
+
+
+def simulation_skewed(reps: int, n: int) -> None:
+    """Simulation 1b: the same on a skewed, heavy-tailed target (its own seed: simulations 1 and 2 unchanged)."""
+    rng = np.random.default_rng(20261124)
+    fw = fixed = 0
+    for _ in range(reps):
+        y, preds = skewed_holdout(rng, n)
+        rows, scores, _ = table(y, preds, int(rng.integers(1 << 31)))
+        fw += false_calls(rows)
+        fixed += fixed_scale_call(scores, rows)
+    print(f"Simulation 1b: {K} equally good candidates, skewed heavy-tailed target (lognormal noise, "
+          f"sigma {SKEW_SIGMA}), {n:,} holdout rows, {reps} runs")
+    print(rate_line("runs with >= 1 false 'real difference' call (judgement):", fw, reps, "goal <= 5%"))
+    print(rate_line("same replicates, one fixed scale per pair (before):", fixed, reps))
+
+
+def main(reps: int, n: int, sizes: tuple[int, ...]) -> None:
+    """Run the simulations and print the figures."""
+    rng = np.random.default_rng(20261123)
+    tol = tolerance_for("rmse", RULE)[0]
+    t0 = time.perf_counter()
+    simulation_equal(rng, reps, n)
+    simulation_skewed(reps, n)
     for size in sizes:
         worse, equiv, mde = 0, 0, []
         for _ in range(reps):
