@@ -79,14 +79,12 @@ like spend (simulation 1b, 1,000 runs), 10.2% with the fixed scale, 4.5% bootstr
 pair that is not far from normal and whose resample standard errors stay above half the holdout's
 (:data:`bakeoff.studentize.MIN_SCALE_RATIO`; one customer carrying a model's error makes resamples without that
 customer look precise, and their huge ``T*`` would inflate ``c`` for every pair); other pairs and
-other metrics (AUC, Gini, R², ECE, net value) keep the leave-one-out bootstrap standard deviation.
-Each pair is studentized one way on the holdout and on the resamples, so the max over pairs stays
-a valid max-T.
+other metrics (AUC, Gini, R², ECE, net value) keep the leave-one-out bootstrap standard deviation
+(each pair is studentized one way on the holdout and on the resamples: still a valid max-T).
 
-Single-step rather than step-down (Romano-Wolf, the MCS elimination loop) on purpose: it costs
-a little power but keeps tests and intervals dual, so the stars, the set of the best, the
-dominance flags and the choice can never disagree. Replicates are in *utility* units, oriented
-so that higher is better; :class:`Judgement` converts back to the metric's own direction.
+Single-step rather than step-down (Romano-Wolf, the MCS elimination loop) on purpose: it costs a
+little power but keeps tests and intervals dual, so the stars, the set of the best, the dominance
+flags and the choice never disagree. Replicates are in *utility* units (higher is better).
 """
 
 from __future__ import annotations
