@@ -1,14 +1,14 @@
 """One notion of "the evidence says A is better than B": simultaneous paired-bootstrap intervals.
 
-Method: a **max-T bootstrap over all pairs** (single-step; Westfall & Young 1993, Romano & Wolf
-2005 sec. 2) read as a **model confidence set** with the range statistic of Hansen, Lunde &
-Nason (2011, "The Model Confidence Set", Econometrica 79(2)) and as Tukey/Hsu intervals (Hsu
-1996, ch. 4-5). Every candidate is scored on the same bootstrap resamples of the holdout, so for
-each pair (i, j) the replicate differences ``D*_ij`` are paired. Each pair gets two statistics
-in standard-normal units:
+Method: a **max-T bootstrap over all pairs** (single-step; Westfall & Young 1993, Romano & Wolf 2005
+sec. 2) read as a **model confidence set** with the range statistic of Hansen, Lunde & Nason (2011,
+Econometrica 79(2)) and as Tukey/Hsu intervals (Hsu 1996, ch. 4-5). Every candidate is scored on the
+same bootstrap resamples of the holdout, so for each pair (i, j) the replicate differences ``D*_ij``
+are paired. Each pair gets two statistics in standard-normal units:
 
 * **studentized**: ``|D*_ij - D_ij| / s_ij`` (``s_ij`` the bootstrap standard deviation of the
-  pair's difference), whose interval is ``D +- c s``;
+  pair's difference, or for bootstrap-t pairs each sample's own delta-method standard error, see
+  below), whose interval is ``D +- c s``;
 * **percentile-type** (Mandel & Betensky 2008, "Simultaneous confidence intervals based on the
   percentile bootstrap approach", CSDA 52): the normal score of ``D*_ij`` under the pair's own
   bootstrap quantile function (quantiles at z = 0, +-0.67, +-1.64, linear in between and beyond,
@@ -55,15 +55,13 @@ observed maximum's pair holds on average a fifth of such draws. The weights ``1 
 tuned to the replicates, ``c`` runs ~1% short, and the exchangeability of the observed statistic
 with the replicates, on which a Monte Carlo test's level rests (Dwass 1957, Ann. Math. Stat. 28;
 Hope 1968, JRSS B 30; Dufour 2006, J. Econometrics 133), is lost. Each replicate is therefore
-studentized by the standard deviation of the *other* ``B - 1`` (:func:`leave_one_out_sd`): like
-the observed statistic, no replicate's scale contains it, and its Monte Carlo noise is mixed in
-as the observed statistic's is. The intervals stay ``D +- c s_ij`` with ``s_ij`` from all ``B``,
-so tests and intervals stay dual. Measured on the benchmark's null (16 equally good candidates,
-2,357 rows, ``B = 500``, identical holdouts and resamples, 10,000 runs, binomial SE 0.21
-points): 5.44% with the in-sample SD, 4.79% leave-one-out (they differ in 65 runs, all one way).
-A common ``n / (n - 1)`` variance factor changes no decision (``T`` and ``T*`` scale alike); an
-iterated bootstrap (Beran 1987; Hall & Martin 1988) costs ``B x B2`` resamples. The family cannot
-be smaller: the set of the best and the dominance flags read every ordered pair.
+studentized by the standard deviation of the *other* ``B - 1`` (:func:`leave_one_out_sd`): like the
+observed statistic, no replicate's scale contains it. The intervals stay ``D +- c s_ij`` with
+``s_ij`` from all ``B`` (or, for bootstrap-t pairs, the holdout's delta-method SE), so tests and
+intervals stay dual. Measured on the benchmark's null (16 equally good candidates, 2,357 rows, ``B =
+500``, identical holdouts and resamples, 10,000 runs, binomial SE 0.21 points): 5.44% with the
+in-sample SD, 4.79% leave-one-out (they differ in 65 runs, all one way).
+The family cannot be smaller: the set of the best and the dominance flags read every ordered pair.
 
 **Bootstrap-t where the metric allows it** (why leave-one-out alone left the level high). A
 fixed scale, leave-one-out or not, leaves out that the observed statistic's own standard error
@@ -283,6 +281,8 @@ class Judgement:
         shaped = np.array([[far_from_normal(q[i, j], se[i, j]) for j in range(k)] for i in range(k)])
         rep_se = None
         if studentized is not None:
+            if studentized[1].shape[0] != len(reps):
+                raise ValueError(f"studentized: {studentized[1].shape[0]} resamples for {len(reps)} replicates")
             se, rep_se = bootstrap_t_scales(se, shaped, studentized[0], studentized[1][usable])
         tmax = studentized_max(util, util_point, se, q, shaped, rep_se)
         return cls(tuple(names), point, sign, q, se, tmax, critical(tmax, 1 - confidence), confidence,

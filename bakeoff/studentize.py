@@ -15,12 +15,12 @@ bootstrap-t, whose symmetric intervals are second-order accurate, where a scale 
 resamples leaves the observed statistic's extra variability (its own standard error is estimated)
 out of the reference distribution. :mod:`bakeoff.judge` explains where it is used.
 
-What it needs is every pair's second moment in every resample: ``K (K + 1) / 2`` weighted sums
-per resample. They are computed, one matrix product per chunk of resamples, only while
-``resamples x rows x pairs`` stays within :data:`WORK_BUDGET` and the pairwise products within
-:data:`CELL_BUDGET`; beyond that (hundreds of thousands of holdout rows), the correction, which
-shrinks like ``1 / n``, is not worth its cost and the judgement studentizes by the bootstrap
-standard deviation (:func:`bakeoff.judge.leave_one_out_sd`).
+What it needs is every pair's second moment in every resample: ``K (K + 1) / 2`` weighted sums per
+resample. They are computed, one matrix product per chunk of resamples, only while ``resamples x
+rows x pairs`` stays within :data:`WORK_BUDGET`, the pairwise products within :data:`CELL_BUDGET`
+and the standard-error arrays within :data:`MAX_SE_CELLS`; beyond that (hundreds of thousands of
+holdout rows), the correction, which shrinks like ``1 / n``, is not worth its cost and the judgement
+studentizes by the bootstrap standard deviation (:func:`bakeoff.judge.leave_one_out_sd`).
 """
 
 from __future__ import annotations
@@ -33,12 +33,14 @@ import numpy as np
 WORK_BUDGET = 2e9  # multiply-adds: about a second of BLAS on one core
 CELL_BUDGET = 4_000_000  # rows x pairs of the pairwise products held at once (32 MB)
 MIN_SCALE_RATIO = 0.5  # a pair's resample standard errors must stay above this share of the holdout's
+CANCELLATION = 1e-8  # a pair variance under this share of the raw second moments is rounding noise
+MAX_SE_CELLS = 10_000_000  # resamples x candidates x candidates of the standard-error arrays (80 MB)
 
 
 def affordable(rounds: int, n: int, k: int) -> bool:
     """True when the per-resample moments of ``k`` candidates on ``n`` rows fit the budgets."""
     pairs = k * (k + 1) // 2
-    return n * pairs <= CELL_BUDGET and rounds * n * pairs <= WORK_BUDGET
+    return n * pairs <= CELL_BUDGET and rounds * n * pairs <= WORK_BUDGET and rounds * k * k <= MAX_SE_CELLS
 
 
 @dataclass(frozen=True)
@@ -79,19 +81,33 @@ class RowMoments:
 
 
 def slope(from_mean: Callable[[np.ndarray], np.ndarray], m: np.ndarray) -> np.ndarray:
-    """``g'(m)`` by a central difference (exact for the linear ``g`` of most metrics)."""
+    """``g'(m)`` by a central difference (one-sided where ``m`` is too close to zero to step below it).
+
+    Accurate to about 1e-10 relative for the linear ``g`` of most metrics and for the square root.
+    """
     h = 1e-6 * np.maximum(np.abs(m), 1e-12)
-    return (np.asarray(from_mean(m + h), dtype=float) - np.asarray(from_mean(m - h), dtype=float)) / (2 * h)
+    lo = np.where(m - h < 0, m, m - h)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        up, down = np.asarray(from_mean(m + h), dtype=float), np.asarray(from_mean(lo), dtype=float)
+    return (up - down) / (m + h - lo)
 
 
 def pair_se_from_moments(mean: np.ndarray, second: np.ndarray, n: int,
                          from_mean: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """``B x K x K`` standard errors from ``B x K`` means and ``B x K x K`` second moments (zero diagonal)."""
+    """``B x K x K`` standard errors from ``B x K`` means and ``B x K x K`` second moments (zero diagonal).
+
+    A pair whose variance is below :data:`CANCELLATION` of its two raw second moments (near-identical
+    candidates: the subtraction has lost its digits) gets 0, which leaves it to the bootstrap standard
+    deviation (:func:`bootstrap_t_scales`).
+    """
     a = slope(from_mean, mean)
-    cov = (second - mean[:, :, None] * mean[:, None, :]) * (a[:, :, None] * a[:, None, :])
+    scale = a[:, :, None] * a[:, None, :]
+    cov = (second - mean[:, :, None] * mean[:, None, :]) * scale
     var = np.diagonal(cov, axis1=1, axis2=2)
-    out = (var[:, :, None] + var[:, None, :] - 2 * cov) / n
-    return np.sqrt(np.maximum(out, 0.0))
+    raw = np.diagonal(second * scale, axis1=1, axis2=2)
+    out = var[:, :, None] + var[:, None, :] - 2 * cov
+    out = np.where(out > CANCELLATION * (raw[:, :, None] + raw[:, None, :]), out, 0.0)
+    return np.sqrt(out / n)
 
 
 class MomentSums:

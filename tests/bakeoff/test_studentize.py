@@ -78,3 +78,48 @@ def test_bootstrap_t_holds_the_family_wise_level_where_a_fixed_scale_does_not():
         loo += not all(fixed.in_best_set(i) for i in range(k))
     assert hall / sims <= 0.05 + 0.018
     assert loo / sims - hall / sims >= 0.015
+
+
+def test_poisson_deviance_standard_error_matches_the_influence_values():
+    rng = np.random.default_rng(8)
+    n = 400
+    y = rng.poisson(2.0, n).astype(float)
+    preds = {"a": np.full(n, 2.0), "b": rng.gamma(4.0, 0.5, n)}
+    s = score_all(y, preds, ("poisson_deviance",), rounds=20, confidence=0.95, seed=4)
+    terms = {k: np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / p), 0.0) - (y - p) for k, p in preds.items()}
+    want = influence_se(terms["a"], terms["b"], 2.0, 2.0)  # deviance = 2 x mean of the terms
+    assert s.moments.point_se()[0, 1] == pytest.approx(want, rel=1e-6)
+
+
+def test_a_subset_in_another_order_reads_the_same_pairs():
+    rng = np.random.default_rng(6)
+    y = rng.normal(size=500)
+    preds = {c: y + rng.normal(0, 1.0 + 0.1 * i, 500) for i, c in enumerate("abcd")}
+    s = score_all(y, preds, ("rmse",), rounds=100, confidence=0.95, seed=2)
+    full, sub, at = s.judge(tuple("abcd")), s.judge(("d", "b", "a")), [3, 1, 0]
+    point = s.moments.point_se()
+    hall = 0
+    for i in range(3):
+        for j in range(3):
+            assert sub.se[i, j] == pytest.approx(full.se[at[i], at[j]])
+            hall += i != j and sub.se[i, j] == pytest.approx(point[at[i], at[j]])
+    assert hall >= 2  # at least one pair (both orders) read by the bootstrap-t
+
+
+def test_unstable_or_near_identical_pairs_fall_back_to_the_bootstrap_sd():
+    rng = np.random.default_rng(9)
+    n = 2000
+    y = rng.normal(size=n)
+    p = y + rng.normal(0, 1.0, n)
+    preds = {"a": p, "twin": p + 1e-9 * rng.normal(size=n), "other": y + rng.normal(0, 1.0, n)}
+    s = score_all(y, preds, ("rmse",), rounds=200, confidence=0.95, seed=3)
+    j = s.judge(("a", "twin", "other"))
+    assert s.moments.point_se()[0, 1] == 0.0  # the subtraction lost its digits: no delta-method SE
+    boot = pair_se(-np.column_stack([s.replicates[k] for k in j.names]))
+    assert j.se[0, 1] == pytest.approx(boot[0, 1]) and j.se[0, 2] == pytest.approx(s.moments.point_se()[0, 2])
+    point, rep = s.moments.point_se(), s.moments.replicate_se()
+    rep[7, 0, 2] = rep[7, 2, 0] = 0.4 * point[0, 2]  # one resample whose own error looks far too precise
+    util = -np.column_stack([s.replicates[k] for k in j.names])
+    unstable = Judgement.from_replicates(j.names, j.point, -util, higher_is_better=False, confidence=0.95,
+                                         studentized=(point, rep))
+    assert unstable.se[0, 2] == pytest.approx(boot[0, 2])
