@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import Interrupted, NotApplicable
 from bakeoff.executor import NESTED, Launched, Outcome, make_executor, make_launcher, stop_all
 from bakeoff.frame import Frame
-from bakeoff.framefile import write_frame
+from bakeoff.framefile import work_folder, write_frame
 from bakeoff.registry import Spec
 from bakeoff.row import Row, Status
 from bakeoff.sampling import sample_train
@@ -134,7 +133,7 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
     Raises:
         Interrupted: On Ctrl-C, after the running workers were killed.
     """
-    workdir = Path(tempfile.mkdtemp(prefix="bakeoff-"))
+    workdir = work_folder()
     state = Climb(len(specs))
     try:
         frames = _frame_files(exp, frame.without_truth(), workdir)

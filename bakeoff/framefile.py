@@ -6,12 +6,21 @@ and numeric columns without missing values become pandas columns without a copy.
 Floating-point NaN is stored as a value (not as an Arrow null), which keeps the
 zero-copy path for feature columns with gaps. The small rest of the frame (problem,
 feature names, training times) is pickled beside them.
+
+The files live in a work folder per run (:func:`work_folder`), removed when the run ends. A run
+killed outright (``kill -9``, the machine's OOM killer) cannot remove its own, so each new run
+first removes the folders whose owner process on this machine is gone: at scale they hold
+gigabytes of frame files.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
+import shutil
+import socket
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +29,46 @@ from bakeoff.frame import Frame
 
 PARTS = ("train", "holdout")
 INDEX = "__index__"
+PREFIX = "bakeoff-"
+OWNER = "owner"
+
+
+def work_folder(root: Path | None = None) -> Path:
+    """A new work folder under ``root`` (default: the temp directory), after removing dead runs' folders."""
+    root = Path(tempfile.gettempdir()) if root is None else root
+    remove_orphans(root)
+    path = Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))
+    (path / OWNER).write_text(f"{socket.gethostname()} {os.getpid()}")
+    return path
+
+
+def remove_orphans(root: Path) -> list[Path]:
+    """Remove the work folders under ``root`` whose owner process on this host has exited; return them.
+
+    A folder without an owner file (another tool's, or one being created) or owned by another host
+    is left alone.
+    """
+    removed = []
+    for folder in root.glob(PREFIX + "*"):
+        try:
+            host, pid = (folder / OWNER).read_text().split()
+            owner = int(pid)
+        except (OSError, ValueError):
+            continue
+        if host == socket.gethostname() and not _alive(owner):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
 
 
 def write_frame(frame: Frame, folder: Path) -> Path:
