@@ -17,7 +17,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from bakeoff.customers import assemble, entity_expr, finish_table
 from bakeoff.data import require_column
 from bakeoff.errors import BakeoffError, DataError
 from bakeoff.frame import Frame
+from bakeoff.framefile import work_folder
 from bakeoff.sqlfiles import read_sql
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGT])i?B$")
@@ -164,7 +164,7 @@ def build_spark_frame(exp: Experiment) -> tuple[Frame, str]:
         DataError: If the data cannot be read or does not fit the problem.
     """
     spark = session(exp)
-    workdir = Path(tempfile.mkdtemp(prefix="bakeoff-spark-", dir=exp.data.temp_directory))
+    workdir = work_folder(Path(exp.data.temp_directory) if exp.data.temp_directory else None)
     try:
         origin = _load(exp, spark, workdir)
         key_sql = _transactions(exp, spark, origin)
