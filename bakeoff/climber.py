@@ -20,16 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bakeoff import probecache
 from bakeoff.candidate import derive_seed
 from bakeoff.config import Experiment
 from bakeoff.earlystop import EarlyStop
 from bakeoff.errors import Interrupted, NotApplicable
-from bakeoff.executor import NESTED, Launched, Outcome, make_executor, make_launcher, stop_all
+from bakeoff.executor import NESTED, Launched, Outcome, make_executor, stop_all
 from bakeoff.frame import Frame
 from bakeoff.framefile import work_folder, write_frame
 from bakeoff.registry import Spec
 from bakeoff.row import Row, Status
 from bakeoff.sampling import sample_train
+from bakeoff.spares import make_launcher
 from bakeoff.worker import Task, new_row
 
 MIN_START_S = 0.5
@@ -120,15 +122,13 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
     sample (:mod:`bakeoff.sampling`); the total box ends at ``deadline`` (``time.monotonic()``
     reading; default: ``[timebox].total`` from now).
 
-    With several workers the ``slots - 1`` highest-rung candidates start first (the longest turns
-    overlap the rest) and the others climb in ladder order, so the baselines are never starved;
-    each candidate is fitted and scored on its own, so the table does not depend on the order.
-    With ``stop`` (``[ladder].early_stop``) candidates run one at a time in ladder order; each
-    OK candidate below the top decision rung is also fitted on the inner training split and
-    scored on the inner validation split (inside the total box), and candidates above two
-    successive rungs shown not to improve on the best so far are SKIPPED with the reason. Rows
-    in ``done`` (from a checkpoint) are reused; every new row is passed to ``save`` as soon as
-    it finishes.
+    With several workers the ``slots - 1`` highest-rung candidates start first (their long turns
+    overlap the rest), the others climb in ladder order; each candidate is fitted and scored on
+    its own, so the table does not depend on the order. With ``stop`` (``[ladder].early_stop``)
+    candidates run one at a time; each OK candidate below the top decision rung is also scored on
+    the inner validation split, and candidates above two successive rungs shown not to improve
+    on the best so far are SKIPPED with the reason. Rows in ``done`` (a checkpoint) are reused;
+    every new row is passed to ``save`` as soon as it finishes.
 
     Raises:
         Interrupted: On Ctrl-C, after the running workers were killed.
@@ -140,10 +140,11 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
         deadline = time.monotonic() + exp.timebox.total if deadline is None else deadline
         workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
         slots = workers if exp.executor.engine == "local" else 1
-        launch, collect = make_launcher(exp, frames)
         order = start_order([new_row(s).rung for s in specs], slots)
+        turn = _Turn(exp, frame, list(frames), workdir, deadline, workers, digests=_digests(exp, frames))
+        launch, collect, close = make_launcher(
+            exp, frames, lambda path: any(frame_path(turn.frame_paths, specs[i], exp) == path for i in order))
         progress("begin", {"total": exp.timebox.total, "n": len(specs), "workers": slots})
-        turn = _Turn(exp, frame, list(frames), workdir, deadline, workers)
         turn.inner = _inner_turn(turn, stop) if stop else None
         try:
             while order or state.running:
@@ -155,10 +156,20 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
                             specs[slot.index])
         except KeyboardInterrupt:
             _interrupted(state, specs, collect)
+        finally:
+            close()
         return state.ordered()
     finally:
         progress("end", {})
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _digests(exp: Experiment, frames: dict[str, Frame]) -> dict[str, str]:
+    """Frame path -> digest of its files, for the probe cache; none when it is off or candidates run on Ray
+    (their probes run on other machines than the one the key would name)."""
+    if not exp.cost.probe_cache or exp.executor.engine == "ray":
+        return {}
+    return {path: probecache.digest_files([Path(path)]) for path in frames}
 
 
 def _frame_files(exp: Experiment, frame: Frame, workdir: Path) -> dict[str, Frame]:
@@ -187,6 +198,7 @@ class _Turn:
     workers: int
     inner: _Turn | None = None
     stop: EarlyStop | None = None
+    digests: dict[str, str] = field(default_factory=dict)  # frame path -> digest, for the probe cache
 
 
 def _inner_turn(turn: _Turn, stop: EarlyStop) -> _Turn:
@@ -236,7 +248,8 @@ def _start(turn: _Turn, state: Climb, i: int, spec: Spec, stop: EarlyStop | None
 def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float]:
     """The worker's task and box, or (None, 0) with ``row`` marked SKIPPED / FAILED."""
     try:
-        spec.build().check_applicable(turn.frame.problem)
+        cand = spec.build()
+        cand.check_applicable(turn.frame.problem)
     except NotApplicable as exc:
         row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
         return None, 0.0
@@ -247,17 +260,32 @@ def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float
     if remaining < MIN_START_S:
         row.status, row.message = Status.SKIPPED, "timebox exhausted"
         return None, 0.0
-    box = min(turn.exp.timebox.per_candidate, remaining)
+    box = min(candidate_box(turn.exp, cand), remaining)
+    row.box_s = box
     ex, ml = turn.exp.executor, spec.rung >= turn.exp.ladder.sample_from_rung
     validate = turn.exp.value is not None and turn.exp.value.needs_validation(turn.frame.problem.kind)
-    return Task(spec, turn.frame_paths[-1 if ml else 0], derive_seed(turn.exp.seed, spec.name),
-                time.monotonic() + box, ex.threads, ex.memory_mb or default_memory_mb(), turn.workers,
-                str(turn.workdir / f"progress-{i}.jsonl"), box, NESTED[ex.engine],
-                validate=validate, chunk_rows=PREDICT_CHUNK_ROWS if ml else None), box
+    path, seed = frame_path(turn.frame_paths, spec, turn.exp), derive_seed(turn.exp.seed, spec.name)
+    key = probecache.key(spec.target, spec.params, type(cand), turn.digests[path], ex.threads, seed) \
+        if path in turn.digests and not getattr(cand, "fills_box", False) else None
+    return Task(spec, path, seed, time.monotonic() + box, ex.threads, ex.memory_mb or default_memory_mb(),
+                turn.workers, str(turn.workdir / f"progress-{i}.jsonl"), box, NESTED[ex.engine],
+                validate=validate, chunk_rows=PREDICT_CHUNK_ROWS if ml else None,
+                probe_key=key, cache_dir=str(probecache.folder()) if key else None), box
+
+
+def frame_path(paths: list[str], spec: Spec, exp: Experiment) -> str:
+    """The frame file a candidate reads: the sampled one (last) from rung ``[ladder] sample_from_rung`` up."""
+    return paths[-1 if spec.rung >= exp.ladder.sample_from_rung else 0]
+
+
+def candidate_box(exp: Experiment, cand: Any) -> float:
+    """``[timebox] per_candidate``, or for a box-filling tuner its own box (see ``TimeboxSection``)."""
+    return exp.timebox.tuner_box() if getattr(cand, "fills_box", False) else exp.timebox.per_candidate
 
 
 def _outcome_row(row: Row, outcome: Outcome) -> Row:
     if outcome.status is Status.OK:
+        outcome.value.box_s = row.box_s
         return outcome.value
     row.status, row.message, row.fit_s = outcome.status, outcome.message, outcome.elapsed
     row.traceback = outcome.traceback or None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -154,10 +155,24 @@ class ScoreSection(_Section):
 
 
 class TimeboxSection(_Section):
-    """``[timebox]``: the total box and the per-candidate box."""
+    """``[timebox]``: the total box, the per-candidate box and the box of a box-filling tuner.
+
+    A tuner (``xgboost_tuned``) searches until it settles or its box is spent, so its strength is set by
+    its box, not by its rows. Its box is ``tuner`` when given; otherwise ``per_candidate`` when the config
+    sets that, else what is left of the total box when it starts (less the scoring reserve): with
+    several workers it starts first and the rest of the ladder climbs beside it, so the top rung is not
+    starved while most of the box goes unused.
+    """
 
     total: Seconds = 600.0
     per_candidate: Seconds = 120.0
+    tuner: Seconds | None = None
+
+    def tuner_box(self) -> float:
+        """The box of a box-filling candidate before the total box's remainder caps it (inf: the rest)."""
+        if self.tuner is not None:
+            return self.tuner
+        return self.per_candidate if "per_candidate" in self.model_fields_set else math.inf
 
 
 class CostSection(_Section):
@@ -169,6 +184,7 @@ class CostSection(_Section):
     predictions_per_month: float = Field(1_000_000, ge=0)
     prediction_calls_per_month: float = Field(30, gt=0)
     negligible_usd: float = Field(1.0, ge=0)  # a month: smaller cost gaps are ties (timing noise, no budget line)
+    probe_cache: bool = True  # reuse cost probes of the same candidate, data, versions and machine (bakeoff.probecache)
 
 
 class LadderSection(_Section):
@@ -321,7 +337,7 @@ def _apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str
 
 
 def _clamp_per_candidate(box: dict[str, Any]) -> None:
-    """A total box given on the command line wins over a larger per-candidate box in the file."""
+    """A total box given on the command line wins over a larger per-candidate or tuner box in the file."""
     try:
         total = parse_duration(box["total"])
         per = parse_duration(box.get("per_candidate", TimeboxSection().per_candidate))
@@ -329,6 +345,11 @@ def _clamp_per_candidate(box: dict[str, Any]) -> None:
         return  # reported by validation
     if per > total:
         box["per_candidate"] = total
+    try:
+        if "tuner" in box and parse_duration(box["tuner"]) > total:
+            box["tuner"] = total
+    except ValueError:
+        return  # reported by validation
 
 
 def _check_candidates(exp: Experiment, where: str) -> None:
@@ -342,7 +363,10 @@ def _check_candidates(exp: Experiment, where: str) -> None:
     if exp.data.engine == "spark" and exp.problem.acquired:
         raise ConfigError(f'{where}: [problem].acquired is checked by the DuckDB engine only; drop it or use '
                           '[data].engine = "duckdb".')
-    if exp.timebox.per_candidate > exp.timebox.total:
+    if exp.timebox.tuner is not None and exp.timebox.tuner > exp.timebox.total:
+        raise ConfigError(f"{where}: [timebox].tuner ({exp.timebox.tuner:g}s) must not exceed [timebox].total "
+                          f"({exp.timebox.total:g}s); leave it out to give the tuner the rest of the total box.")
+    if "per_candidate" in exp.timebox.model_fields_set and exp.timebox.per_candidate > exp.timebox.total:
         raise ConfigError(
             f"{where}: [timebox].per_candidate ({exp.timebox.per_candidate:g}s) must not exceed "
             f"[timebox].total ({exp.timebox.total:g}s)."

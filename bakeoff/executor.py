@@ -5,7 +5,7 @@ already done), waits on a pipe until the deadline, and kills the worker when it
 passes: a pure-Python loop and a long C call stop alike. A worker that dies
 (segfault, out of memory) is a FAILED outcome naming the signal.
 
-Engines (``[executor].engine``), built by :func:`make_launcher`: ``local`` (non-blocking
+Engines (``[executor].engine``), built by :func:`bakeoff.spares.make_launcher`: ``local`` (non-blocking
 forkserver workers, :func:`launch` / :func:`collect`), ``inline`` (in this process, for
 tests and debugging) and ``ray`` (:class:`RayEngine`: one Ray task per candidate, stopped
 with ``ray.cancel(force=True)``; Ray is started here and nowhere else). Each engine tells
@@ -88,7 +88,7 @@ def _run_ray(fn: Callable[..., Any], args: tuple, timeout: float) -> Outcome:
                        elapsed=time.monotonic() - start)
 
 
-def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int | None) -> None:
+def run_child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int | None) -> None:
     """Runs in the worker: sends ``(True, value, "")`` or ``(False, message, traceback)`` back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_mb:
@@ -200,7 +200,7 @@ def launch(fn: Callable[..., Any], args: tuple, timeout: float, *, method: str =
     """Start ``fn(*args)`` in a fresh worker and return at once (see :func:`collect`)."""
     ctx = context(method)
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args, memory_mb), daemon=False)
+    proc = ctx.Process(target=run_child, args=(send, fn, args, memory_mb), daemon=False)
     with hidden_main():
         proc.start()  # the first start waits for the forkserver's preloads: not part of the box
     start = time.monotonic()
@@ -270,16 +270,6 @@ def make_executor(exp: Any, frames: dict[str, Any]) -> Engine:
     if engine == "inline":
         return lambda task, box: Outcome(Status.OK, value=execute(task))
     return lambda task, box: run_isolated(execute, (task,), box, memory_mb=task.memory_mb)
-
-
-def make_launcher(exp: Any, frames: dict[str, Any]) -> tuple[Launch, Collect]:
-    """(launch, collect) for the engine: non-blocking forkserver workers locally, one blocking call otherwise."""
-    from bakeoff.worker import execute
-
-    if exp.executor.engine == "local":
-        return (lambda task, box: launch(execute, (task,), box, memory_mb=task.memory_mb)), collect
-    engine = make_executor(exp, frames)
-    return engine, lambda handles, _wait: [(h, h) for h in handles]
 
 
 def start_ray(address: str | None = None, num_cpus: int | None = None) -> Any:

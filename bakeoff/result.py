@@ -109,10 +109,25 @@ class Result:
             notes.append(f"Rungs {lad.sample_from_rung}+ trained on a seeded sample of {sampled[-1]:,} of the "
                          f"{self.n_train:,} training rows, stratified by the target ([ladder] train_sample); "
                          "every candidate predicted all holdout rows.")
+        per = self.experiment.timebox.per_candidate
+        for r in self.rows:
+            if r.box_s is not None and r.box_s > per + 0.5:
+                notes.append(f"{r.name} searches until it settles or its box is spent, so it had a box of "
+                             f"{r.box_s:.0f}s ({self._tuner_source()}); every other candidate at most "
+                             f"{per:g}s ([timebox] per_candidate).")
+        cached = [r.name for r in self.rows if r.probe_cached]
+        if cached:
+            notes.append(f"Cost timings at other sizes for {len(cached)} of {sum(r.ok for r in self.rows)} candidates "
+                         "were reused from an earlier run with the same candidate, data, library versions and "
+                         "machine ([cost] probe_cache = false measures them again).")
         if self.reserve_s:
             notes.append(f"{self.reserve_s:.1f}s of the {self.experiment.timebox.total:g}s box were kept for "
                          "scoring, reports and history (timed on samples of the holdout before the climb).")
         return notes
+
+    def _tuner_source(self) -> str:
+        tb = self.experiment.timebox
+        return "[timebox] tuner" if tb.tuner is not None else "what was left of the total box when it started"
 
     def _repr_html_(self) -> str:
         from bakeoff.report import plots

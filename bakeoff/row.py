@@ -121,6 +121,9 @@ class Row:
     dominated_by: list[str] | None = column("Candidates at least as good on all three axes, better on one.")
     fit_s: float | None = column("Fit wall seconds (for TIMEOUT: seconds until the kill).")
     fit_cpu_s: float | None = column("Fit CPU seconds (all threads and child processes).")
+    box_s: float | None = column("The candidate's hard box, seconds: [timebox] per_candidate, or for a "
+                                 "box-filling tuner [timebox] tuner (default: the rest of the total box).",
+                                 table=False)
     predict_ms_per_1k: float | None = column("Predict wall milliseconds per 1,000 holdout rows.")
     model_kb: float | None = column("Pickled model size, KB (None: the model cannot be pickled).")
     peak_rss_mb: float | None = column("Peak resident memory of the worker, MB.")
@@ -170,6 +173,9 @@ class Row:
     in_warehouse: bool | None = column("Costed as a warehouse query (SQL rules): per-row part only.", table=False)
     probe_s: float | None = column("Wall seconds spent timing fit and predict at other sizes for the cost model.",
                                    table=False)
+    probe_cached: bool | None = column(
+        "True when those timings were reused from an earlier run with the same candidate, data, library "
+        "versions and machine (bakeoff.probecache; [cost] probe_cache).", table=False)
     validation: dict[str, list[float]] | None = column(
         "Inner-validation targets and predictions on training rows ([value] threshold / quantile).",
         json=False, table=False)

@@ -131,3 +131,28 @@ class Sleep(Candidate):
         import pandas as pd
 
         return pd.Series(self.value_, index=frame.holdout.index)
+
+
+class FillBox(Candidate):
+    """A box-filling tuner stand-in: ``fills_box``, it waits until ``stop_before`` seconds of its box are left."""
+
+    family = "test"
+    rung = 9
+    summary = "test helper: fills its box"
+    fills_box = True
+
+    def __init__(self, *, stop_before: float = 0.5, **params: object) -> None:
+        self.stop_before = stop_before
+
+    def fit(self, frame: Frame, *, budget: Budget, seed: int) -> FillBox:
+        import time
+
+        while budget.remaining() > self.stop_before:
+            time.sleep(0.05)
+        self.value_ = float(frame.y_train.mean())
+        return self
+
+    def predict(self, frame: Frame):
+        import pandas as pd
+
+        return pd.Series(self.value_, index=frame.holdout.index)

@@ -20,13 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bakeoff import probecache
 from bakeoff.candidate import Budget
 from bakeoff.errors import CandidateError
 from bakeoff.frame import Frame
 from bakeoff.framefile import read_frame
 from bakeoff.horizon import to_horizon
 from bakeoff.measure import Stopwatch, billed, model_kb, peak_rss_mb
-from bakeoff.probe import probe, validation_predictions
+from bakeoff.probe import FIT_ALLOWANCE_S, PREDICT_ALLOWANCE_S, Probed, probe, validation_predictions
 from bakeoff.registry import Spec
 from bakeoff.row import Row, Status
 
@@ -50,6 +51,8 @@ class Task:
     isolation: str = "forkserver"
     validate: bool = False
     chunk_rows: int | None = None
+    probe_key: str | None = None  # the cost probes' entry in the probe cache (None: the cache is off)
+    cache_dir: str | None = None  # the probe cache's folder (bakeoff.probecache.folder() of the runner)
 
 
 _FRAMES: dict[str, Frame] = {}
@@ -116,8 +119,8 @@ def _execute(task: Task, row: Row) -> None:
         pred = _retime(cand, frame, pred, budget)
         rss = peak_rss_mb()  # before the cost probes, whose grown copies of the data are not the candidate's
         with Stopwatch() as probing:
-            probed = probe(task.spec.build, cand, frame, fit_s=billed(fit, task.threads), predict_s=billed(pred),
-                           budget=budget, seed=task.seed, threads=task.threads)
+            probed, row.probe_cached = _probe_or_reuse(task, cand, frame, billed(fit, task.threads), billed(pred),
+                                                       budget)
     predictions = check_predictions(raw, frame, task.spec.name)
     if not cand.horizon_native:
         predictions, row.horizon_factor = to_horizon(predictions, frame.problem.task, frame.alignment,
@@ -138,6 +141,25 @@ def _execute(task: Task, row: Row) -> None:
     row.peak_rss_mb, row.threads = rss, task.threads
     row.params, row.warnings = _jsonable(cand.describe()), _warning_lines(caught)
     row.train_rows = len(frame.train)
+
+
+def _probe_or_reuse(task: Task, cand: Any, frame: Frame, fit_s: float, predict_s: float,
+                    budget: Budget) -> tuple[Probed, bool]:
+    """The cost probes' points, reused from :mod:`bakeoff.probecache` when the same probes ran before.
+
+    New points are kept only when the box left the probes their full allowance (a probe cut short
+    by a nearly spent box is a lesser measurement, not worth repeating in later runs).
+    """
+    name, folder = task.probe_key, Path(task.cache_dir) if task.cache_dir else None
+    if name is not None:
+        cached = probecache.lookup(name, folder)
+        if cached is not None:
+            return cached, True
+    probed = probe(task.spec.build, cand, frame, fit_s=fit_s, predict_s=predict_s, budget=budget, seed=task.seed,
+                   threads=task.threads)
+    if name is not None and budget.remaining() >= 4 * (FIT_ALLOWANCE_S + PREDICT_ALLOWANCE_S):
+        probecache.store(name, probed, folder)
+    return probed, False
 
 
 def predict_in_chunks(cand: Any, frame: Frame, chunk_rows: int | None) -> Any:

@@ -112,7 +112,7 @@ def _customers(rng: np.random.Generator, k: int, days: int,
 
 
 def config(path: Path, folder: Path, *, engine: str = "duckdb", limit: str | None = None,
-           box: str = "10m", per_candidate: str = "2m", train_sample: int | None = None) -> Path:
+           box: str = "10m", per_candidate: str | None = None, train_sample: int | None = None) -> Path:
     """An experiment file for the log: repeat purchases over a 39-week horizon (defaults elsewhere)."""
     data = [f'source = "{path}"', f'engine = "{engine}"', f'temp_directory = "{folder / "spill"}"']
     data += [f'memory_limit = "{limit}"'] if limit else []
@@ -120,7 +120,7 @@ def config(path: Path, folder: Path, *, engine: str = "duckdb", limit: str | Non
         '[experiment]\nname = "scale"\nseed = 0', "[data]", *data,
         '[problem]\nkind = "customer_base"\ntarget = "purchases"\nentity = "customer_id"\ntime = "date"',
         f'amount = "amount"\ncalibration_end = "{CAL_END}"\nhorizon = "39w"',
-        f'[timebox]\ntotal = "{box}"\nper_candidate = "{per_candidate}"',
+        f'[timebox]\ntotal = "{box}"' + (f'\nper_candidate = "{per_candidate}"' if per_candidate else ""),
         *([f"[ladder]\ntrain_sample = {train_sample}"] if train_sample is not None else [])])
     out = folder / f"{engine}-{limit or 'nolimit'}.toml"
     out.write_text(text + "\n")
@@ -132,7 +132,8 @@ def tree_peak(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, fl
     import psutil
 
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd)
+    env = {**os.environ, "BAKEOFF_CACHE_DIR": tempfile.mkdtemp(prefix="bakeoff-bench-cache-")}  # a first run
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd, env=env)
     root, peak_root, peak_all = psutil.Process(proc.pid), 0.0, 0.0
     while proc.poll() is None:
         try:
@@ -173,11 +174,12 @@ def summaries(n: int, args: argparse.Namespace, folder: Path) -> dict[str, dict]
     return out
 
 
-def bakeoff(n: int, box: str, limit: str | None, folder: Path, per_candidate: str = "2m",
+def bakeoff(n: int, box: str, limit: str | None, folder: Path, per_candidate: str | None = None,
             train_sample: int | None = None) -> None:
     cfg = config(make_log(n), folder, limit=limit, box=box, per_candidate=per_candidate, train_sample=train_sample)
-    print(f"    config: [timebox] total = {box!r}, per_candidate = {per_candidate!r}; [ladder] train_sample = "
-          f"{train_sample if train_sample is not None else 'default'}; [data] memory_limit = {limit!r}", flush=True)
+    sample = train_sample if train_sample is not None else "default"
+    print(f"    config: [timebox] total = {box!r}, per_candidate = {per_candidate or 'default'!r}; "
+          f"[ladder] train_sample = {sample}; [data] memory_limit = {limit!r}", flush=True)
     cli = str(Path(sys.executable).with_name("bakeoff"))
     wall, root, peak, _ = tree_peak([cli, "run", str(cfg), "--quiet", "--out", str(folder / f"run{n}"),
                                      "--db", str(folder / "history.duckdb")])
@@ -190,7 +192,8 @@ def bakeoff(n: int, box: str, limit: str | None, folder: Path, per_candidate: st
         params = c.get("params") or {}
         if "trials_complete" in params:
             print(f"    {c['name']}: {params['trials_complete']} trials complete, {params.get('trials_timeout', 0)} "
-                  f"timed out, stopped by {params.get('stopped_by')}, on {c.get('train_rows')} training rows",
+                  f"timed out, stopped by {params.get('stopped_by')}, on {c.get('train_rows')} training rows, "
+                  f"box {c.get('box_s', float('nan')):.0f}s, fit {c.get('fit_s', float('nan')):.0f}s",
                   flush=True)
         if c["status"] not in ("OK",) and c.get("applicable", True):
             print(f"    {c['name']} {c['status']}: {c.get('message', '')[:300]}", flush=True)
@@ -247,7 +250,7 @@ def main() -> None:
     ap.add_argument("--fit", type=float, nargs="*", default=[])
     ap.add_argument("--keep", type=Path, default=None, help="keep the bake-off's run folder under this folder")
     ap.add_argument("--bakeoff-only", action="store_true", help="skip the summary timings")
-    ap.add_argument("--per-candidate", default="2m", help="[timebox] per_candidate of the bake-off")
+    ap.add_argument("--per-candidate", default=None, help="[timebox] per_candidate of the bake-off (default: unset)")
     ap.add_argument("--train-sample", type=int, default=None, help="[ladder] train_sample (default: the default)")
     args = ap.parse_args()
     print(f"== customer summaries (features as of calibration end + holdout targets); {CORES} cores ==")

@@ -12,6 +12,15 @@ from bakeoff.runner import prepare
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _probe_cache(tmp_path_factory):
+    """Cost probes cached for this test session only, never in the user's own cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BAKEOFF_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture
 def seed() -> int:
     return 20261122

@@ -101,3 +101,35 @@ def test_early_stop_skips_rungs_after_two_misses_decided_on_train(frame):
     assert rows[3].message.startswith("not evaluated: early stop (on an inner validation split of the training "
                                       "data, rungs 2 and 3 were shown not to beat the best so far")
     assert rows[1].inner_score > 0.9 and rows[0].inner_score == 0.5
+
+
+@pytest.mark.parametrize(("timebox", "expected"), [
+    ({"total": "20s", "per_candidate": "1.5s"}, 1.5),                 # per_candidate set: it caps the tuner too
+    ({"total": "20s", "per_candidate": "1.5s", "tuner": "3s"}, 3.0),  # an explicit tuner box
+])
+def test_a_box_filling_tuner_gets_its_own_box(frame, timebox, expected):
+    """The tuner fills the box it is given; the other candidates keep per_candidate."""
+    raw = {**NOOP, "timebox": timebox, "executor": {"workers": 1}}
+    specs = [Spec("mean", "baselines.naive:Mean"), Spec("fill", "bakeoff.testing:FillBox", {"stop_before": 0.3})]
+    mean, fill = climb(experiment_from_dict(raw), frame, specs, lambda *_: None)
+    assert mean.status is Status.OK and fill.status is Status.OK
+    assert fill.box_s == pytest.approx(expected) and mean.box_s == pytest.approx(1.5)
+    assert expected - 0.3 - 0.5 < fill.fit_s < expected     # it filled the box it was given
+
+
+def test_tuner_box_config():
+    """Unset per_candidate: ordinary candidates 120 s, a tuner the rest of the total box (inf before capping)."""
+    from bakeoff.climber import candidate_box
+    from bakeoff.errors import ConfigError
+    from bakeoff.testing import FillBox
+    from baselines.naive import Mean
+
+    unset = experiment_from_dict({**NOOP, "timebox": {"total": "10m"}})
+    assert candidate_box(unset, FillBox()) == float("inf") and candidate_box(unset, Mean()) == 120.0
+    per = experiment_from_dict({**NOOP, "timebox": {"total": "10m", "per_candidate": "3m"}})
+    assert candidate_box(per, FillBox()) == 180.0 == candidate_box(per, Mean())
+    tuner = experiment_from_dict({**NOOP, "timebox": {"total": "10m", "tuner": "4m"}})
+    assert candidate_box(tuner, FillBox()) == 240.0 and candidate_box(tuner, Mean()) == 120.0
+    assert experiment_from_dict({**NOOP, "timebox": {"total": "30s"}}).timebox.total == 30  # no clash with the default
+    with pytest.raises(ConfigError, match=r"\[timebox\].tuner \(600s\) must not exceed"):
+        experiment_from_dict({**NOOP, "timebox": {"total": "5m", "tuner": "10m"}})
