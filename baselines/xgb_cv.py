@@ -115,11 +115,12 @@ def cv_trial(X: np.ndarray, y: np.ndarray, folds: Folds, kw: dict[str, Any], tas
 
     Returns:
         ``value`` (mean validation ``metric`` over folds that could be scored), and per fold the
-        best ``rounds``, the ``trained`` rounds, the fit seconds ``fit_s`` and the fit rows ``n_fit``.
+        best ``rounds``, the ``trained`` rounds, the fit seconds ``fit_s`` and the fit rows ``n_fit``,
+        the validation predict seconds ``predict_s`` and rows ``n_val``.
     """
     from bakeoff.metrics import METRICS
 
-    scores, rounds, trained, secs, sizes = [], [], [], [], []
+    scores, rounds, trained, secs, sizes, pred_secs, val_sizes = [], [], [], [], [], [], []
     for fit_idx, val_idx in folds:
         model = build_model(task, kw)
         start = time.perf_counter()
@@ -132,10 +133,15 @@ def cv_trial(X: np.ndarray, y: np.ndarray, folds: Folds, kw: dict[str, Any], tas
         secs.append(time.perf_counter() - start)
         trained.append(int(model.get_booster().num_boosted_rounds()))
         sizes.append(len(fit_idx))
-        scores.append(METRICS[metric](y[val_idx], predict_model(model, X[val_idx], task)))
+        start = time.perf_counter()
+        predicted = predict_model(model, X[val_idx], task)
+        pred_secs.append(time.perf_counter() - start)
+        val_sizes.append(len(val_idx))
+        scores.append(METRICS[metric](y[val_idx], predicted))
     finite = [s for s in scores if np.isfinite(s)]
     return {"value": float(np.mean(finite)) if finite else float("nan"), "folds": [float(s) for s in scores],
-            "rounds": rounds, "trained": trained, "fit_s": secs, "n_fit": sizes}
+            "rounds": rounds, "trained": trained, "fit_s": secs, "n_fit": sizes, "predict_s": pred_secs,
+            "n_val": val_sizes}
 
 
 def refit_rounds(info: dict[str, Any], n: int, *, forward: bool, cap: int) -> int:
@@ -157,4 +163,14 @@ def refit_seconds(info: dict[str, Any], n: int, rounds: int) -> float:
     """Estimated seconds of the refit: the folds' measured seconds per round per row, scaled."""
     per_round_row = np.mean([s / max(t, 1) / max(m, 1) for s, t, m in
                              zip(info["fit_s"], info["trained"], info["n_fit"], strict=True)])
+    return float(per_round_row * rounds * n)
+
+
+def predict_seconds(info: dict[str, Any], n: int, rounds: int) -> float:
+    """Estimated seconds to predict ``n`` rows with ``rounds`` rounds: the folds' validation predict seconds
+    per round per row, scaled (0 when the trial did not time them)."""
+    if not info.get("predict_s"):
+        return 0.0
+    per_round_row = np.mean([s / max(r, 1) / max(m, 1) for s, r, m in
+                             zip(info["predict_s"], info["rounds"], info["n_val"], strict=True)])
     return float(per_round_row * rounds * n)

@@ -13,7 +13,7 @@ from bakeoff.runner import prepare
 from baselines.trees import HistGBM, RandomForest
 from baselines.xgb import TunedXGBoost as Tuned
 from baselines.xgb import XGBoost
-from baselines.xgb_cv import forward_folds, make_folds, refit_rounds, refit_seconds
+from baselines.xgb_cv import cv_trial, forward_folds, make_folds, predict_seconds, refit_rounds, refit_seconds
 from tests.conftest import tabular
 
 
@@ -191,3 +191,20 @@ def test_group_split_gives_group_folds(tmp_path, seed):
     assert len(frame.train_groups) == len(frame.train) and "patient" not in frame.features
     d = Tuned(max_trials=1, folds=3).fit(frame, budget=Budget.of(120), seed=0).describe()
     assert d["validation"] == "3-fold group CV (no group in two folds)"
+
+
+def test_the_predict_margin_scales_the_folds_predict_seconds_to_the_holdout():
+    """Hand-computed: 0.2 s for 10 rounds x 100 rows and 0.4 s for 20 x 100 are both 2e-4 s per round per row."""
+    info = {"predict_s": [0.2, 0.4], "rounds": [10, 20], "n_val": [100, 100]}
+    assert predict_seconds(info, 1000, 50) == pytest.approx(2e-4 * 50 * 1000)
+    assert predict_seconds({"rounds": [10]}, 1000, 50) == 0.0   # a trial that did not time it: no margin
+
+
+def test_cv_trial_times_every_fold_prediction():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(400, 3)), rng.integers(0, 2, 400).astype(float)
+    folds = make_folds(y, 3, 0, task="binary")[0]
+    got = cv_trial(X, y, folds, {"objective": "binary:logistic", "n_estimators": 5, "n_jobs": 1}, "binary",
+                   "log_loss")
+    assert len(got["predict_s"]) == len(got["n_val"]) == 3 and all(s > 0 for s in got["predict_s"])
+    assert sorted(got["n_val"]) == sorted(len(v) for _, v in folds)
