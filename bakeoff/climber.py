@@ -262,14 +262,15 @@ def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float
         return None, 0.0
     box = min(candidate_box(turn.exp, cand), remaining)
     row.box_s = box
-    ex, ml = turn.exp.executor, spec.rung >= turn.exp.ladder.sample_from_rung
+    ex = turn.exp.executor
+    rowwise = spec.rung >= turn.exp.ladder.sample_from_rung or getattr(cand, "predicts_rowwise", False)
     validate = turn.exp.value is not None and turn.exp.value.needs_validation(turn.frame.problem.kind)
     path, seed = frame_path(turn.frame_paths, spec, turn.exp), derive_seed(turn.exp.seed, spec.name)
     key = probecache.key(spec.target, spec.params, type(cand), turn.digests[path], ex.threads, seed) \
         if path in turn.digests and not getattr(cand, "fills_box", False) else None
     return Task(spec, path, seed, time.monotonic() + box, ex.threads, ex.memory_mb or default_memory_mb(),
                 turn.workers, str(turn.workdir / f"progress-{i}.jsonl"), box, NESTED[ex.engine],
-                validate=validate, chunk_rows=PREDICT_CHUNK_ROWS if ml else None,
+                validate=validate, chunk_rows=PREDICT_CHUNK_ROWS if rowwise else None,
                 probe_key=key, cache_dir=str(probecache.folder()) if key else None), box
 
 

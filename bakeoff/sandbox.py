@@ -1,8 +1,11 @@
 """Run user SQL in a DuckDB connection that can read only the problem's tables.
 
-The connection holds copies of ``train`` and ``holdout``; external access (files,
-HTTP, extensions) is switched off and the configuration locked before any user
-SQL runs. Only a single SELECT (or WITH ... SELECT) statement is accepted.
+The connection reads ``train`` and ``holdout`` as views over the caller's pandas columns
+(DuckDB scans them in place: no copy of the frame, whose numeric columns are themselves
+memory-mapped from the run's frame files, so a rule on 18M customers adds only its query's
+working memory); external access (files, HTTP, extensions, Python variables by name) is
+switched off and the configuration locked before any user SQL runs. Only a single SELECT
+(or WITH ... SELECT) statement is accepted.
 """
 
 from __future__ import annotations
@@ -18,13 +21,11 @@ from bakeoff.measure import Stopwatch, billed
 
 
 def sandbox(tables: dict[str, pd.DataFrame], threads: int = 1) -> duckdb.DuckDBPyConnection:
-    """A locked-down connection holding ``tables`` (read through their index as a column)."""
+    """A locked-down connection reading ``tables`` (their index as a column) in place, as views."""
     con = duckdb.connect(":memory:", config={"threads": threads})
     con.execute("SET enable_progress_bar = false")  # large holdouts: the bar would leak into stdout
     for name, df in tables.items():
-        con.register("_src", df.reset_index())
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _src')
-        con.unregister("_src")
+        con.register(name, df.reset_index())  # copy-on-write pandas: the columns are shared, not copied
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
@@ -44,7 +45,7 @@ def run_rule(sql: str, train: pd.DataFrame, holdout: pd.DataFrame, *, key: str, 
 @contextmanager
 def rule_session(train: pd.DataFrame, holdout: pd.DataFrame, *, name: str, threads: int = 1,
                  on_query: Callable[[float], None] | None = None) -> Iterator[Callable[[str], pd.Series]]:
-    """A sandbox holding ``train`` and ``holdout`` (copied in once) and a function running a rule in it.
+    """A sandbox reading ``train`` and ``holdout`` (in place) and a function running a rule in it.
 
     The function returns the rule's predictions indexed by key; a search over a rule's
     parameters runs all its queries in one session. ``on_query`` receives the billed seconds

@@ -75,7 +75,9 @@ def main() -> None:
         print("wall_s", doc["wall_s"], "reserve_s", doc.get("reserve_s"))
         for c in doc["candidates"]:
             trials = (c.get("params") or {}).get("trials_complete", "")
-            print(c["name"], c["status"], (c.get("message") or "")[:150], trials, c.get("box_s"), c.get("fit_s"))
+            print(f"  {c['name']:22s} {c['status']:8s} worker peak {c.get('peak_rss_mb') or 0:6.0f} MB | box "
+                  f"{c.get('box_s') or 0:6.1f}s fit {c.get('fit_s') or 0:6.1f}s | train rows {c.get('train_rows')}"
+                  f"{f' | {trials} trials' if trials != '' else ''} {(c.get('message') or '')[:120]}")
 
 
 if __name__ == "__main__":

@@ -82,3 +82,21 @@ def test_sandbox_cannot_reenable_external_access():
     sql = "SELECT id AS key, 0.0 AS prediction FROM holdout WHERE current_setting('enable_external_access') = false"
     out = run_rule(sql, frame.train, frame.holdout, key="id", name="ok")
     assert len(out) == 3
+
+
+def test_sandbox_reads_the_frame_in_place_with_missing_values_as_null():
+    """The tables are views over the caller's columns (no copy), and NaN reads as SQL NULL as before."""
+    from bakeoff.sandbox import sandbox
+
+    train = pd.DataFrame({"x": [1.0, np.nan, 3.0], "y": [0.0, 1.0, 1.0]}, index=pd.Index([7, 8, 9], name="id"))
+    con = sandbox({"train": train})
+    assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone() == (0,)  # nothing copied in
+    assert con.execute("SELECT id, x IS NULL FROM train ORDER BY id").fetchall() == [(7, False), (8, True), (9, False)]
+    con.close()
+
+
+def test_sandbox_cannot_read_python_variables_by_name():
+    frame = tiny_frame()
+    secret = pd.DataFrame({"key": [1], "prediction": [1.0]})  # noqa: F841 - what a replacement scan would find
+    with pytest.raises(CandidateError, match="DuckDB error"):
+        run_rule("SELECT key, prediction FROM secret", frame.train, frame.holdout, key="id", name="evil")
