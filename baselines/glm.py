@@ -80,14 +80,20 @@ def _ridge(y: np.ndarray, design: pd.DataFrame, family: str, seed: int) -> tuple
 
 
 def full_rank(X: pd.DataFrame, tol: float = 1e-8) -> pd.DataFrame:
-    """Drop columns that are (near) linear combinations of others (pivoted QR), keeping order."""
+    """Drop columns that are (near) linear combinations of the columns before them, keeping order.
+
+    Unpivoted QR: ``|R[j, j]|`` is the part of column ``j`` outside the span of the columns before
+    it, so of two collinear features the first in the configured order is kept. (Pivoted QR chose
+    by the largest remaining norm, whose ties between collinear standardised columns were broken by
+    BLAS rounding: the kept column, and with it the holdout predictions, changed with the thread count.)
+    """
     from scipy.linalg import qr
 
     if X.shape[1] == 0:
         return X
-    r, piv = qr(X.to_numpy(), mode="r", pivoting=True)  # no Q: one n x p array fewer
+    r = qr(X.to_numpy(), mode="r")[0]
     diag = np.abs(np.diag(r))
-    keep = sorted(piv[: int((diag > tol * max(diag.max(), 1.0)).sum())])
+    keep = np.flatnonzero(diag > tol * max(diag.max(), 1.0))
     return X.iloc[:, keep]
 
 

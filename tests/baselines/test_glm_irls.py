@@ -75,3 +75,11 @@ def test_glm_candidate_falls_back_to_ridge_on_a_singular_design(monkeypatch):
     fitted, how = glm_module.fit_glm(y, X, "count")
     assert how.startswith("ridge-penalised") and "sample of 500 rows" in how
     assert np.isfinite(fitted.params).all()
+
+
+def test_full_rank_keeps_the_first_of_collinear_columns_in_the_configured_order():
+    rng = np.random.default_rng(0)
+    a, b, c = rng.normal(size=(3, 1000))
+    X = pd.DataFrame({"a": a, "b": b, "a_again": a.copy(), "a_plus_b": a + b, "c": c})
+    assert list(glm_module.full_rank(X).columns) == ["a", "b", "c"]
+    assert list(glm_module.full_rank(X[["a_plus_b", "a", "b", "c", "a_again"]]).columns) == ["a_plus_b", "a", "c"]
