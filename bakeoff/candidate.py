@@ -84,6 +84,9 @@ class Candidate:
         in_warehouse: True if production runs it as a warehouse query (costed on its per-row part).
         fills_box: True if its fit time is set by its time box rather than by its rows (a
             time-boxed tuner): its fit is not timed again at other sizes for the cost model.
+        predicts_rowwise: True if each holdout row's prediction depends on that row alone (the
+            fitted model applied row by row): the runner may then predict a large holdout in chunks.
+            Rules that look at the whole holdout (quantiles) keep the default.
         summary: One line for ``bakeoff candidates``.
     """
 
@@ -94,6 +97,7 @@ class Candidate:
     horizon_native: ClassVar[bool] = False
     in_warehouse: ClassVar[bool] = False
     fills_box: ClassVar[bool] = False
+    predicts_rowwise: ClassVar[bool] = False
     summary: ClassVar[str] = ""
 
     def __init__(self, **params: Any) -> None:

@@ -26,6 +26,7 @@ def sandbox(tables: dict[str, pd.DataFrame], threads: int = 1) -> duckdb.DuckDBP
     con.execute("SET enable_progress_bar = false")  # large holdouts: the bar would leak into stdout
     for name, df in tables.items():
         con.register(name, df.reset_index())  # copy-on-write pandas: the columns are shared, not copied
+    con.execute("SET python_enable_replacements = false")  # no Python variables by name (external access too)
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con

@@ -165,8 +165,9 @@ def _probe_or_reuse(task: Task, cand: Any, frame: Frame, fit_s: float, predict_s
 def predict_in_chunks(cand: Any, frame: Frame, chunk_rows: int | None) -> Any:
     """``cand.predict`` over the holdout, ``chunk_rows`` rows at a time (None: in one call).
 
-    Row-wise models (the ML rungs) predict large holdouts in chunks so their design
-    matrices stay small; rules that look at the whole holdout (quantiles) get it whole.
+    Row-wise models (the ML rungs, and candidates that declare ``predicts_rowwise``, like the GLM)
+    predict large holdouts in chunks so their design matrices stay small; rules that look at the
+    whole holdout (quantiles) get it whole.
     """
     n = len(frame.holdout)
     if not chunk_rows or n <= chunk_rows:

@@ -14,6 +14,7 @@ predicted in chunks.
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any, Self
 
@@ -23,12 +24,13 @@ import pandas as pd
 from bakeoff.candidate import Budget, Candidate
 from bakeoff.frame import Frame
 from baselines._features import Design
-from baselines.glm_irls import NotConverged, fit_chunked
+from baselines.glm_irls import fit_chunked, with_constant
 
 RIDGE_ALPHA = 1e-2
 MAX_COEFS = 40
 CHUNKED_FROM_ROWS = 250_000
 RIDGE_ROWS = 250_000  # a ridge fallback above this many rows fits on a seeded sample of them
+FALLBACK_AT = 0.7  # share of the box after which a chunked fit gives up for the ridge fallback
 
 
 def _family(name: str) -> Any:
@@ -39,18 +41,35 @@ def _family(name: str) -> Any:
             "gamma": fams.Gamma(fams.links.Log())}[name]
 
 
-def fit_glm(y: np.ndarray, X: pd.DataFrame, family: str, seed: int = 0) -> tuple[Any, str]:
-    """Fit a GLM with an intercept; fall back to a ridge fit (``seed``: its sample). Returns (fitted, how)."""
+def fit_glm(y: np.ndarray, X: pd.DataFrame, family: str, *, seed: int,
+            deadline: float | None = None) -> tuple[Any, str]:
+    """Fit a GLM with an intercept; fall back to a ridge fit. Returns (fitted, how).
+
+    Args:
+        y: The target.
+        X: The features (full column rank, :func:`full_rank`), without the constant.
+        family: ``binary``, ``regression``, ``count`` or ``gamma``.
+        seed: The ridge fallback's sample above :data:`RIDGE_ROWS` rows.
+        deadline: ``time.monotonic()`` after which the chunked fit gives up for the fallback.
+    """
+    if len(y) > CHUNKED_FROM_ROWS:
+        names = ["const", *map(str, X.columns)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=RuntimeWarning)  # as on the statsmodels path
+            try:
+                fitted = fit_chunked(y, with_constant(X), names, _family(family), deadline=deadline)
+                return fitted, "maximum likelihood (IRLS over row chunks)"
+            except (ValueError, np.linalg.LinAlgError):  # NotConverged is a ValueError
+                return _ridge(y, X, family, seed)
+    return _statsmodels_fit(y, X, family, seed)
+
+
+def _statsmodels_fit(y: np.ndarray, X: pd.DataFrame, family: str, seed: int) -> tuple[Any, str]:
+    """statsmodels' own IRLS (up to :data:`CHUNKED_FROM_ROWS` rows), else the ridge fallback."""
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-    design = sm.add_constant(X, has_constant="add")
-    if len(y) > CHUNKED_FROM_ROWS:
-        try:
-            return fit_chunked(y, design, _family(family)), "maximum likelihood (IRLS over row chunks)"
-        except NotConverged:
-            return _ridge(y, design, family, seed)
-    model = sm.GLM(y, design, family=_family(family))
+    model = sm.GLM(y, sm.add_constant(X, has_constant="add"), family=_family(family))
     with warnings.catch_warnings():
         warnings.simplefilter("error", category=PerfectSeparationWarning)
         warnings.simplefilter("error", category=ConvergenceWarning)
@@ -61,18 +80,19 @@ def fit_glm(y: np.ndarray, X: pd.DataFrame, family: str, seed: int = 0) -> tuple
                 return fitted, "maximum likelihood"
         except (np.linalg.LinAlgError, ValueError, PerfectSeparationWarning, ConvergenceWarning):
             pass
-    return _ridge(y, design, family, seed)
+    return _ridge(y, X, family, seed)
 
 
-def _ridge(y: np.ndarray, design: pd.DataFrame, family: str, seed: int) -> tuple[Any, str]:
+def _ridge(y: np.ndarray, X: pd.DataFrame, family: str, seed: int) -> tuple[Any, str]:
     """The ridge-penalised fit after the plain one failed (on a seeded sample above RIDGE_ROWS rows)."""
     import statsmodels.api as sm
 
     how = f"ridge-penalised (alpha={RIDGE_ALPHA}) after the plain fit failed"
     if len(y) > RIDGE_ROWS:
         rows = np.sort(np.random.default_rng(seed).choice(len(y), RIDGE_ROWS, replace=False))
-        y, design = y[rows], design.iloc[rows]
+        y, X = y[rows], X.iloc[rows]
         how += f", on a seeded sample of {RIDGE_ROWS:,} rows"
+    design = sm.add_constant(X, has_constant="add")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fitted = sm.GLM(y, design, family=_family(family)).fit_regularized(alpha=RIDGE_ALPHA, L1_wt=0.0)
@@ -87,11 +107,9 @@ def full_rank(X: pd.DataFrame, tol: float = 1e-8) -> pd.DataFrame:
     by the largest remaining norm, whose ties between collinear standardised columns were broken by
     BLAS rounding: the kept column, and with it the holdout predictions, changed with the thread count.)
     """
-    from scipy.linalg import qr
-
     if X.shape[1] == 0:
         return X
-    r = qr(X.to_numpy(), mode="r")[0]
+    r = np.linalg.qr(X.to_numpy(dtype=float), mode="r")  # only the p x p factor
     diag = np.abs(np.diag(r))
     keep = np.flatnonzero(diag > tol * max(diag.max(), 1.0))
     return X.iloc[:, keep]
@@ -122,7 +140,7 @@ class GLM(Candidate):
     family = "glm"
     rung = 2
     summary = "statsmodels GLM: Logit / OLS / Poisson (customer spend: Logit x Gamma), coefficients and p-values"
-    predicts_rowwise = True  # the runner may predict a large holdout in chunks
+    predicts_rowwise = True
 
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
         self.design_ = Design(impute=True, standardize=True).fit(frame.train, frame.features)
@@ -131,12 +149,14 @@ class GLM(Candidate):
         self.columns_ = list(X.columns)
         y = frame.y_train.to_numpy(float)
         self.spend_ = frame.problem.kind == "customer_base" and frame.problem.target == "spend"
+        # a chunked fit still running at 70% of the box gives way to the (sampled) ridge fallback
+        when = {"seed": seed, "deadline": time.monotonic() + FALLBACK_AT * budget.remaining()}
         if self.spend_:
-            self.parts_ = {"any": fit_glm((y > 0).astype(float), X, "binary", seed)}
+            self.parts_ = {"any": fit_glm((y > 0).astype(float), X, "binary", **when)}
             pos = y > 0
-            self.parts_["amount"] = fit_glm(y[pos], X[pos], "gamma", seed)
+            self.parts_["amount"] = fit_glm(y[pos], X[pos], "gamma", **when)
         else:
-            self.parts_ = {"mean": fit_glm(y, X, frame.problem.task, seed)}
+            self.parts_ = {"mean": fit_glm(y, X, frame.problem.task, **when)}
         self.summary_ = {part: _summary(f, how) for part, (f, how) in self.parts_.items()}
         for fitted, _ in self.parts_.values():
             if hasattr(fitted, "remove_data"):

@@ -96,7 +96,15 @@ def test_sandbox_reads_the_frame_in_place_with_missing_values_as_null():
 
 
 def test_sandbox_cannot_read_python_variables_by_name():
+    """DuckDB looks up unknown table names among the calling frame's variables; the sandbox switches that off."""
+    import duckdb
+
+    from bakeoff.sandbox import sandbox
+
     frame = tiny_frame()
+    con = sandbox({"train": frame.train, "holdout": frame.holdout})
     secret = pd.DataFrame({"key": [1], "prediction": [1.0]})  # noqa: F841 - what a replacement scan would find
-    with pytest.raises(CandidateError, match="DuckDB error"):
-        run_rule("SELECT key, prediction FROM secret", frame.train, frame.holdout, key="id", name="evil")
+    with pytest.raises(duckdb.CatalogException):
+        con.execute("SELECT key, prediction FROM secret")
+    assert con.execute("SELECT count(*) FROM holdout").fetchone() == (len(frame.holdout),)
+    con.close()
