@@ -76,9 +76,14 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, where: str, params: list | No
         raise DataError(f"{where}: DuckDB could not read it: {first}") from None
 
 
+# DuckDB's sniffer, less BOOLEAN: a yes/no or true/false column stays text in the file's spelling, and
+# the frame reads it as a two-level column (bakeoff.coltypes), whatever rung uses it.
+CSV_TYPES = ("BIGINT", "DOUBLE", "TIME", "DATE", "TIMESTAMP", "TIMESTAMPTZ", "VARCHAR")
+
+
 def _csv_options(exp: Experiment) -> str:
-    """read_csv options from ``[data]``: delimiter, decimal separator, date format."""
-    spec, opts = exp.data, ["header = true"]
+    """read_csv options from ``[data]``: delimiter, decimal separator, date format; no BOOLEAN sniffing."""
+    spec, opts = exp.data, ["header = true", f"auto_type_candidates = [{', '.join(map(_lit, CSV_TYPES))}]"]
     if spec.delimiter:
         opts.append(f"delim = {_lit(spec.delimiter)}")
     if spec.decimal:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from bakeoff.coltypes import as_numbers
 from bakeoff.errors import DataError
 
 SCORE_PY = '''"""Score new rows with the exported candidate (needs `pip install bakeoff` and this folder only).
@@ -114,7 +115,8 @@ def score_folder(folder: str | Path, new: pd.DataFrame) -> pd.Series:
     if rules:
         train = pd.read_parquet(folder / "train.parquet")
         train = train.reset_index() if key not in train.columns else train
-        pred = run_rule_sql(rules[0].read_text(), train, rows.reset_index())
+        new_rows = as_numbers(rows.reset_index(), like=train)  # yes/no features as the rule read them: 0/1
+        pred = run_rule_sql(rules[0].read_text(), as_numbers(train), new_rows)
         return pred.reindex(rows.index)
     return _score_model(folder / "model.pkl", problem, rows)
 

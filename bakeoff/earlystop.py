@@ -38,7 +38,7 @@ def inner_frame(frame: Frame, seed: int) -> tuple[Frame, np.ndarray]:
     n = len(frame.train)
     y = frame.y_train.to_numpy(dtype=float)
     rng = np.random.default_rng([seed, 0x1EA4])
-    if frame.train_time is not None:
+    if frame.train_time is not None and len(np.unique(frame.train_time)) > 1:  # one date: not an order
         order = np.argsort(frame.train_time, kind="stable")
         val = order[n - max(1, int(round(n * INNER_SHARE))):]
     elif frame.problem.task == "binary":

@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from bakeoff.coltypes import YES_NO, flag_levels, is_date, read_types, unusable
 from bakeoff.config import Experiment
 from bakeoff.data import columns, load_part, require_column
 from bakeoff.errors import DataError
@@ -42,6 +43,7 @@ class Problem:
     label_weeks: float | None = None
     calibration_end: dt.date | None = None
     dates: str = ""
+    labels: str = ""
 
     @property
     def horizon_scale(self) -> float:
@@ -69,6 +71,7 @@ class Frame:
     train_time: np.ndarray | None = None
     alignment: HorizonAlignment | None = None
     train_groups: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def y_train(self) -> pd.Series:
@@ -100,18 +103,23 @@ def build_tabular_frame(exp: Experiment, con: duckdb.DuckDBPyConnection, origin:
         dupes = int(df[key].duplicated().sum())
         raise DataError(f"{origin}: [problem].key column '{key}' must be unique; {dupes} rows repeat a key.")
     df = df.set_index(key)
-    y = _clean_target(_positive(df[p.target], p.kind, p.positive, origin), p.kind, origin, p.target)
-    features = _feature_columns(df, exp, key, origin)
+    df, notes = read_types(df, skip={p.split.column} - {None})
+    y, labels = _positive(df[p.target], p.kind, p.positive, origin)
+    y = _clean_target(y, p.kind, origin, p.target)
+    features, dropped = _feature_columns(df, exp, key, origin)
+    notes += dropped
     train_mask = _split(df, y, exp, origin, given)
     when = None
     if p.split.method == "time":
         when = pd.to_datetime(df.loc[train_mask, p.split.column], errors="coerce").to_numpy("datetime64[ns]")
-    problem = Problem(kind=p.kind, task=p.kind, target=p.target, key=key, dates=_split_dates(df, exp, train_mask))
+    problem = Problem(kind=p.kind, task=p.kind, target=p.target, key=key, dates=_split_dates(df, exp, train_mask),
+                      labels=labels)
     train = df.loc[train_mask, list(features)].assign(**{p.target: y[train_mask]})
     holdout = df.loc[~train_mask, list(features)]
     seg = df.loc[~train_mask, list(p.segments)] if p.segments else None
     groups = df.loc[train_mask, p.split.column].to_numpy() if p.split.method == "group" else None
-    frame = Frame(problem, train, holdout, features, y[~train_mask], seg, when, train_groups=groups)
+    frame = Frame(problem, train, holdout, features, y[~train_mask], seg, when, train_groups=groups,
+                  notes=tuple(notes))
     check_frame(frame, origin)
     return frame
 
@@ -126,21 +134,60 @@ def _named_columns(exp: Experiment) -> list[tuple[str, str]]:
     return named
 
 
-def _positive(y: pd.Series, kind: str, positive: Any, origin: str) -> pd.Series:
-    """A binary target as 0/1: ``positive`` names the class that counts as 1 (needed for text labels)."""
+def _positive(y: pd.Series, kind: str, positive: Any, origin: str) -> tuple[pd.Series, str]:
+    """A binary target as 0/1, and the sentence naming the class that counts as 1.
+
+    ``positive`` may name a label in any spelling present in the file (case aside), or a
+    yes/true word for a yes/no, y/n, true/false or t/f column; without it such a column counts
+    its yes/true level as 1, and other text labels must be named.
+    """
     values = sorted(map(str, y.dropna().unique()))
     if kind != "binary" or not values:
-        return y  # an empty target is reported by _clean_target
+        return y, ""  # an empty target is reported by _clean_target
+    numeric = pd.api.types.is_numeric_dtype(y) and not isinstance(y.dtype, pd.CategoricalDtype)
+    flag = flag_levels(values)
     if positive is None:
-        if not pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        if numeric:
+            return y, ""
+        if flag is None:
             shown = ", ".join(repr(v) for v in values[:5])
             raise DataError(f"{origin}: binary target column '{y.name}' holds labels ({shown}); set "
                             f"[problem].positive = {values[-1]!r} (the label that counts as 1).")
-        return y
-    if str(positive) not in values:
-        raise DataError(f"{origin}: [problem].positive = {positive!r} is not a value of target column '{y.name}'; "
-                        f"expected one of {', '.join(repr(v) for v in values[:10])}.")
-    return (y.astype(str) == str(positive)).astype(float).where(y.notna())
+        label = flag[1]
+    else:
+        label = _label_of(positive, values, flag, numeric)
+        if label is None:
+            raise DataError(f"{origin}: [problem].positive = {positive!r} is not a value of target column "
+                            f"'{y.name}'; expected one of {', '.join(repr(v) for v in values[:10])}"
+                            f"{' (any case)' if not numeric else ''}.")
+    if numeric:
+        hit = y.to_numpy(float) == float(label)
+    else:
+        hit = (y.astype(object).astype(str) == label).to_numpy()
+    out = pd.Series(hit.astype(float), index=y.index, name=y.name).where(y.notna())
+    n = int(y.notna().sum())
+    return out, f"Positive class: {label!r} ({int(np.nansum(out)):,} of {n:,} rows) of target '{y.name}'."
+
+
+def _label_of(positive: Any, values: list[str], flag: tuple[str, str] | None, numeric: bool) -> str | None:
+    """The label of the file that ``positive`` names, or None."""
+    if numeric:
+        try:
+            wanted = float(positive)
+        except (TypeError, ValueError):
+            return None
+        return next((v for v in values if float(v) == wanted), None)
+    text = str(positive).strip()
+    if text in values:
+        return text
+    same = [v for v in values if v.lower() == text.lower()]
+    if len(same) == 1:
+        return same[0]
+    if flag is not None:
+        for neg, pos in YES_NO:
+            if text.lower() in (neg, pos):
+                return flag[1] if text.lower() == pos else flag[0]
+    return None
 
 
 def _split_dates(df: pd.DataFrame, exp: Experiment, train_mask: np.ndarray) -> str:
@@ -148,9 +195,13 @@ def _split_dates(df: pd.DataFrame, exp: Experiment, train_mask: np.ndarray) -> s
     if s.method != "time":
         return ""
     when = pd.to_datetime(df[s.column], errors="coerce", format=exp.data.date_format)
-    return (f"Training rows {when[train_mask].min():%Y-%m-%d}..{when[train_mask].max():%Y-%m-%d}, holdout rows "
+    text = (f"Training rows {when[train_mask].min():%Y-%m-%d}..{when[train_mask].max():%Y-%m-%d}, holdout rows "
             f"{when[~train_mask].min():%Y-%m-%d}..{when[~train_mask].max():%Y-%m-%d} (column '{s.column}', "
             f"cutoff {s.cutoff}).")
+    if when[train_mask].nunique() == 1:  # a snapshot table: no earlier rows to validate forward from
+        text += (" The training rows share one date, so validation inside them (tuning folds, inner splits) "
+                 "uses stratified folds, not forward chaining.")
+    return text
 
 
 def _clean_target(y: pd.Series, kind: str, origin: str, name: str) -> pd.Series:
@@ -173,21 +224,34 @@ def _clean_target(y: pd.Series, kind: str, origin: str, name: str) -> pd.Series:
     return y
 
 
-def _feature_columns(df: pd.DataFrame, exp: Experiment, key: str, origin: str) -> tuple[str, ...]:
+def _feature_columns(df: pd.DataFrame, exp: Experiment, key: str, origin: str) -> tuple[tuple[str, ...], list[str]]:
+    """The feature columns and a note per column left out.
+
+    Listed features (``[problem].features``) are kept unless constant; an empty listed feature is an
+    error. Otherwise every other column is a candidate feature, less dates, all-missing, constant
+    and ID-like columns (:func:`bakeoff.coltypes.unusable`).
+    """
     p = exp.problem
     drop = {p.target, key, p.split.column, *p.exclude}
     cols = list(p.features) if p.features else [c for c in df.columns if c not in drop]
-    keep = []
+    keep, notes = [], []
     for col in cols:
-        if df[col].isna().all():
+        why = unusable(df[col])
+        if p.features and why.startswith("all"):
             raise DataError(f"{origin}: feature column '{col}' is empty (all {len(df)} values missing); "
                             "drop it from the data or list it in [problem].exclude.")
-        if pd.api.types.is_datetime64_any_dtype(df[col]) and not p.features:
+        if p.features and why.startswith("an ID"):
+            why = ""  # listed on purpose
+        if not p.features and is_date(df[col]):
+            why = "a date or time (not used as a feature)"
+        if why:
+            notes.append(f"Column '{col}' left out of the features: {why}.")
             continue
         keep.append(col)
     if not keep:
-        raise DataError(f"[problem]: no usable feature columns besides the target '{p.target}'.")
-    return tuple(keep)
+        raise DataError(f"[problem]: no usable feature columns besides the target '{p.target}'"
+                        f"{' (' + '; '.join(notes) + ')' if notes else ''}.")
+    return tuple(keep), notes
 
 
 def _split(df: pd.DataFrame, y: pd.Series, exp: Experiment, origin: str, given: np.ndarray | None) -> np.ndarray:
@@ -223,6 +287,9 @@ def check_frame(frame: Frame, origin: str) -> None:
     if len(frame.train) < 2 or len(frame.holdout) < 2:
         raise DataError(f"{origin}: the split leaves {len(frame.train)} training and {len(frame.holdout)} "
                         "holdout rows; expected at least 2 of each.")
+    if frame.problem.task == "binary" and frame.y_train.nunique() < 2:
+        raise DataError(f"{origin}: the training part has one class only ({len(frame.train)} rows, all "
+                        f"{frame.y_train.iloc[0]:g}); move the split so both classes are in it.")
     y = frame.holdout_y
     if frame.problem.task == "binary" and y is not None and y.nunique() < 2:
         raise DataError(f"{origin}: the holdout has one class only ({len(y)} rows); "

@@ -86,7 +86,7 @@ class Result:
             "problem": {"kind": self.problem.kind, "task": self.problem.task, "target": self.problem.target,
                         "key": self.problem.key, "horizon_weeks": self.problem.horizon_weeks,
                         "label_weeks": self.problem.label_weeks, "source_key": _source_key(exp),
-                        "alignment": self.alignment},
+                        "alignment": self.alignment, "labels": self.problem.labels},
             "confidence": exp.score.confidence, "workers": self.workers,
             "data": {"origin": self.origin, "n_train": self.n_train, "n_holdout": self.n_holdout},
             "primary_metric": self.primary,

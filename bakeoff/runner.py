@@ -127,7 +127,7 @@ def _finish(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ..
     result.workers = 1 if early else workers_of(exp.executor.workers, exp.executor.engine)
     result.leakage, result.data_hash = leakage_warnings(exp, frame), key_data
     result.profile, result.drift, drift_notes = watch_data(exp, frame, Path(history) if history else None)
-    result.notes = notes + drift_notes
+    result.notes = [*frame.notes, *notes, *drift_notes]
     result.reserve_s, result.started_at = reserve, started
     if write:
         if warming is not None:
@@ -171,6 +171,8 @@ def _with_overrides(config: str | Path | Experiment, timebox: str | float | None
     from bakeoff.config import experiment_from_dict
 
     raw = exp.model_dump(exclude={"path"}, exclude_none=True)
+    if "per_candidate" not in exp.timebox.model_fields_set:  # the default is not the user's: don't check it
+        raw["timebox"].pop("per_candidate", None)
     return experiment_from_dict(raw, path=exp.path, timebox=timebox, seed=seed, engine=engine, workers=workers)
 
 

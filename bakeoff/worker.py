@@ -22,7 +22,7 @@ import pandas as pd
 
 from bakeoff import probecache
 from bakeoff.candidate import Budget
-from bakeoff.errors import CandidateError
+from bakeoff.errors import CandidateError, NotApplicable
 from bakeoff.frame import Frame
 from bakeoff.framefile import read_frame
 from bakeoff.horizon import to_horizon
@@ -89,6 +89,8 @@ def execute(task: Task) -> Row:
     row = new_row(task.spec)
     try:
         _execute(task, row)
+    except NotApplicable as exc:  # found only on the data (no feature a rule can read, say)
+        row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
     except Exception as exc:  # every failure becomes a row
         row.status, row.message = Status.FAILED, failure_message(exc)
         row.traceback = "".join(traceback.format_exception(exc))

@@ -88,6 +88,8 @@ class SklearnEstimator(Candidate):
             "estimator": self.estimator, "preprocessing": "one-hot (top 20 levels), median imputation"
             + (", standardised" if self.scale else ""),
             "params": {k: v for k, v in params.items() if isinstance(v, int | float | str | bool) or v is None}}
+        if self.design_.encoding():
+            out["encoding"] = self.design_.encoding()
         coef = getattr(model, "coef_", None)
         weights = getattr(model, "feature_importances_", None)
         values = np.ravel(coef) if coef is not None else weights

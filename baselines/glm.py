@@ -171,7 +171,8 @@ class GLM(Candidate):
         return pd.Series(np.prod(preds, axis=0), index=frame.holdout.index)
 
     def describe(self) -> dict[str, Any]:
-        return self.summary_
+        encoding = self.design_.encoding()
+        return {**self.summary_, **({"encoding": encoding} if encoding else {})}
 
 
 def _summary(fitted: Any, how: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bakeoff.candidate import Budget, Candidate
+from bakeoff.coltypes import as_numbers, is_two_level
 from bakeoff.errors import CandidateError, ConfigError, NotApplicable
 from bakeoff.frame import Frame, Problem
 from bakeoff.sqlfiles import SqlFile, read_sql
@@ -101,6 +102,8 @@ class SqlRule(Candidate):
         else:
             self.params_ = grid[0]
         self.train_ = frame.train
+        self.flags_ = {c: str(frame.train[c].dtype.categories[1]) for c in frame.features
+                       if is_two_level(frame.train[c])}
         self.threads_ = budget.threads
         self.fit_query_s_ = self.query_s_
         return self
@@ -109,7 +112,8 @@ class SqlRule(Candidate):
         """Score every parameter setting on a validation part of the training rows (one DuckDB session)."""
         from bakeoff.sandbox import rule_session
 
-        fit_part, val_part = _validation_split(frame.train, seed)
+        target = frame.problem.target if frame.problem.task == "binary" else None
+        fit_part, val_part = _validation_split(as_numbers(frame.train), seed, target)
         val_x = val_part.drop(columns=[frame.problem.target])
         y = val_part[frame.problem.target].to_numpy(float)
         with rule_session(fit_part, val_x, name=self._sql().name, threads=budget.threads,
@@ -128,7 +132,7 @@ class SqlRule(Candidate):
         from bakeoff.sandbox import run_rule
 
         text = self.render(frame.problem, params)
-        out = run_rule(text, train, holdout, key=frame.problem.key, name=self._sql().name,
+        out = run_rule(text, as_numbers(train), as_numbers(holdout), key=frame.problem.key, name=self._sql().name,
                        threads=getattr(self, "threads_", 1), on_query=self._count)
         return out.reindex(holdout.index).to_numpy(dtype=float)
 
@@ -156,6 +160,9 @@ class SqlRule(Candidate):
         body = "\n".join(line for line in sql.text.splitlines() if not line.startswith("--"))
         out["sql"] = body.format_map(_Keep(self.params_, quote_feature=True))
         out["horizon_native"] = self.horizon_native
+        feature = self.params_.get("feature")
+        if feature is not None and feature in getattr(self, "flags_", {}):
+            out["encoding"] = [f"{feature}: 0/1, 1 = {self.flags_[feature]!r}"]
         return out
 
     def __getstate__(self) -> dict[str, Any]:
@@ -172,20 +179,40 @@ class _Keep(dict):
         return "{" + key + "}"
 
 
+def usable_features(frame: Frame) -> list[str]:
+    """The features a rule's ``feature=*`` may pick: numbers, and two-level columns read as 0/1."""
+    return [c for c in frame.features if is_two_level(frame.train[c]) or (
+        pd.api.types.is_numeric_dtype(frame.train[c]) and not pd.api.types.is_bool_dtype(frame.train[c]))]
+
+
 def _grid(params: dict[str, str], frame: Frame) -> list[dict[str, Any]]:
     choices: dict[str, list[str]] = {}
     for k, v in params.items():
         if v == "*":
-            choices[k] = [c for c in frame.features if pd.api.types.is_numeric_dtype(frame.train[c])]
+            choices[k] = usable_features(frame)
+            if not choices[k]:
+                raise NotApplicable("no feature a rule can read (a number or a two-level column)")
         else:
             choices[k] = [s.strip() for s in str(v).split("|")]
     keys = list(choices)
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*choices.values())] or [{}]
 
 
-def _validation_split(train: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _validation_split(train: pd.DataFrame, seed: int, target: str | None = None,
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A seeded share of the training rows to choose parameters on.
+
+    When that share misses a class of a binary ``target`` (few positives), the share is drawn
+    within each class instead, so the rule can be scored on it.
+    """
     rng = np.random.default_rng(seed)
     mask = rng.random(len(train)) < VALIDATION_SHARE
+    y = train[target].to_numpy(float) if target is not None else None
+    if y is not None and set(np.unique(y)) <= {0.0, 1.0} and len(np.unique(y[mask])) < 2 <= len(np.unique(y)):
+        mask = np.zeros(len(train), dtype=bool)
+        for value in (0.0, 1.0):
+            rows = np.flatnonzero(y == value)
+            mask[rng.permutation(rows)[:max(1, int(round(len(rows) * VALIDATION_SHARE)))]] = True
     return train[~mask], train[mask]
 
 

@@ -19,6 +19,7 @@ class _SklearnModel(Candidate):
     family = "tree"
 
     estimators: tuple[str, ...] = ()  # "module:Class" of the scikit-learn models it builds
+    categories = "onehot"  # how text columns reach the model (see baselines._features)
 
     def __init__(self, **params: Any) -> None:
         self.params = params
@@ -39,9 +40,11 @@ class _SklearnModel(Candidate):
         raise NotImplementedError
 
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
-        self.design_ = Design().fit(frame.train, frame.features)
+        self.design_ = Design(categories=self.categories).fit(frame.train, frame.features)
         self.task_ = frame.problem.task
         self.model_ = self.make(self.task_, seed, budget.threads, len(frame.train))
+        if self.design_.codes_:
+            self.model_.set_params(categorical_features=np.asarray(self.design_.categorical))
         self.model_.fit(self.design_.transform(frame.train).to_numpy(), frame.y_train.to_numpy(float))
         return self
 
@@ -57,6 +60,8 @@ class _SklearnModel(Candidate):
         out: dict[str, Any] = {"estimator": type(self.model_).__name__,
                                "params": {k: v for k, v in self.model_.get_params().items()
                                           if isinstance(v, int | float | str | bool) or v is None}}
+        if self.design_.encoding():
+            out["encoding"] = self.design_.encoding()
         if getattr(self.model_, "n_iter_", None) is not None:
             out["rounds"] = int(self.model_.n_iter_)
         imp = getattr(self.model_, "feature_importances_", None)
@@ -106,6 +111,7 @@ class HistGBM(_SklearnModel):
     estimators = ("sklearn.ensemble:HistGradientBoostingClassifier",
                   "sklearn.ensemble:HistGradientBoostingRegressor")
     summary = "histogram gradient boosting (scikit-learn), early stopping from 2,000 rows"
+    categories = "native"
     EARLY_STOP_ROWS = 2000
 
     def make(self, task: str, seed: int, threads: int, n_rows: int = 0) -> Any:

@@ -13,6 +13,13 @@ from baselines.xgb_cv import build_model, objective, predict_model
 from baselines.xgb_search import Search
 
 
+def category_kw(design: Design) -> dict[str, Any]:
+    """XGBoost keywords that mark the design's category-code columns (none when it has none)."""
+    if not design.codes_:
+        return {}
+    return {"enable_categorical": True, "feature_types": ["c" if c else "q" for c in design.categorical]}
+
+
 def make_model(frame: Frame, params: dict[str, Any], seed: int, threads: int) -> Any:
     """An unfitted XGBoost sklearn-API model."""
     kw = {"objective": objective(frame), "random_state": seed, "n_jobs": threads, "tree_method": "hist",
@@ -41,10 +48,10 @@ class XGBoost(Candidate):
             "kwargs", "random_state"}
 
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
-        self.design_ = Design().fit(frame.train, frame.features)
+        self.design_ = Design(categories="native").fit(frame.train, frame.features)
         self.task_ = frame.problem.task
         self.objective_ = objective(frame)
-        self.model_ = make_model(frame, self.params, seed, budget.threads)
+        self.model_ = make_model(frame, {**category_kw(self.design_), **self.params}, seed, budget.threads)
         self.model_.fit(self.design_.transform(frame.train).to_numpy(), frame.y_train.to_numpy(float))
         return self
 
@@ -55,7 +62,11 @@ class XGBoost(Candidate):
     def describe(self) -> dict[str, Any]:
         return {"objective": self.model_.get_params()["objective"],
                 "params": {k: v for k, v in self.model_.get_params().items() if v is not None
-                           and isinstance(v, int | float | str | bool)}}
+                           and isinstance(v, int | float | str | bool)}, **self._encoding()}
+
+    def _encoding(self) -> dict[str, Any]:
+        encoding = self.design_.encoding()
+        return {"encoding": encoding} if encoding else {}
 
 
 class TunedXGBoost(XGBoost):
@@ -111,11 +122,11 @@ class TunedXGBoost(XGBoost):
         self.max_rounds = max_rounds
 
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
-        self.design_ = Design().fit(frame.train, frame.features)
+        self.design_ = Design(categories="native").fit(frame.train, frame.features)
         self.task_ = frame.problem.task
         X = self.design_.transform(frame.train).to_numpy()
         y = frame.y_train.to_numpy(float)
-        search = Search(self, frame, X, y, seed=seed, budget=budget)
+        search = Search(self, frame, X, y, seed=seed, budget=budget, fixed=category_kw(self.design_))
         self.best_ = search.run()
         self.search_ = search.summary(self.best_)
         self.objective_ = self.best_.kw["objective"]
@@ -128,4 +139,4 @@ class TunedXGBoost(XGBoost):
     def describe(self) -> dict[str, Any]:
         return {**self.search_, "objective": self.objective_,
                 "params": {k: v for k, v in self.model_.get_params().items() if v is not None
-                           and isinstance(v, int | float | str | bool)}}
+                           and isinstance(v, int | float | str | bool)}, **self._encoding()}

@@ -58,22 +58,24 @@ def make_folds(y: np.ndarray, k: int, seed: int, *, task: str, time_order: np.nd
     """
     from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
+    why = ""
     if time_order is not None:
         folds = forward_folds(np.asarray(time_order), k)
         if folds:
             return folds, f"forward-chaining CV by time, {len(folds)} folds (each trains on all earlier rows)"
+        why = "training rows share one date, so no fold can train on earlier rows: "
     if groups is not None:
         kk = min(k, len(np.unique(groups)))
         if kk >= 2:
-            return list(GroupKFold(kk).split(y, y, groups)), f"{kk}-fold group CV (no group in two folds)"
+            return list(GroupKFold(kk).split(y, y, groups)), f"{why}{kk}-fold group CV (no group in two folds)"
     if task == "binary":
         smallest = int(np.bincount(y.astype(int), minlength=2).min())
         if smallest >= 2:
             kk = min(k, smallest)
             split = StratifiedKFold(kk, shuffle=True, random_state=seed).split(y, y)
-            return list(split), f"{kk}-fold stratified CV"
+            return list(split), f"{why}{kk}-fold stratified CV"
     kk = max(2, min(k, len(y)))
-    return list(KFold(kk, shuffle=True, random_state=seed).split(y)), f"{kk}-fold CV"
+    return list(KFold(kk, shuffle=True, random_state=seed).split(y)), f"{why}{kk}-fold CV"
 
 
 def forward_folds(when: np.ndarray, k: int) -> Folds:
@@ -90,6 +92,8 @@ def forward_folds(when: np.ndarray, k: int) -> Folds:
         c = min(int(round(j * n / (k + 1))), n - 1)
         cuts.add(int(np.searchsorted(ts, ts[c], side="left")))
     cuts_sorted = sorted(c for c in cuts if 0 < c < n)
+    if not cuts_sorted:
+        return []
     ends = [*cuts_sorted[1:], n]
     return [(order[:c], order[c:e]) for c, e in zip(cuts_sorted, ends, strict=True) if e > c]
 

@@ -130,7 +130,8 @@ class _Inline:
 class Search:
     """Runs the trials of one ``TunedXGBoost.fit`` and picks the set to refit."""
 
-    def __init__(self, cand: Any, frame: Frame, X: np.ndarray, y: np.ndarray, *, seed: int, budget: Budget) -> None:
+    def __init__(self, cand: Any, frame: Frame, X: np.ndarray, y: np.ndarray, *, seed: int, budget: Budget,
+                 fixed: dict[str, Any] | None = None) -> None:
         from bakeoff.metrics import METRICS
 
         self.cand, self.X, self.y, self.seed, self.budget = cand, X, y, seed, budget
@@ -146,7 +147,7 @@ class Search:
                                                  groups=getattr(frame, "train_groups", None))
         self.forward = self.validation.startswith("forward")
         self.base_kw = {"objective": objective(frame), "random_state": seed, "n_jobs": budget.threads,
-                        "tree_method": "hist", **cand.params}
+                        "tree_method": "hist", **(fixed or {}), **cand.params}
         self.reason = objective_reason(frame)
         self.space = Space(self.task, y, self.base_kw["objective"], cand.params)
         self.workers = max(1, int(cand.workers or budget.workers or 1))

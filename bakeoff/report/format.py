@@ -71,13 +71,20 @@ def cells(result: Result, row: Row) -> list[str]:
     chosen = " ✔" if row.name == result.chosen else ""
     bias = [f"{row.bias_pct:+.1f}%" if ok and row.bias_pct is not None else ""] if has_bias(result) else []
     return [
-        str(row.rung), row.name + chosen, status, num(metric), ci, vs, *bias, best_set,
+        str(row.rung), row.name + uses(row) + chosen, status, num(metric), ci, vs, *bias, best_set,
         format_seconds(row.fit_s) if row.fit_s is not None else "",
         _ms(_per_1k(row)) if ok and row.predict_ms_per_1k is not None else "",
         f"{row.model_kb:.0f}KB" if ok and row.model_kb is not None else "",
         usd(row.cost.monthly_usd) if ok and row.cost is not None else "",
         ("yes" if row.pareto else "") if ok else "",
     ] + (value_cells(row.value if ok else None) if result.value is not None else [])
+
+
+def uses(row: Row) -> str:
+    """`` (on tenure)`` for a rule that picked its feature on the training part ('' otherwise)."""
+    chosen = (row.params or {}).get("chosen") if row.ok and row.family == "sql" else None
+    feature = chosen.get("feature") if isinstance(chosen, dict) else None
+    return f" (on {feature})" if feature else ""
 
 
 def value_cells(v: Value | None) -> list[str]:

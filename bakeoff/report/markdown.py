@@ -25,7 +25,8 @@ def markdown(result: Result) -> str:
               f"Seed {exp.seed}; time box {format_seconds(exp.timebox.total)} total, "
               f"{format_seconds(exp.timebox.per_candidate)} per candidate; wall time "
               f"{format_seconds(result.wall_s)}; {result.workers} candidate(s) at a time (CPU time is per candidate).",
-              *[n for n in [getattr(p, "dates", "")] if n], *result.scale_notes(), "", f"**{result.reason}**", ""]
+              *[n for n in [getattr(p, "dates", ""), getattr(p, "labels", "")] if n], *result.scale_notes(), "",
+              f"**{result.reason}**", ""]
     head = headers(result)
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     rows, note = shown_rows(result)

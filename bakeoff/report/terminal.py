@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bakeoff.drift import drift_lines
@@ -99,6 +100,8 @@ def render(result: Result, console: Console, *, quiet: bool = False, sentences: 
         console.print(f"[dim]{note}[/dim]")
     for line in result.scale_notes():
         console.print(f"[dim]{line}[/dim]")
+    if result.problem.labels:
+        console.print(f"[dim]{escape(result.problem.labels)}[/dim]")
     console.print(f"[bold]{result.reason}[/bold]")
     if quiet:
         return
@@ -109,7 +112,7 @@ def render(result: Result, console: Console, *, quiet: bool = False, sentences: 
     if result.champion:
         console.print(f"• {result.champion['sentence']}")
     for line in result.notes:
-        console.print(f"[dim]{line}[/dim]")
+        console.print(f"[dim]{escape(line)}[/dim]")
     for line in drift_lines(result.drift):
         console.print(f"[yellow]⚠ drift: {line}[/yellow]")
     if result.out_dir:

@@ -144,6 +144,5 @@ def problem_notes(result: Result) -> list[str]:
                "see 'How ML targets were built')" if a else f"scaled ×{p.horizon_scale:.2f} to the horizon")
         out.append(f"Models that need a training target learn it over a {p.label_weeks:.1f}-week window ending "
                    f"at calibration end; their predictions are {how}.")
-    if getattr(p, "dates", ""):
-        out.append(p.dates)
+    out += [text for text in (getattr(p, "dates", ""), getattr(p, "labels", "")) if text]
     return out

@@ -44,7 +44,10 @@ CASES = {
     "non_numeric_target": (tab_config(), {**GOOD, "y": ["a", "b"] * 20}, "set [problem].positive = "),
     "one_class": (tab_config(), {**GOOD, "y": [1] * 40}, "one class only"),
     "not_binary": (tab_config(), {**GOOD, "y": [0, 2] * 20}, "must hold 0/1"),
-    "all_nan_feature": (tab_config(), {**GOOD, "z": [None] * 40}, "feature column 'z' is empty"),
+    "all_nan_feature": (tab_config(extra='features = ["x", "z"]'), {**GOOD, "z": [None] * 40},
+                        "feature column 'z' is empty"),  # listed on purpose; unlisted, it is left out with a note
+    "no_usable_feature": (tab_config(), {**GOOD, "x": [None] * 40}, "no usable feature columns besides the target "
+                          "'y' (Column 'x' left out of the features: all 40 values missing.)"),
     "nan_in_target": (tab_config(), {**GOOD, "y": [0, 1, None, 1] * 10}, "10 missing values"),
     "duplicate_keys": (tab_config(), {**GOOD, "id": [1, 2] * 20}, "must be unique; 38 rows repeat a key"),
     "negative_counts": (tab_config(kind="count"), {**GOOD, "y": [-1, 2] * 20}, "non-negative whole counts"),

@@ -81,3 +81,13 @@ def test_retired_trial_key_says_where_the_trial_box_lives():
            "timebox": {"trial": "10s"}}
     with pytest.raises(ConfigError, match=r"Unknown key 'trial' in \[timebox\]\. It was never read.*trial_timeout"):
         experiment_from_dict(raw)
+
+
+def test_an_override_keeps_the_default_per_candidate_box_out_of_the_check(write_config):
+    """A 1-minute total box with no per_candidate, run with --seed: the 2-minute default is not the user's."""
+    from bakeoff.runner import _with_overrides
+
+    path = write_config('[data]\nbuiltin = "diabetes"\n[problem]\nkind = "regression"\ntarget = "progression"\n'
+                        '[timebox]\ntotal = "1m"\n')
+    exp = _with_overrides(path, None, 1, None, 2)
+    assert exp.seed == 1 and exp.executor.workers == 2 and exp.timebox.total == 60
