@@ -80,11 +80,16 @@ def cells(result: Result, row: Row) -> list[str]:
     ] + (value_cells(row.value if ok else None) if result.value is not None else [])
 
 
+USES_WIDTH = 18  # a long feature name is cut in the table; the candidate's description has it whole
+
+
 def uses(row: Row) -> str:
     """`` (on tenure)`` for a rule that picked its feature on the training part ('' otherwise)."""
     chosen = (row.params or {}).get("chosen") if row.ok and row.family == "sql" else None
     feature = chosen.get("feature") if isinstance(chosen, dict) else None
-    return f" (on {feature})" if feature else ""
+    if not feature:
+        return ""
+    return f" (on {feature if len(feature) <= USES_WIDTH else feature[:USES_WIDTH - 1] + '…'})"
 
 
 def value_cells(v: Value | None) -> list[str]:
