@@ -3,11 +3,14 @@
 ``cheapest_within`` (default) picks the cheapest candidate on the Pareto front whose shortfall
 from the best is **not shown** to exceed the tolerance: a cheaper model stays in the running
 until the evidence (the simultaneous lower bound of its shortfall, :mod:`bakeoff.judge`) says it
-is worse by more than the tolerance; costs within the noise margin
-(:class:`~bakeoff.tradeoff.Margins`) tie, and a tie goes to the lower rung, then to the better
-point estimate. ``simplest_within`` does the same with the lowest rung first.
-``evidence = "shown_within"`` is stricter: the shortfall must be *shown* within the tolerance
-(its simultaneous upper bound below it). ``best`` takes the best point estimate.
+is worse by more than the tolerance. That benefit of the doubt protects a candidate only against
+candidates that cost more than it by a real margin (:class:`~bakeoff.tradeoff.Margins`): against
+one whose cost ties with it, nothing is saved by keeping the weaker estimate, so the better point
+estimate wins unless its lead is within the tolerance (:func:`_led`). Among the candidates left,
+a cost tie goes to the lower rung, then to the better point estimate. ``simplest_within`` does
+the same with the lowest rung first. ``evidence = "shown_within"`` is stricter: the shortfall
+must be *shown* within the tolerance (its simultaneous upper bound below it). ``best`` takes the
+best point estimate.
 
 Tolerances default per metric (absolute for bounded scores such as AUC and R², relative to
 the best value for losses such as RMSE or deviance); ``[choose] tolerance`` and ``relative``
@@ -77,7 +80,7 @@ def choose(rows: list[Row], scores: Scores, rule: ChooseSection, margins: Margin
     if rule.rule == "best":
         return Choice(ok[best].name, _best_reason(c, scores) + _leaders(c, best, scores))
     bound = 1 if rule.evidence == "not_shown_worse" else 2
-    eligible = [i for i in front if j.shortfall(i, allowed)[bound] <= c.tol_abs + EPS]
+    eligible = [i for i in front if j.shortfall(i, allowed)[bound] <= c.tol_abs + EPS and not _led(c, i)]
     if not eligible:
         return Choice(ok[best].name, _none_shown(c, scores) + _leaders(c, best, scores))
     if rule.rule == "simplest_within":
@@ -86,7 +89,19 @@ def choose(rows: list[Row], scores: Scores, rule: ChooseSection, margins: Margin
     else:
         pick = _cheapest(c, eligible)
     text = _pick_reason(c, pick, rule, scores) if pick != best else _best_kept(c, rule, bound, scores)
-    return Choice(ok[pick].name, text + _leaders(c, pick, scores))
+    return Choice(ok[pick].name, text + _passed_over(c, pick, scores) + _leaders(c, pick, scores))
+
+
+def _led(c: _Ctx, i: int) -> list[int]:
+    """The candidates that cost about as much as ``i`` or less and lead it by more than the tolerance on the point.
+
+    The benefit of the doubt ("not shown to exceed the tolerance") protects a candidate only against
+    candidates that cost more than it by a real margin: against one that costs about as much, nothing is
+    saved by keeping the weaker estimate, so the better point estimate wins unless its lead is within the
+    tolerance.
+    """
+    return [q for q in c.allowed if q != i and not c.m.cheaper(c.ok[i], c.ok[q])
+            and c.j.util[q] - c.j.util[i] > c.tol_abs + EPS]
 
 
 def _cheapest(c: _Ctx, pool: list[int]) -> int:
@@ -138,6 +153,8 @@ def _best_kept(c: _Ctx, rule: ChooseSection, bound: int, scores: Scores) -> str:
 
 
 def _pick_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str:
+    if not c.m.cheaper(c.ok[pick], c.ok[c.best]):
+        return _tied_reason(c, pick, rule, scores)
     b, m = c.best, scores.primary
     gap, lo, hi = c.j.shortfall(pick, c.allowed)
     how = "cheapest" if rule.rule == "cheapest_within" else "simplest (lowest-rung)"
@@ -153,6 +170,44 @@ def _pick_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str
             f"tolerance. Its {m.label} is {_val(c, pick)} against {_val(c, b)} for {c.ok[b].name}: a gap of "
             f"{gap:.3g}, {ci_label(c.j.confidence)} simultaneous interval of the shortfall {lo:.3g} to {hi:.3g}, "
             f"tolerance {_tol_text(c)}.{cost}")
+
+
+def _tied_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str:
+    """The pick costs about as much as the best: it is kept because the best's lead is within the tolerance."""
+    b, m = c.best, scores.primary
+    gap = c.j.util[b] - c.j.util[pick]
+    what = "lower-rung" if c.ok[pick].rung < c.ok[b].rung else ("cheaper" if rule.rule == "cheapest_within"
+                                                               else "simpler")
+    return (f"Chose {c.ok[pick].name}: it costs about as much as the best, {c.ok[b].name} ({_costs(c, pick, b)}), "
+            f"and trails its {m.label} ({_val(c, pick)} against {_val(c, b)}) by {_gap(gap, c)}, within the tolerance "
+            f"({_tol_text(c)}); with a lead that small, the {what} candidate is kept.")
+
+
+def _gap(gap: float, c: _Ctx) -> str:
+    """A point-estimate gap with the digits that tell it from the tolerance (0.01004 is not 0.01)."""
+    for digits in (3, 4, 5, 6):
+        text = f"{gap:.{digits}g}"
+        if float(text) != float(f"{c.tol_abs:.{digits}g}") or digits == 6:
+            return text
+    return f"{gap:.6g}"
+
+
+def _costs(c: _Ctx, a: int, b: int) -> str:
+    usd_a, usd_b = usd_of(c.ok[a]), usd_of(c.ok[b])
+    if usd_a is None or usd_b is None:
+        return "costs not measured"
+    return f"{usd(usd_a)} against {usd(usd_b)} a month, a tie within the cost noise margin"
+
+
+def _passed_over(c: _Ctx, chosen: int, scores: Scores) -> str:
+    """Name the lower-rung candidates that cost about as much as the chosen one and trail it beyond the tolerance."""
+    near = [i for i in c.front if c.ok[i].rung < c.ok[chosen].rung and chosen in _led(c, i)]
+    if not near:
+        return ""
+    i = max(near, key=lambda k: (c.j.util[k], -k))
+    gap = c.j.util[chosen] - c.j.util[i]
+    return (f" {c.ok[i].name} costs about as much ({_costs(c, i, chosen)}) and trails by {_gap(gap, c)} on the "
+            f"{scores.primary.label}, more than the tolerance: with nothing to save, the better estimate wins.")
 
 
 def _leaders(c: _Ctx, pick: int, scores: Scores) -> str:

@@ -184,6 +184,8 @@ class CostSection(_Section):
     predictions_per_month: float = Field(1_000_000, ge=0)
     prediction_calls_per_month: float = Field(30, gt=0)
     negligible_usd: float = Field(1.0, ge=0)  # a month: smaller cost gaps are ties (timing noise, no budget line)
+    # dollars a month of keeping a candidate in production, by family ("glm", "xgboost") or rung ("3")
+    upkeep_usd_per_month: dict[str, Annotated[float, Field(ge=0)]] = {}
     probe_cache: bool = True  # reuse cost probes of the same candidate, data, versions and machine (bakeoff.probecache)
 
 
@@ -352,6 +354,18 @@ def _clamp_per_candidate(box: dict[str, Any]) -> None:
         return  # reported by validation
 
 
+FAMILIES = ("naive", "sql", "glm", "btyd", "tree", "xgboost", "sklearn")
+
+
+def _check_upkeep(exp: Experiment, where: str) -> None:
+    """Each ``[cost] upkeep_usd_per_month`` key names a family of the ladder or a rung 0-9."""
+    known = [*FAMILIES, *(c.family for c in exp.candidate if c.family)]
+    for key in exp.cost.upkeep_usd_per_month:
+        if key not in known and not (key.isdigit() and 0 <= int(key) <= 9):
+            raise ConfigError(f"{where}: [cost].upkeep_usd_per_month has key '{key}'; expected a family "
+                              f"({', '.join(FAMILIES)}) or a rung 0-9.{did_you_mean(key, known)}")
+
+
 def _check_candidates(exp: Experiment, where: str) -> None:
     names = [c.name for c in exp.candidate]
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -363,6 +377,7 @@ def _check_candidates(exp: Experiment, where: str) -> None:
     if exp.data.engine == "spark" and exp.problem.acquired:
         raise ConfigError(f'{where}: [problem].acquired is checked by the DuckDB engine only; drop it or use '
                           '[data].engine = "duckdb".')
+    _check_upkeep(exp, where)
     if exp.timebox.tuner is not None and exp.timebox.tuner > exp.timebox.total:
         raise ConfigError(f"{where}: [timebox].tuner ({exp.timebox.tuner:g}s) must not exceed [timebox].total "
                           f"({exp.timebox.total:g}s); leave it out to give the tuner the rest of the total box.")

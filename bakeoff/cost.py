@@ -10,7 +10,9 @@ predictions_per_month x per_row``. Candidates that run inside the warehouse (SQL
 costed as queries: only the seconds of the queries themselves are timed (not starting DuckDB
 and copying the frame into it, which a warehouse that already holds the tables does not pay),
 and only their marginal per-row part is billed. Without two sizes (a fit too long to repeat)
-every second is taken as per-row, the conservative reading.
+every second is taken as per-row, the conservative reading. ``[cost] upkeep_usd_per_month`` (by
+family or rung) adds the monthly cost of keeping a candidate in production to its monthly dollars,
+so every comparison of cost (flags, the choice, net value) weighs it.
 """
 
 from __future__ import annotations
@@ -103,6 +105,31 @@ def timings(row: Row, n_train: int, n_holdout: int) -> tuple[Timing, Timing]:
 
 
 def cost_of(row: Row, cost: CostSection, n_train: int, n_holdout: int) -> Cost:
-    """Dollars of one OK row (retrain, a million predictions, a month) and its fixed / marginal split."""
+    """Dollars of one OK row (retrain, a million predictions, a month, upkeep) and its fixed / marginal split."""
     fit, predict = timings(row, n_train, n_holdout)
-    return project(fit, predict, cost, n_train=n_train, warehouse=bool(row.in_warehouse))
+    out = project(fit, predict, cost, n_train=n_train, warehouse=bool(row.in_warehouse))
+    upkeep = upkeep_of(row, cost)
+    if upkeep:
+        out.monthly_usd += upkeep
+        out.upkeep_usd = upkeep
+    return out
+
+
+def upkeep_text(cost: CostSection) -> str:
+    """The upkeep in words for the report's cost model (empty when none is set)."""
+    if not cost.upkeep_usd_per_month:
+        return ""
+    parts = ", ".join(f"{'rung ' + k if k.isdigit() else k} ${v:,.0f}" for k, v in cost.upkeep_usd_per_month.items())
+    return (f" Upkeep a month ([cost] upkeep_usd_per_month), added to each candidate's monthly cost: {parts}; "
+            "other candidates $0.")
+
+
+def upkeep_of(row: Row, cost: CostSection) -> float:
+    """``[cost] upkeep_usd_per_month`` of the row: by its family, else by its rung, else 0.
+
+    A champion row is looked up by its rung (the rung of the model it wraps).
+    """
+    table = cost.upkeep_usd_per_month
+    if row.family in table and row.family != "champion":
+        return float(table[row.family])
+    return float(table.get(str(row.rung), 0.0))

@@ -71,7 +71,7 @@ class Cost:
 
     train_usd: float = column("One retrain at production scale, USD.", default=0.0)
     per_million_predictions_usd: float = column("One million predictions, USD.", default=0.0)
-    monthly_usd: float = column("Retrains plus predictions for a month, USD.", default=0.0)
+    monthly_usd: float = column("Retrains plus predictions for a month, plus upkeep, USD.", default=0.0)
     train_cpu_s_scaled: float = column("Billed CPU-seconds of one retrain at production scale.", default=0.0,
                                        table=False)
     predict_fixed_ms: float | None = column("Fixed cost of one predict call, billed ms (0 in a warehouse).",
@@ -81,6 +81,8 @@ class Cost:
     fit_fixed_s: float | None = column("Fixed cost of one fit, billed seconds (0 in a warehouse).", table=False)
     fit_s_per_1k_rows: float | None = column("Marginal fit cost, billed seconds per 1,000 training rows.",
                                              table=False)
+    upkeep_usd: float | None = column("Upkeep a month ([cost] upkeep_usd_per_month), USD; part of monthly_usd.",
+                                      table=False)
 
 
 @dataclass(slots=True)
@@ -96,6 +98,8 @@ class Value:
     value_share: float | None = column("Share of attainable value: (value - nobody) / (oracle - nobody).")
     acted_share: float | None = column("Share of the holdout acted on.")
     value_threshold: float | None = column("Score threshold chosen on the training rows (threshold policy).")
+    below: str | None = column("A trivial policy (acting on everybody / nobody, ordering nothing) that nets more a "
+                               "month: shown at the run's confidence, or on the point estimate (then 'point').")
 
 
 @dataclass(slots=True)

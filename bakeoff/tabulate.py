@@ -84,7 +84,8 @@ def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.n
 def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | None,
                    reason: str, margins: Margins) -> tuple[str | None, str, list[str]]:
     """With ``[value]``: the dollar sentences, and the choice when ``rule = "max_net_value"``."""
-    from bakeoff.value_choice import choose_net_value, net_judge, value_sentences
+    from bakeoff.value import money
+    from bakeoff.value_choice import below_sentences, choose_net_value, net_judge, value_sentences
 
     ok = [r for r in rows if r.ok]
     verdict = choose_net_value(value, ok, net_judge, tolerance=exp.choose.tolerance, relative=exp.choose.relative,
@@ -92,6 +93,12 @@ def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | N
                                flag=exp.choose.rule == "max_net_value")
     value.leaders = verdict.leaders
     lines = value_sentences(value, ok, verdict.leaders, exp.score.confidence)
+    lines += below_sentences(value, ok, exp.score.confidence)
     if exp.choose.rule == "max_net_value":
         return verdict.name, verdict.reason, lines
+    row = next((r for r in ok if r.name == chosen), None)
+    if row is not None and row.value is not None and row.value.below:  # chosen on accuracy, worth less than nothing
+        policy = row.value.below.removesuffix(" (point)")
+        reason += (f" Note: {chosen} nets {money(row.value.net_usd_month)} a month under [value], less than "
+                   f"{policy} ({money(value.trivial[policy][0])}); rule = \"max_net_value\" would not choose it.")
     return chosen, reason, lines

@@ -74,6 +74,7 @@ class ValueReport:
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     oracle_curve: tuple[np.ndarray, np.ndarray] | None = None
     leaders: tuple[str, ...] = ()
+    trivial: dict[str, tuple[float, np.ndarray]] = field(default_factory=dict)  # policy -> (value, replicates)
 
     def summary(self) -> str:
         """One line naming the policy and what the baselines earn a month."""
@@ -132,7 +133,22 @@ def evaluate(section: ValueSection, kind: str, target: str, y: np.ndarray, predi
             rep.curves[name] = (shares, vals - running.get(name, 0.0))
     if policy != "order":
         rep.oracle_curve = curve(payoff(section, kind, target, y).gain, payoff(section, kind, target, y), rep.scale)
+    rep.trivial = trivial_policies(section, kind, target, y, policy, chunks, rep.scale)
     return rep
+
+
+def trivial_policies(section: ValueSection, kind: str, target: str, y: np.ndarray, policy: str,
+                     chunks: Callable[[], Iterable[np.ndarray]], scale: float) -> dict[str, tuple[float, np.ndarray]]:
+    """What doing nothing clever earns a month, on the same resamples as the candidates (paired with them).
+
+    Binary and customer policies: acting on everybody and acting on nobody; ``order``: ordering nothing.
+    """
+    if policy == "order":
+        contribs = {"ordering nothing": order_cost(section, y, np.zeros_like(y))}
+    else:
+        pay = payoff(section, kind, target, y)
+        contribs = {"acting on everybody": pay.base + pay.gain, "acting on nobody": pay.base}
+    return {name: (float(c.sum() * scale), bootstrapped(c, chunks(), scale)) for name, c in contribs.items()}
 
 
 def _baselines(section: ValueSection, kind: str, target: str, y: np.ndarray, policy: str,

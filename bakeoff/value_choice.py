@@ -4,9 +4,11 @@ The rule holds net value (value - running cost, a month) to the same evidence st
 rest of the table: the net-value replicates are paired on the primary metric's resamples and
 compared with the same simultaneous machinery; the chosen candidate is the cheapest to run whose
 shortfall in net value from the best is **not shown** to exceed the tolerance (in dollars), among
-the candidates on the Pareto front of net value and running cost. Running costs compare with the
-table's noise margin (:class:`~bakeoff.tradeoff.Margins`); a tie goes to the lower rung, then to
-the higher net value. The judgement itself nets off only running costs of at least one margin
+the candidates on the Pareto front of net value and running cost. As in :mod:`bakeoff.choice`, that
+benefit of the doubt holds only against candidates that cost more to run by a real margin: a
+candidate that costs about as much and nets more by over the tolerance wins. Running costs
+compare with the table's noise margin (:class:`~bakeoff.tradeoff.Margins`); a tie goes to the
+lower rung, then to the higher net value. The judgement itself nets off only running costs of at least one margin
 (:meth:`~bakeoff.tradeoff.Margins.material`): two candidates that take the same decisions would
 otherwise differ in net value by the timing noise of sub-margin running costs alone, with every
 resample agreeing, and that noise would be "shown". (A cost that sits right at the margin can
@@ -73,22 +75,84 @@ def choose_net_value(report: ValueReport, rows: list[Row], judge: Judge, *, tole
     tol_abs = tol * abs(point[best]) if rel else tol
     front = [i for i in range(len(ok))
              if not any(a != i and dominance(ok[a], ok[i], j, a, i, margins, NET) for a in range(len(ok)))]
-    eligible = [i for i in front if j.shortfall(i)[1] <= tol_abs + EPS] or [best]
-    pick = min(margins.not_beaten(ok, eligible), key=lambda i: (ok[i].rung, -point[i], i))
+    led = {i: [q for q in range(len(ok)) if q != i and not margins.cheaper(ok[i], ok[q])
+               and point[q] - point[i] > tol_abs + EPS] for i in range(len(ok))}
+    floor = max((v for v, _ in report.trivial.values()), default=-math.inf)
+    mark_below(report, ok, point, reps, judge, confidence)
+    eligible = [i for i in front if j.shortfall(i)[1] <= tol_abs + EPS and not led[i]] or [best]
+    eligible = [i for i in eligible if point[i] >= floor - EPS] or ([best] if point[best] >= floor - EPS else [])
     if flag:
         flag_front(ok, j, margins, NET)
     leaders = tuple(names[i] for i in range(len(ok)) if not any(j.shown_better(a, i) for a in range(len(ok))))
-    return ValueChoice(names[pick], _reason(ok, vals, best, pick, j, tol_abs, confidence), leaders)
+    if not eligible:
+        return ValueChoice(None, _nothing_beats(report, ok, vals, best), leaders)
+    pick = min(margins.not_beaten(ok, eligible), key=lambda i: (ok[i].rung, -point[i], i))
+    reason = _reason(ok, vals, best, pick, j, tol_abs, confidence, tied=not margins.cheaper(ok[pick], ok[best]))
+    passed = [i for i in front if ok[i].rung < ok[pick].rung and pick in led[i]]
+    if passed:
+        i = max(passed, key=lambda k: (point[k], -k))
+        reason += (f" {ok[i].name} costs about as much to run and nets {money(point[pick] - point[i])} a month less, "
+                   "more than the tolerance: with nothing to save, the better estimate wins.")
+    return ValueChoice(names[pick], reason, leaders)
+
+
+def mark_below(report: ValueReport, ok: list[Row], point: np.ndarray, reps: np.ndarray | None, judge: Judge,
+               confidence: float) -> None:
+    """Set ``row.value.below`` for candidates that net less than a trivial policy.
+
+    The trivial policies join the candidates in one simultaneous judgement (their replicates are
+    paired with the candidates'); a candidate is marked with the policy shown to net more, else with
+    the best trivial policy it trails on the point estimate (``"<policy> (point)"``).
+    """
+    if not report.trivial:
+        return
+    t_names = tuple(report.trivial)
+    t_point = np.array([report.trivial[n][0] for n in t_names])
+    every = (np.column_stack([reps, *(report.trivial[n][1] for n in t_names)])
+             if reps is not None and all(len(report.trivial[n][1]) == len(reps) for n in t_names) else None)
+    j = judge(tuple(r.name for r in ok) + t_names, np.r_[point, t_point], every, confidence)
+    top = int(np.argmax(t_point))
+    for i, row in enumerate(ok):
+        shown = [t for t in range(len(t_names)) if j.shown_better(len(ok) + t, i)]
+        below = (t_names[max(shown, key=lambda t: t_point[t])] if shown
+                 else f"{t_names[top]} (point)" if point[i] < t_point[top] - EPS else None)
+        if row.value is not None:
+            row.value.below = below
+
+
+def below_sentences(report: ValueReport, rows: list[Row], confidence: float) -> list[str]:
+    """One sentence per candidate that nets less a month than doing nothing clever."""
+    out = []
+    for r in rows:
+        below = r.value.below if r.value is not None else None
+        if not below:
+            continue
+        policy = below.removesuffix(" (point)")
+        how = (f"shown at {confidence:.0%} confidence" if not below.endswith("(point)")
+               else "on the point estimate, not shown")
+        out.append(f"{r.name} is worth less than {policy}: it nets {money(r.value.net_usd_month)} a month against "
+                   f"{money(report.trivial[policy][0])} ({how}).")
+    return out
+
+
+def _nothing_beats(report: ValueReport, ok: list[Row], vals: list[Any], best: int) -> str:
+    name, (value, _) = max(report.trivial.items(), key=lambda kv: kv[1][0])
+    return (f"No candidate nets more a month than {name} ({money(value)}): the best, {ok[best].name}, nets "
+            f"{money(vals[best].net)} after running cost. Doing nothing clever is the verdict: keep {name}.")
 
 
 def _reason(ok: list[Row], vals: list[Any], best: int, pick: int, j: Judgement, tol: float,
-            confidence: float) -> str:
+            confidence: float, *, tied: bool = False) -> str:
     b, p = vals[best], vals[pick]
     head = (f"Chose {ok[pick].name}: it nets {money(p.net)} a month ({confidence:.0%} interval "
             f"{money(p.low - p.running)} to {money(p.high - p.running)}) after {_usd(p.running)} of running cost")
     if pick == best:
         return head + ", the most of any candidate, and no cheaper one on the front is within the tolerance of it."
     gap, lo, hi = j.shortfall(pick)
+    if tied:
+        return (head + f"; it costs about as much to run as the best, {ok[best].name} ({money(b.net)}), whose "
+                f"lead of {money(j.point[best] - j.point[pick])} is within the tolerance of {money(tol)}, so the "
+                "simpler candidate is kept.")
     return (head + "; it is the cheapest candidate on the front whose shortfall from the best net value "
             f"({ok[best].name}, {money(b.net)}) is not shown to exceed the tolerance of {money(tol)}: a gap of "
             f"{money(gap)}, {confidence:.0%} interval of the shortfall {money(lo)} to {money(hi)}.")

@@ -97,8 +97,12 @@ def value_cells(v: Value | None) -> list[str]:
     if v is None:
         return ["", "", ""]
     share = v.value_share
+    below = ""
+    if v.below:  # a trivial policy nets more: shown (⚠) or on the point estimate
+        policy = v.below.removesuffix(" (point)").removeprefix("acting on ").removeprefix("ordering ")
+        below = f" < {policy}" if v.below.endswith("(point)") else f" ⚠ < {policy}"
     return [f"{money(v.value_usd_month)} ({money(v.value_low)} to {money(v.value_high)})",
-            f"{money(v.net_usd_month)} ({money(v.net_low)} to {money(v.net_high)})",
+            f"{money(v.net_usd_month)} ({money(v.net_low)} to {money(v.net_high)}){below}",
             f"{share:.0%}" if share is not None and math.isfinite(share) else ""]
 
 

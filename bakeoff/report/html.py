@@ -6,7 +6,7 @@ import json
 from html import escape
 from typing import Any
 
-from bakeoff.cost import ASSUMPTION
+from bakeoff.cost import ASSUMPTION, upkeep_text
 from bakeoff.drift import drift_lines
 from bakeoff.durations import format_seconds
 from bakeoff.report import plots, sections, words
@@ -88,7 +88,9 @@ def _table(result: Result) -> str:
         cls = "chosen" if r.name == result.chosen else ("bad" if r.status in (Status.FAILED, Status.TIMEOUT) else "")
         out.append(f"<tr class='{cls}'>" + "".join(f"<td>{escape(c)}</td>" for c in cells(result, r)) + "</tr>")
     out.append("</table></div>")
-    out.append(f"<p class='muted'>{escape(footnote(result))} Cost model: {escape(ASSUMPTION)}. {escape(note)}</p>")
+    upkeep = upkeep_text(result.experiment.cost)
+    out.append(f"<p class='muted'>{escape(footnote(result))} Cost model: {escape(ASSUMPTION)}.{escape(upkeep)} "
+               f"{escape(note)}</p>")
     if result.value is not None:
         out.append(f"<p class='muted'>{escape(result.value.summary())}</p>")
     return "\n".join(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bakeoff.cost import ASSUMPTION
+from bakeoff.cost import ASSUMPTION, upkeep_text
 from bakeoff.drift import drift_lines
 from bakeoff.durations import format_seconds
 from bakeoff.report import sections
@@ -50,7 +50,7 @@ def markdown(result: Result) -> str:
         lines += _describe(row)
     lines += ["## Cost model", "", f"{ASSUMPTION}. Price: ${exp.cost.usd_per_cpu_hour}/CPU-hour, "
               f"{exp.cost.retrains_per_month:g} retrains and {exp.cost.predictions_per_month:,.0f} predictions "
-              f"in {exp.cost.prediction_calls_per_month:g} calls a month.", ""]
+              f"in {exp.cost.prediction_calls_per_month:g} calls a month.{upkeep_text(exp.cost)}", ""]
     if result.value is not None:
         lines += ["## Value", "", result.value.summary(), ""]
     env = environment()
