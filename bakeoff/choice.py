@@ -153,7 +153,7 @@ def _best_kept(c: _Ctx, rule: ChooseSection, bound: int, scores: Scores) -> str:
 
 
 def _pick_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str:
-    if not c.m.cheaper(c.ok[pick], c.ok[c.best]):
+    if not c.m.cheaper(c.ok[pick], c.ok[c.best]) and not c.m.cheaper(c.ok[c.best], c.ok[pick]):
         return _tied_reason(c, pick, rule, scores)
     b, m = c.best, scores.primary
     gap, lo, hi = c.j.shortfall(pick, c.allowed)
@@ -164,6 +164,7 @@ def _pick_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str
     cost = ""
     if usd_p is not None and usd_b is not None:
         ratio = (f"{cost_ratio(usd_p, usd_b)} cheaper" if c.m.cheaper(c.ok[pick], c.ok[b])
+                 else f"{cost_ratio(usd_b, usd_p)} dearer" if c.m.cheaper(c.ok[b], c.ok[pick])
                  else f"a tie within the cost noise margin: under 2× or ${c.m.usd:g} a month apart")
         cost = f" It costs {usd(usd_p)} a month against {usd(usd_b)} ({ratio})."
     return (f"Chose {c.ok[pick].name}: the {how} candidate whose shortfall from the best {test} the "
@@ -201,7 +202,8 @@ def _costs(c: _Ctx, a: int, b: int) -> str:
 
 def _passed_over(c: _Ctx, chosen: int, scores: Scores) -> str:
     """Name the lower-rung candidates that cost about as much as the chosen one and trail it beyond the tolerance."""
-    near = [i for i in c.front if c.ok[i].rung < c.ok[chosen].rung and chosen in _led(c, i)]
+    near = [i for i in c.front if c.ok[i].rung < c.ok[chosen].rung and chosen in _led(c, i)
+            and not c.m.cheaper(c.ok[chosen], c.ok[i])]
     if not near:
         return ""
     i = max(near, key=lambda k: (c.j.util[k], -k))

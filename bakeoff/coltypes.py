@@ -25,6 +25,7 @@ import pandas as pd
 
 YES_NO = (("no", "yes"), ("n", "y"), ("false", "true"), ("f", "t"))
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$|^[+-]?\d+(\.\d+)?$"
+LEADING_ZERO = r"^[+-]?0\d"  # a zip code or an account number, not a quantity
 NUMERIC_SHARE = 0.9  # a text column this numeric, the rest placeholders, is a number column
 MAX_PLACEHOLDERS = 3  # distinct non-numeric values such a column may hold
 ID_MIN_ROWS = 20  # fewer rows than this cannot show a column to be an ID
@@ -41,11 +42,17 @@ def is_text(series: pd.Series) -> bool:
                 or pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series))
 
 
-def indicator(series: pd.Series, level: str) -> np.ndarray:
-    """0/1 floats, 1 where ``series`` equals ``level`` as text (case aside: ``True`` is ``"TRUE"``), NaN if missing."""
+def indicator(series: pd.Series, level: str, other: str | None = None) -> np.ndarray:
+    """0/1 floats, 1 where ``series`` equals ``level`` as text (case aside: ``True`` is ``"TRUE"``), NaN if missing.
+
+    With ``other`` (the column's first level), a value that is neither level (one never seen in
+    training) is missing too, not read as the first level.
+    """
     text = series.astype(object).astype(str).str.strip().str.lower()
     out = np.array(text == str(level).strip().lower(), dtype=float)  # a writable copy
     out[series.isna().to_numpy()] = np.nan
+    if other is not None:
+        out[((text != str(level).strip().lower()) & (text != str(other).strip().lower())).to_numpy()] = np.nan
     return out
 
 
@@ -58,9 +65,46 @@ def as_numbers(df: pd.DataFrame, like: pd.DataFrame | None = None) -> pd.DataFra
             itself); new rows to score, read as raw text, pass the training rows here.
     """
     like = df if like is None else like
-    out = {c: indicator(df[c], str(like[c].dtype.categories[1])) for c in df.columns
+    out = {c: indicator(df[c], *map(str, like[c].dtype.categories[::-1])) for c in df.columns
            if c in like.columns and is_two_level(like[c])}
     out |= {c: df[c].astype(float) for c in df.columns if c not in out and pd.api.types.is_bool_dtype(df[c])}
+    return df.assign(**out) if out else df
+
+
+def column_kinds(df: pd.DataFrame) -> dict[str, object]:
+    """How each column was read, to read new rows the same way (:func:`conform`; an export's ``problem.json``).
+
+    ``"number"``, ``{"levels": [first, second]}`` for a two-level column, or ``"text"``.
+    """
+    out: dict[str, object] = {}
+    for col in df.columns:
+        s = df[col]
+        if is_two_level(s):
+            out[str(col)] = {"levels": [str(v) for v in s.dtype.categories]}
+        else:
+            out[str(col)] = "text" if is_text(s) else "number"
+    return out
+
+
+def conform(df: pd.DataFrame, kinds: dict[str, object]) -> pd.DataFrame:
+    """New rows (read from a CSV, say) typed as the training rows were (:func:`column_kinds`).
+
+    Number columns that arrive as text lose thousands separators, and values that are not numbers
+    become missing; two-level columns become the same categorical (case aside; other values missing).
+    """
+    out = {}
+    for col, kind in kinds.items():
+        if col not in df.columns:
+            continue
+        s = df[col]
+        if kind == "number" and not pd.api.types.is_numeric_dtype(s):
+            text = s.astype(object).where(s.notna()).astype(str).str.strip().str.replace(",", "", regex=False)
+            out[col] = pd.to_numeric(text.where(s.notna()), errors="coerce").astype(float)
+        elif isinstance(kind, dict) and not is_two_level(s):
+            low, high = kind["levels"]
+            flag = indicator(s, high, low)
+            values = np.where(np.isnan(flag), None, np.where(flag == 1.0, high, low))
+            out[col] = pd.Series(pd.Categorical(values, categories=[low, high]), index=df.index)
     return df.assign(**out) if out else df
 
 
@@ -135,7 +179,7 @@ def _as_number(present: pd.Series, n_rows: int) -> tuple[pd.Series | None, str]:
     """The values as floats when they are numbers (thousands separators allowed) but for a few placeholders."""
     numeric = present.str.fullmatch(THOUSANDS)
     share = float(numeric.mean())
-    if share < NUMERIC_SHARE:
+    if share < NUMERIC_SHARE or present.str.match(LEADING_ZERO).any():  # codes such as "02134" stay text
         return None, ""
     others = present[~numeric]
     if others.nunique() > MAX_PLACEHOLDERS:
@@ -164,7 +208,7 @@ def unusable(series: pd.Series) -> str:
         return f"all {n_rows:,} values missing"
     if not is_text(series) and not is_date(series):
         low, high = series.min(), series.max()
-        if low == high:
+        if low == high and not missing:  # one value and blanks: whether it is filled in may tell
             return f"constant (every value is {_plain(low)!r})"
         whole = pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series)
         if (whole and not missing and n_rows >= ID_MIN_ROWS and int(high) - int(low) == n_rows - 1
@@ -172,7 +216,7 @@ def unusable(series: pd.Series) -> str:
             return "an ID (consecutive whole numbers, distinct on every row)"
         return ""
     distinct = series.nunique(dropna=True)
-    if distinct == 1:
+    if distinct == 1 and not missing:
         return f"constant (every value is {_plain(series.dropna().iloc[0])!r})"
     if is_text(series) and not missing and n_rows >= ID_MIN_ROWS and distinct == n_rows:
         return "an ID (a distinct text value on every row)"

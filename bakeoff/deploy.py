@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from bakeoff.coltypes import as_numbers
+from bakeoff.coltypes import as_numbers, conform
 from bakeoff.errors import DataError
 
 SCORE_PY = '''"""Score new rows with the exported candidate (needs `pip install bakeoff` and this folder only).
@@ -111,12 +111,12 @@ def score_folder(folder: str | Path, new: pd.DataFrame) -> pd.Series:
     problem = json.loads((folder / "problem.json").read_text())
     key = problem["key"]
     rows = new.set_index(key) if key in new.columns else new.rename_axis(key)
+    rows = conform(rows, problem.get("columns") or {})  # typed as the training rows were
     rules = sorted(folder.glob("*.sql"))
     if rules:
         train = pd.read_parquet(folder / "train.parquet")
         train = train.reset_index() if key not in train.columns else train
-        new_rows = as_numbers(rows.reset_index(), like=train)  # yes/no features as the rule read them: 0/1
-        pred = run_rule_sql(rules[0].read_text(), as_numbers(train), new_rows)
+        pred = run_rule_sql(rules[0].read_text(), as_numbers(train), as_numbers(rows.reset_index()))
         return pred.reindex(rows.index)
     return _score_model(folder / "model.pkl", problem, rows)
 

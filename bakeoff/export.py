@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bakeoff.coltypes import as_numbers, column_kinds
 from bakeoff.defaults import DEFAULT_DB
 from bakeoff.deploy import SCORE_PY, render_rule
 from bakeoff.errors import BakeoffError, DataError, did_you_mean
@@ -53,6 +54,9 @@ def _pick(results: dict[str, Any], candidate: str | None) -> Row:
     rows = [Row.from_record(c) for c in results["candidates"]]
     ok = {r.name: r for r in rows if r.ok}
     name = candidate or results.get("chosen")
+    if name is None:
+        raise DataError(f"This run chose no candidate ({results.get('choice_reason', '')[:160]}); name one with "
+                        f"--candidate, one of {', '.join(ok)}.")
     if name not in ok:
         raise DataError(f"Candidate '{name}' has no OK result in this run; expected one of {', '.join(ok)}."
                         f"{did_you_mean(str(name), ok)}")
@@ -119,8 +123,8 @@ def export(run: str | Path, candidate: str, to: str | Path) -> Path:
     dest = Path(to)
     dest.mkdir(parents=True, exist_ok=True)
     params = cand.params or {}
-    problem = {**results["problem"], "features": [c for c in holdout.columns if c != "actual"
-                                                  and not str(c).startswith("pred:")]}
+    features = [c for c in holdout.columns if c != "actual" and not str(c).startswith("pred:")]
+    problem = {**results["problem"], "features": features, "columns": column_kinds(holdout[features])}
     if "alignment" in results["problem"]:  # runs with horizon alignment record what each candidate got
         problem["horizon_factor"] = cand.horizon_factor
     if params.get("sql"):
@@ -149,7 +153,7 @@ def _export_rule(folder: Path, dest: Path, name: str, params: dict[str, Any], pr
     if native is None:
         native = _header_native(params.get("file", ""))
     (dest / f"{name}.sql").write_text(render_rule(params["sql"], problem, horizon_native=bool(native)))
-    shutil.copyfile(train, dest / "train.parquet")
+    as_numbers(pd.read_parquet(train)).to_parquet(dest / "train.parquet")  # yes/no as the rule reads it: 0/1
 
 
 def _header_native(file: str) -> bool:

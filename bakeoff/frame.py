@@ -200,7 +200,7 @@ def _split_dates(df: pd.DataFrame, exp: Experiment, train_mask: np.ndarray) -> s
             f"cutoff {s.cutoff}).")
     if when[train_mask].nunique() == 1:  # a snapshot table: no earlier rows to validate forward from
         text += (" The training rows share one date, so validation inside them (tuning folds, inner splits) "
-                 "uses stratified folds, not forward chaining.")
+                 "uses shuffled folds (stratified for a binary target), not forward chaining.")
     return text
 
 

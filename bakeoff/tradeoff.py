@@ -58,8 +58,16 @@ class Margins:
         return cls(usd=cost.negligible_usd)
 
     def cheaper(self, a: Row, b: Row) -> bool:
-        """``a`` costs less a month than ``b`` beyond the margin."""
-        return cheaper(usd_of(a), usd_of(b), self.usd)
+        """``a`` costs less a month than ``b`` beyond the margin.
+
+        Upkeep (``[cost] upkeep_usd_per_month``) is declared, not measured: the ratio test, there for
+        timing noise, applies to the measured dollars only, and an upkeep gap above the floor is real.
+        """
+        usd_a, usd_b = usd_of(a), usd_of(b)
+        if usd_a is None or usd_b is None or usd_b - usd_a <= self.usd:
+            return False
+        keep_a, keep_b = upkeep_of(a), upkeep_of(b)
+        return keep_b - keep_a > self.usd or cheaper(usd_a - keep_a, usd_b - keep_b, 0.0)
 
     def faster(self, a: Row, b: Row) -> bool:
         """``a`` fits faster than ``b`` beyond the margin."""
@@ -94,6 +102,11 @@ def judged(rows: list[Row], scores: Scores) -> tuple[list[Row], Judgement]:
     """The OK rows in ladder order (lower rung first) and the one judgement over all of them."""
     ok = sorted((r for r in rows if r.ok), key=lambda r: (r.rung, r.name))
     return ok, scores.judge(tuple(r.name for r in ok))
+
+
+def upkeep_of(r: Row) -> float:
+    """The candidate's declared upkeep a month (part of its monthly dollars; 0 when none)."""
+    return (r.cost.upkeep_usd or 0.0) if r.cost is not None else 0.0
 
 
 def usd_of(r: Row) -> float | None:

@@ -87,7 +87,8 @@ def choose_net_value(report: ValueReport, rows: list[Row], judge: Judge, *, tole
     if not eligible:
         return ValueChoice(None, _nothing_beats(report, ok, vals, best), leaders)
     pick = min(margins.not_beaten(ok, eligible), key=lambda i: (ok[i].rung, -point[i], i))
-    reason = _reason(ok, vals, best, pick, j, tol_abs, confidence, tied=not margins.cheaper(ok[pick], ok[best]))
+    reason = _reason(ok, vals, best, pick, j, tol_abs, confidence, tied=not margins.cheaper(ok[pick], ok[best])
+                     and not margins.cheaper(ok[best], ok[pick]))
     passed = [i for i in front if ok[i].rung < ok[pick].rung and pick in led[i]]
     if passed:
         i = max(passed, key=lambda k: (point[k], -k))
@@ -113,7 +114,7 @@ def mark_below(report: ValueReport, ok: list[Row], point: np.ndarray, reps: np.n
     j = judge(tuple(r.name for r in ok) + t_names, np.r_[point, t_point], every, confidence)
     top = int(np.argmax(t_point))
     for i, row in enumerate(ok):
-        shown = [t for t in range(len(t_names)) if j.shown_better(len(ok) + t, i)]
+        shown = [t for t in range(len(t_names)) if every is not None and j.shown_better(len(ok) + t, i)]
         below = (t_names[max(shown, key=lambda t: t_point[t])] if shown
                  else f"{t_names[top]} (point)" if point[i] < t_point[top] - EPS else None)
         if row.value is not None:

@@ -2,12 +2,13 @@
 
 Number columns pass through. A two-level column (a yes/no flag, Python booleans, any text
 with two values; see :mod:`bakeoff.coltypes`) becomes one 0/1 column, 1 for its second level
-(``intl_plan=yes``). Other text columns are either
+(``intl_plan=yes``; a value that is neither level is missing). Other text columns are either
 
 * one-hot indicators of their ``TOP_LEVELS`` most frequent training values, the rest sharing
   all-zero rows (``categories = "onehot"``: the GLM, the single tree, the forest), or
 * one column of category codes, the ``NATIVE_LEVELS`` most frequent training values each
-  a code, rarer and unseen values one shared "other" code, missing as missing
+  a code, rarer values one shared "other" code (unseen values too; when no level was pooled,
+  unseen values are missing), missing as missing
   (``categories = "native"``: histogram boosting and XGBoost, which split on sets of categories).
 
 Optional median imputation and standardisation for linear models. :meth:`Design.encoding`
@@ -36,6 +37,7 @@ class Design:
     categories: str = "onehot"
     columns_: list[str] = field(default_factory=list)
     flags_: dict[str, str] = field(default_factory=dict)
+    others_: dict[str, str] = field(default_factory=dict)  # a flag's first level (0)
     levels_: dict[str, list[str]] = field(default_factory=dict)
     codes_: dict[str, list[str]] = field(default_factory=dict)
     medians_: dict[str, float] = field(default_factory=dict)
@@ -48,6 +50,7 @@ class Design:
             s = df[col]
             if isinstance(s.dtype, pd.CategoricalDtype) and len(s.dtype.categories) == 2:
                 self.flags_[col] = str(s.dtype.categories[1])
+                self.others_[col] = str(s.dtype.categories[0])
             elif pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 self.columns_.append(col)
             else:
@@ -68,7 +71,7 @@ class Design:
     def _raw(self, df: pd.DataFrame) -> pd.DataFrame:
         out = df[self.columns_].astype(float)
         for col, level in self.flags_.items():
-            out[f"{col}={level}"] = indicator(df[col], level)
+            out[f"{col}={level}"] = indicator(df[col], level, self.others_.get(col))
         for col, levels in self.levels_.items():
             s = df[col].astype(str)
             for lv in levels:

@@ -152,3 +152,43 @@ def test_a_model_below_everybody_is_flagged_and_never_chosen():
     assert pick.name == "xgboost" and by["xgboost"].value.below is None
     assert by["mean"].value.below.startswith("acting on everybody")  # random targeting: ~$100 a month
     assert " < everybody" in value_cells(by["mean"].value)[1]
+
+
+def test_upkeep_is_not_diluted_by_the_ratio_margin():
+    """Upkeep is declared, not measured: $100 + $0.01 against $150 + $5 is a real $55 saving, although under 2x."""
+    rows, scores = CASES["cheap_rule_costly_model"].table()
+    by = {r.name: r for r in rows}
+    for name, keep in (("sql_rule", 100.0), ("xgboost_tuned", 150.0)):
+        by[name].cost.monthly_usd += keep
+        by[name].cost.upkeep_usd = keep
+    assert DEFAULT_MARGINS.cheaper(by["sql_rule"], by["xgboost_tuned"])
+    annotate(rows, scores)
+    assert choose(rows, scores, ChooseSection()).name == "sql_rule"
+
+
+def test_a_dearer_pick_is_not_called_a_tie():
+    rows, scores = CASES["cost_tied_small_gap"].table()
+    by = {r.name: r for r in rows}
+    by["sql_rule"].cost.monthly_usd = 50.0  # the simpler candidate now costs more ...
+    by["glm"].fit_s = 100.0  # ... and fits faster, so it stays on the front
+    annotate(rows, scores)
+    pick = choose(rows, scores, ChooseSection(rule="simplest_within"))
+    assert pick.name == "sql_rule" and "a tie" not in pick.reason and "dearer" in pick.reason
+
+
+def test_without_resamples_a_trivial_policy_is_a_point_comparison():
+    import numpy as np
+
+    from bakeoff.row import Cost, Row, Status, Value
+    from bakeoff.valuation import evaluate
+    from bakeoff.value import ValueSection
+    from bakeoff.value_choice import below_sentences, choose_net_value, net_judge
+
+    y = np.full(100, 40.0)
+    rep = evaluate(ValueSection(fraction=0.1, margin=0.3, cost_per_contact=5.0), "customer_base", "spend", y,
+                   {"glm": np.arange(100.0)}, {"glm": 0.0}, {}, lambda: [], population=100, confidence=0.95)
+    rows = [Row(name="glm", rung=2, status=Status.OK, cost=Cost(monthly_usd=0.0),
+                value=Value(**rep.candidates["glm"].fields()))]
+    choose_net_value(rep, rows, net_judge, tolerance=None, relative=None, confidence=0.95)
+    assert rows[0].value.below == "acting on everybody (point)"
+    assert "on the point estimate, not shown" in below_sentences(rep, rows, 0.95)[0]

@@ -219,3 +219,27 @@ def test_churn_snapshot_runs_every_rung(tmp_path):
     report = (tmp_path / "out" / "report.md").read_text()
     assert result.problem.labels in report and "share one date" in report
     assert "sql_threshold (on " in report
+
+
+def test_codes_with_leading_zeros_stay_text_and_ids_are_found():
+    df = pd.DataFrame({"acct": [f"{i:08d}" for i in range(30)], "zip": ["02134", "10001", "94105"] * 10,
+                       "complained": ["yes", None, None] * 10})
+    out, notes = read_types(df)
+    assert notes == [] and out["zip"].tolist()[:2] == ["02134", "10001"]
+    assert unusable(out["acct"]).startswith("an ID")
+    assert unusable(out["complained"]) == ""  # one value and blanks: whether it is filled in may tell
+
+
+def test_new_rows_are_read_as_the_training_rows_were():
+    from bakeoff.coltypes import as_numbers, column_kinds, conform
+
+    train, _ = read_types(pd.DataFrame({"amt": ["1,500", "20", "300"] * 4, "intl": ["yes", "no", "no"] * 4,
+                                        "plan": ["a", "b", "c"] * 4}))
+    kinds = column_kinds(train)
+    assert kinds == {"amt": "number", "intl": {"levels": ["no", "yes"]}, "plan": "text"}
+    new = pd.DataFrame({"amt": ["2,500", "-", "7"], "intl": ["YES", "no", "maybe"], "plan": ["a", "z", "b"]})
+    got = conform(new, kinds)
+    assert np.array_equal(got["amt"].to_numpy(), [2500.0, np.nan, 7.0], equal_nan=True)
+    assert np.array_equal(as_numbers(got)["intl"].to_numpy(), [1.0, 0.0, np.nan], equal_nan=True)
+    X = Design().fit(train, ("amt", "intl", "plan")).transform(got)  # what an exported model sees
+    assert np.array_equal(X["intl=yes"].to_numpy(), [1.0, 0.0, np.nan], equal_nan=True)

@@ -89,3 +89,37 @@ def test_model_card_names_the_source_key_the_choice_and_rounded_cis(runs, tmp_pa
         row = next(r for r in res.rows if r.name == name)
         assert f"{row.ci_low:.4g} to {row.ci_high:.4g}" in card
         assert "How to score new data" in card and "score.py" in card
+
+
+def test_exports_score_raw_csv_rows_with_flags_and_numbers_as_text(tmp_path):
+    """A rule on a yes/no feature and a GLM, exported, score the holdout rows as a CSV holds them: 'Yes'/'no'
+    flags, '1,234' amounts and 'n/a' gaps read as in the bake-off; both reproduce the stored predictions."""
+    from bakeoff.deploy import score_folder
+
+    rng = np.random.default_rng(4)
+    n = 600
+    flag = rng.random(n) < 0.3
+    amount = rng.integers(10, 5000, n)
+    y = rng.random(n) < 1 / (1 + np.exp(-(-1 + 2 * flag + amount / 5000)))
+    df = pd.DataFrame({"id": np.arange(n), "intl": np.where(flag, "yes", "no"),
+                       "amount": [f"{v:,}" for v in amount], "plan": rng.choice(["a", "b", "c"], n),
+                       "y": np.where(y, "yes", "no")})
+    df.loc[5, "amount"] = "n/a"
+    df.to_csv(tmp_path / "data.csv", index=False)
+    raw = {"experiment": {"name": "flags"}, "data": {"source": str(tmp_path / "data.csv")},
+           "problem": {"kind": "binary", "target": "y", "positive": "yes", "key": "id"}, "score": {"bootstrap": 0},
+           "ladder": {"include": ["sql_threshold", "glm"]},
+           "candidate": [{"name": "sql_threshold", "family": "sql", "file": "rules/best_threshold.sql",
+                          "feature": "intl"}]}
+    res = run(experiment_from_dict(raw), out=tmp_path / "run", history=None, checkpoint_dir=tmp_path / "ck")
+    stored = pd.read_parquet(res.out_dir / "holdout.parquet")
+    new = pd.read_csv(tmp_path / "data.csv").set_index("id").loc[stored.index].reset_index()
+    new["intl"] = new["intl"].str.capitalize()  # 'Yes' / 'No' in the new file: the same levels, case aside
+    for name in ("sql_threshold", "glm"):
+        dest = export(res.out_dir, name, tmp_path / name)
+        got = score_folder(dest, new.drop(columns=["y"]))
+        np.testing.assert_allclose(got.to_numpy(float), stored[f"pred:{name}"].to_numpy(), rtol=1e-9, atol=1e-12)
+    exported = tmp_path / "sql_threshold" / "train.parquet"  # the rule's SQL reads it as it is: intl as 0/1
+    types = dict(r[:2] for r in duckdb.connect().execute(f"DESCRIBE SELECT * FROM read_parquet('{exported}')")
+                 .fetchall())
+    assert types["intl"] == "DOUBLE" and types["amount"] == "DOUBLE"
