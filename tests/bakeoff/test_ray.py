@@ -27,16 +27,17 @@ def ray_cluster():
 
 def test_c_bound_candidate_times_out_and_next_runs(ray_cluster):
     exp = experiment_from_dict({**RAW, "executor": {"engine": "ray"},
-                                "timebox": {"total": "2m", "per_candidate": "5s"}})
+                                "timebox": {"total": "2m", "per_candidate": "10s"}})
     frame, _ = prepare(exp)
     specs = [Spec("blas", "bakeoff.testing:Hang", {"mode": "c"}), Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
     rows = climb(exp, frame, specs, lambda *_: None)
-    # 5s, not 2s: after ray.cancel(force=True) the next task waits for a fresh Ray worker, which took
-    # 2.4s on a loaded 2-core machine (load average 15) and timed the mean out at a 2s box.
-    assert rows[0].status is Status.TIMEOUT and rows[0].fit_s < 5.0 + 1.0
-    assert rows[1].status is Status.OK
-    assert time.monotonic() - start < 5.0 + 1.0 + 10.0
+    # 10s, not 2s: after ray.cancel(force=True) the next task waits for a fresh Ray worker, which took
+    # 2.4s on a loaded 2-core machine (load average 15) and timed the mean out at a 2s box, and over 5s
+    # beside a second test run.
+    assert rows[0].status is Status.TIMEOUT and rows[0].fit_s < 10.0 + 1.0
+    assert rows[1].status is Status.OK, rows[1].message
+    assert time.monotonic() - start < 10.0 + 1.0 + 15.0
 
 
 def test_crash_is_failed(ray_cluster):
