@@ -39,11 +39,13 @@ class Champion(Candidate):
     rung = 0
     summary = "last sprint's chosen model"
 
-    def __init__(self, *, model: str, source: str = "", inner: str = "", retrain: bool = False) -> None:
+    def __init__(self, *, model: str, source: str = "", inner: str = "", retrain: bool = False,
+                 origin: str = "run") -> None:
         self.model = model
         self.source = source
         self.inner = inner
         self.retrain = retrain
+        self.origin = origin  # "run" (a recorded run or its folder) or "export" (a folder from bakeoff export)
 
     def _load(self) -> Candidate:
         obj = pickle.loads(Path(self.model).read_bytes())
@@ -70,7 +72,8 @@ class Champion(Candidate):
         return self.model_.predict(frame)
 
     def describe(self) -> dict[str, Any]:
-        return {"champion_of": self.source, "candidate": self.inner, "retrained": self.retrain,
+        return {"champion_of": self.source, "champion_origin": getattr(self, "origin", "run"),
+                "candidate": self.inner, "retrained": self.retrain,
                 **self.model_.describe()}
 
 
@@ -88,7 +91,8 @@ def champion_specs(exp: Experiment,
     if isinstance(found, str):
         return [], [found]
     model, source, inner, rung = found
-    params = {"model": str(model), "source": source, "inner": inner}
+    origin = "export" if Path(model).name == "model.pkl" else "run"
+    params = {"model": str(model), "source": source, "inner": inner, "origin": origin}
     specs = [(NAMES[0], {**params, "retrain": False}, rung)]
     if exp.ladder.champion_retrain:
         specs.append((NAMES[1], {**params, "retrain": True}, rung))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from bakeoff.config import ChooseSection
 from bakeoff.judge import Judgement
 from bakeoff.money import usd
-from bakeoff.row import Row
+from bakeoff.row import Row, source_date
 from bakeoff.scoring import Scores
 from bakeoff.tradeoff import DEFAULT_MARGINS, Margins, ci_label, cost_ratio, dominance, judged, usd_of
 
@@ -78,18 +78,32 @@ def choose(rows: list[Row], scores: Scores, rule: ChooseSection, margins: Margin
     tol, relative = tolerance_for(scores.primary.name, rule)
     c = _Ctx(ok, j, allowed, front, best, tol, tol * abs(j.point[best]) if relative else tol, relative, margins)
     if rule.rule == "best":
-        return Choice(ok[best].name, _best_reason(c, scores) + _leaders(c, best, scores))
+        return Choice(ok[best].name, _keep(c, best) + _best_reason(c, scores) + _leaders(c, best, scores))
     bound = 1 if rule.evidence == "not_shown_worse" else 2
     eligible = [i for i in front if j.shortfall(i, allowed)[bound] <= c.tol_abs + EPS and not _led(c, i)]
     if not eligible:
-        return Choice(ok[best].name, _none_shown(c, scores) + _leaders(c, best, scores))
+        return Choice(ok[best].name, _keep(c, best) + _none_shown(c, scores) + _leaders(c, best, scores))
     if rule.rule == "simplest_within":
         low = min(ok[i].rung for i in eligible)
         pick = _cheapest(c, [i for i in eligible if ok[i].rung == low])
     else:
         pick = _cheapest(c, eligible)
     text = _pick_reason(c, pick, rule, scores) if pick != best else _best_kept(c, rule, bound, scores)
-    return Choice(ok[pick].name, text + _passed_over(c, pick, scores) + _leaders(c, pick, scores))
+    return Choice(ok[pick].name, _keep(c, pick) + text + _passed_over(c, pick, scores) + _leaders(c, pick, scores))
+
+
+def _keep(c: _Ctx, pick: int) -> str:
+    """When the champion is chosen, say so first in the business's words: keep the model already running."""
+    row = c.ok[pick]
+    inner = (row.params or {}).get("candidate") if row.family == "champion" else None
+    if not inner:
+        return ""
+    when = source_date(str((row.params or {}).get("champion_of", "")))
+    better = [c.ok[q].label for q in c.allowed if q != pick and c.j.shown_better(q, pick)]
+    if not better:
+        return f"Keep {inner} from {when}: no challenger is shown better. "
+    return f"Keep {inner} from {when}, although {', '.join(better[:3])} {'is' if len(better) == 1 else 'are'} " \
+           "shown better: "
 
 
 def _led(c: _Ctx, i: int) -> list[int]:
@@ -122,11 +136,11 @@ def _val(c: _Ctx, i: int) -> str:
 
 
 def _best_reason(c: _Ctx, scores: Scores) -> str:
-    return f"Chose {c.ok[c.best].name}: the best {scores.primary.label} ({_val(c, c.best)})."
+    return f"Chose {c.ok[c.best].label}: the best {scores.primary.label} ({_val(c, c.best)})."
 
 
 def _none_shown(c: _Ctx, scores: Scores) -> str:
-    return (f"Chose {c.ok[c.best].name}, the best {scores.primary.label} ({_val(c, c.best)}): no candidate's "
+    return (f"Chose {c.ok[c.best].label}, the best {scores.primary.label} ({_val(c, c.best)}): no candidate's "
             f"shortfall from the best is shown to be within the tolerance ({_tol_text(c)}) at "
             f"{ci_label(c.j.confidence)} confidence, so the burden of proof was not met by a cheaper one.")
 
@@ -139,7 +153,7 @@ def _best_kept(c: _Ctx, rule: ChooseSection, bound: int, scores: Scores) -> str:
     else:
         rivals = [i for i in c.front if c.m.cheaper(c.ok[i], c.ok[b])]
         what = "cheaper"
-    head = f"Chose {c.ok[b].name}: it has the best {m.label} ({_val(c, b)})"
+    head = f"Chose {c.ok[b].label}: it has the best {m.label} ({_val(c, b)})"
     if not rivals:
         return head + f" and no {what} candidate is on the Pareto front."
     near = min(rivals, key=lambda i: c.j.shortfall(i, c.allowed)[bound])
@@ -148,7 +162,7 @@ def _best_kept(c: _Ctx, rule: ChooseSection, bound: int, scores: Scores) -> str:
     claim = ("fall short by more than the tolerance" if bound == 1
              else "are not shown to be within the tolerance")
     return (head + f"; the {what} candidates {claim} ({_tol_text(c)}): the closest, "
-            f"{c.ok[near].name} ({m.label} {_val(c, near)}), is {gap:.3g} short, {ci_label(c.j.confidence)} "
+            f"{c.ok[near].label} ({m.label} {_val(c, near)}), is {gap:.3g} short, {ci_label(c.j.confidence)} "
             f"simultaneous interval {lo:.3g} to {hi:.3g}, {how} the tolerance.")
 
 
@@ -167,8 +181,8 @@ def _pick_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str
                  else f"{cost_ratio(usd_b, usd_p)} dearer" if c.m.cheaper(c.ok[b], c.ok[pick])
                  else f"a tie within the cost noise margin: under 2× or ${c.m.usd:g} a month apart")
         cost = f" It costs {usd(usd_p)} a month against {usd(usd_b)} ({ratio})."
-    return (f"Chose {c.ok[pick].name}: the {how} candidate whose shortfall from the best {test} the "
-            f"tolerance. Its {m.label} is {_val(c, pick)} against {_val(c, b)} for {c.ok[b].name}: a gap of "
+    return (f"Chose {c.ok[pick].label}: the {how} candidate whose shortfall from the best {test} the "
+            f"tolerance. Its {m.label} is {_val(c, pick)} against {_val(c, b)} for {c.ok[b].label}: a gap of "
             f"{gap:.3g}, {ci_label(c.j.confidence)} simultaneous interval of the shortfall {lo:.3g} to {hi:.3g}, "
             f"tolerance {_tol_text(c)}.{cost}")
 
@@ -179,8 +193,9 @@ def _tied_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str
     gap = c.j.util[b] - c.j.util[pick]
     what = "lower-rung" if c.ok[pick].rung < c.ok[b].rung else ("cheaper" if rule.rule == "cheapest_within"
                                                                else "simpler")
-    return (f"Chose {c.ok[pick].name}: it costs about as much as the best, {c.ok[b].name} ({_costs(c, pick, b)}), "
-            f"and trails its {m.label} ({_val(c, pick)} against {_val(c, b)}) by {_gap(gap, c)}, within the tolerance "
+    return (f"Chose {c.ok[pick].label}: it costs about as much as the best, {c.ok[b].label} "
+            f"({_costs(c, pick, b)}), and trails its {m.label} ({_val(c, pick)} against {_val(c, b)}) by "
+            f"{_gap(gap, c)}, within the tolerance "
             f"({_tol_text(c)}); with a lead that small, the {what} candidate is kept.")
 
 
@@ -208,7 +223,7 @@ def _passed_over(c: _Ctx, chosen: int, scores: Scores) -> str:
         return ""
     i = max(near, key=lambda k: (c.j.util[k], -k))
     gap = c.j.util[chosen] - c.j.util[i]
-    return (f" {c.ok[i].name} costs about as much ({_costs(c, i, chosen)}) and trails by {_gap(gap, c)} on the "
+    return (f" {c.ok[i].label} costs about as much ({_costs(c, i, chosen)}) and trails by {_gap(gap, c)} on the "
             f"{scores.primary.label}, more than the tolerance: with nothing to save, the better estimate wins.")
 
 
@@ -221,11 +236,11 @@ def _leaders(c: _Ctx, pick: int, scores: Scores) -> str:
     other = pick if pick != c.best and pick in lead else max((i for i in lead if i != c.best),
                                                              key=lambda i: (j.util[i], -i))
     mde = j.detectable(c.best, other)
-    names = ", ".join(c.ok[i].name for i in lead[:6]) + (", …" if len(lead) > 6 else "")
+    names = ", ".join(c.ok[i].label for i in lead[:6]) + (", …" if len(lead) > 6 else "")
     rows = f"The {scores.n:,}-row holdout" if scores.n else "The holdout"
     return (f" {rows} cannot separate the "
             f"{len(lead)} leaders (the set of the best: {names}); the smallest {scores.primary.label} difference "
-            f"it would detect between {c.ok[c.best].name} and {c.ok[other].name} is about {mde:.3g} "
+            f"it would detect between {c.ok[c.best].label} and {c.ok[other].label} is about {mde:.3g} "
             f"(80% power).")
 
 

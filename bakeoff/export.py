@@ -24,6 +24,7 @@ from bakeoff.errors import BakeoffError, DataError, did_you_mean
 from bakeoff.report import sections
 from bakeoff.row import Row
 from bakeoff.sqlfiles import sql_root
+from bakeoff.store import chosen_label
 from bakeoff.tradeoff import ci_label
 
 
@@ -183,7 +184,14 @@ def model_card(results: dict[str, Any], cand: Row) -> str:
     cost = cand.cost
     assert cost is not None and cand.fit_s is not None and cand.predict_ms_per_1k is not None
     chosen = results.get("chosen")
-    verdict = "yes — the run chose it" if chosen == cand.name else f"no — the run chose {chosen or 'none'}"
+    label = chosen_label(results)
+    champion = next((c for c in results["candidates"] if c["name"] == chosen and c.get("family") == "champion"), None)
+    if chosen == cand.name:
+        verdict = f"yes — the run chose it ({label})" if label != chosen else "yes — the run chose it"
+    elif champion is not None and (champion.get("params") or {}).get("candidate") == cand.name:
+        verdict = f"yes — the run kept it as {label}"
+    else:
+        verdict = f"no — the run chose {label or 'none'}"
     how = (f"`{cand.name}.sql` runs in DuckDB against tables `train` (`train.parquet`) and `holdout` (your new "
            "feature rows)" if (cand.params or {}).get("sql") else "`model.pkl` (needs `bakeoff` installed)")
     return "\n".join([

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import sys
 import types
 import typing
@@ -189,6 +190,11 @@ class Row:
         """True when the candidate finished (status OK)."""
         return self.status is Status.OK
 
+    @property
+    def label(self) -> str:
+        """How the row is named to people (:func:`label_of`): a champion names the model it keeps."""
+        return label_of(self.name, self.family, self.params)
+
     def to_json(self) -> dict[str, Any]:
         """The ``results.json`` candidate entry (fields that are None are left out)."""
         out: dict[str, Any] = {}
@@ -238,6 +244,27 @@ class Row:
         out["chosen"] = self.name == chosen
         out.update({f"metric_{k}": v for k, v in (self.metrics or {}).items()})
         return out
+
+
+def label_of(name: str, family: str | None, params: dict[str, Any] | None) -> str:
+    """A row's name for people: ``champion (pareto_nbd, run 20261207T180512)`` for a champion, else its name.
+
+    The row's ``name`` stays the key (``results.json``'s ``chosen``, file names, history rows).
+    """
+    inner = (params or {}).get("candidate") if family == "champion" else None
+    if not inner:
+        return name
+    source = str((params or {}).get("champion_of", ""))
+    last = source.rstrip("/").rpartition("/")[2] or source
+    where = f"from {last}" if (params or {}).get("champion_origin") == "export" else f"run {last}"
+    return f"{name} ({inner}, {where})"
+
+
+def source_date(source: str) -> str:
+    """The date of a champion's run (``2026-12-07``), or where it came from when that is not a run."""
+    last = source.rstrip("/").rpartition("/")[2] or source
+    stamp = re.match(r"(\d{4})(\d{2})(\d{2})T\d{6}", last)
+    return f"{stamp[1]}-{stamp[2]}-{stamp[3]}" if stamp else last
 
 
 def table_fields(cls: type) -> list[dataclasses.Field]:

@@ -17,7 +17,7 @@ import pandas as pd
 from bakeoff.defaults import DEFAULT_DB
 from bakeoff.errors import BakeoffError, DataError
 from bakeoff.result import Result
-from bakeoff.row import Row, column_types
+from bakeoff.row import Row, column_types, label_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -124,11 +124,22 @@ def history(experiment: str | None = None, db: Path = DEFAULT_DB) -> pd.DataFram
     con = connect(db, read_only=True)
     try:
         sql = ("SELECT r.run_id, r.created, r.seed, r.primary_metric, r.chosen, c.metric AS chosen_metric, "
-               "r.wall_s FROM runs r LEFT JOIN candidates c ON c.run_id = r.run_id AND c.chosen "
+               "r.wall_s, r.results FROM runs r LEFT JOIN candidates c ON c.run_id = r.run_id AND c.chosen "
                + ("WHERE r.experiment = ? " if experiment else "") + "ORDER BY r.created DESC, r.run_id DESC")
-        return con.execute(sql, [experiment] if experiment else []).df()
+        df = con.execute(sql, [experiment] if experiment else []).df()
     finally:
         con.close()
+    # a champion names the model it keeps (runs recorded without results keep the bare name)
+    df["chosen"] = [chosen_label(doc) or name for doc, name in zip(df.pop("results"), df["chosen"], strict=True)]
+    return df
+
+
+def chosen_label(results: str | dict[str, Any] | None) -> str | None:
+    """The chosen candidate's name for people (:func:`bakeoff.row.label_of`), from a run's ``results.json``."""
+    doc = json.loads(results) if isinstance(results, str) else (results or {})
+    chosen = doc.get("chosen")
+    row = next((c for c in doc.get("candidates", []) if c.get("name") == chosen), None)
+    return label_of(chosen, row.get("family"), row.get("params")) if row and chosen else chosen
 
 
 def resolve(run: str, db: Path = DEFAULT_DB) -> str:
@@ -166,8 +177,8 @@ def compare(run_a: str, run_b: str, db: Path = DEFAULT_DB) -> tuple[pd.DataFrame
             FROM (SELECT * FROM candidates WHERE run_id = ?) x
             FULL OUTER JOIN (SELECT * FROM candidates WHERE run_id = ?) y ON x.name = y.name
             ORDER BY coalesce(y.rung, x.rung), candidate""", [a, b]).df()
-        meta = {r[0]: r[1:] for r in con.execute(
-            "SELECT run_id, chosen, primary_metric FROM runs WHERE run_id IN (?, ?)", [a, b]).fetchall()}
+        meta = {r[0]: (chosen_label(r[3]) or r[1], r[2]) for r in con.execute(
+            "SELECT run_id, chosen, primary_metric, results FROM runs WHERE run_id IN (?, ?)", [a, b]).fetchall()}
     finally:
         con.close()
     notes = [f"Comparing {a} → {b} on {meta[b][1]}."]

@@ -15,7 +15,7 @@ from bakeoff.frame import Frame, Problem
 from bakeoff.metrics import METRICS
 from bakeoff.result import Result
 from bakeoff.row import Row
-from bakeoff.scoring import score_all
+from bakeoff.scoring import Scores, score_all
 from bakeoff.tradeoff import Margins, annotate, sentences, to_frame
 
 
@@ -49,7 +49,7 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
     choice = choose(rows, scores, exp.choose, margins)
     chosen, reason, lines = choice.name, choice.reason, []
     if value is not None:
-        chosen, reason, lines = _value_verdict(exp, value, rows, chosen, reason, margins)
+        chosen, reason, lines = _value_verdict(exp, value, rows, chosen, reason, margins, scores)
     table = to_frame(rows, names[0], chosen)
     best = next((r.vs_best_name for r in rows if r.vs_best_name), None)
     seg = segment_scores(frame.segments, y, preds, scores.primary)
@@ -82,10 +82,15 @@ def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.n
 
 
 def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | None,
-                   reason: str, margins: Margins) -> tuple[str | None, str, list[str]]:
+                   reason: str, margins: Margins, scores: Scores) -> tuple[str | None, str, list[str]]:
     """With ``[value]``: the dollar sentences, and the choice when ``rule = "max_net_value"``."""
-    from bakeoff.value import money
-    from bakeoff.value_choice import below_sentences, choose_net_value, net_judge, value_sentences
+    from bakeoff.value_choice import (
+        below_sentences,
+        choose_net_value,
+        keep_above_trivial,
+        net_judge,
+        value_sentences,
+    )
 
     ok = [r for r in rows if r.ok]
     verdict = choose_net_value(value, ok, net_judge, tolerance=exp.choose.tolerance, relative=exp.choose.relative,
@@ -96,9 +101,6 @@ def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | N
     lines += below_sentences(value, ok, exp.score.confidence)
     if exp.choose.rule == "max_net_value":
         return verdict.name, verdict.reason, lines
-    row = next((r for r in ok if r.name == chosen), None)
-    if row is not None and row.value is not None and row.value.below:  # chosen on accuracy, worth less than nothing
-        policy = row.value.below.removesuffix(" (point)")
-        reason += (f" Note: {chosen} nets {money(row.value.net_usd_month)} a month under [value], less than "
-                   f"{policy} ({money(value.trivial[policy][0])}); rule = \"max_net_value\" would not choose it.")
+    chosen, reason = keep_above_trivial(value, ok, chosen, reason,
+                                        lambda keep: choose(keep, scores, exp.choose, margins))
     return chosen, reason, lines

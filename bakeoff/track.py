@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from bakeoff.errors import ConfigError
+from bakeoff.row import label_of
 
 if TYPE_CHECKING:
     from bakeoff.result import Result
@@ -88,7 +89,8 @@ def _experiment(client: Any, name: str, uri: str) -> str:
 def _log_candidate(client: Any, exp_id: str, parent: str, cand: dict[str, Any], doc: dict[str, Any],
                    folder: Path | None) -> None:
     chosen = cand["name"] == doc["chosen"]
-    run = client.create_run(exp_id, run_name=cand["name"], tags={
+    name = label_of(cand["name"], cand.get("family"), cand.get("params"))  # a champion names the model it keeps
+    run = client.create_run(exp_id, run_name=name, tags={
         "mlflow.parentRunId": parent, "bakeoff.status": cand["status"], "bakeoff.family": cand["family"],
         "bakeoff.message": (cand.get("message") or "")[:4000], "bakeoff.chosen": str(chosen).lower(),
         "bakeoff.pareto": str(bool(cand.get("pareto"))).lower()}).info.run_id

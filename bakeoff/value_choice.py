@@ -92,7 +92,7 @@ def choose_net_value(report: ValueReport, rows: list[Row], judge: Judge, *, tole
     passed = [i for i in front if ok[i].rung < ok[pick].rung and pick in led[i]]
     if passed:
         i = max(passed, key=lambda k: (point[k], -k))
-        reason += (f" {ok[i].name} costs about as much to run and nets {money(point[pick] - point[i])} a month less, "
+        reason += (f" {ok[i].label} costs about as much to run and nets {money(point[pick] - point[i])} a month less, "
                    "more than the tolerance: with nothing to save, the better estimate wins.")
     return ValueChoice(names[pick], reason, leaders)
 
@@ -131,31 +131,54 @@ def below_sentences(report: ValueReport, rows: list[Row], confidence: float) -> 
         policy = below.removesuffix(" (point)")
         how = (f"shown at {confidence:.0%} confidence" if not below.endswith("(point)")
                else "on the point estimate, not shown")
-        out.append(f"{r.name} is worth less than {policy}: it nets {money(r.value.net_usd_month)} a month against "
+        out.append(f"{r.label} is worth less than {policy}: it nets {money(r.value.net_usd_month)} a month against "
                    f"{money(report.trivial[policy][0])} ({how}).")
     return out
 
 
+def keep_above_trivial(report: ValueReport, rows: list[Row], chosen: str | None, reason: str,
+                       rechoose: Callable[[list[Row]], Any]) -> tuple[str | None, str]:
+    """A choice made on accuracy, moved off a candidate that nets less than doing nothing clever.
+
+    When the chosen candidate's net value is below the best trivial policy's (point estimates), the
+    rule is applied again to the candidates that are not (``rechoose`` returns a
+    :class:`~bakeoff.choice.Choice`); when none is left, nothing is chosen.
+    """
+    if not report.trivial:
+        return chosen, reason
+    policy, (floor, _) = max(report.trivial.items(), key=lambda kv: kv[1][0])
+    row = next((r for r in rows if r.name == chosen), None)
+    if row is None or row.value is None or row.value.net_usd_month >= floor - EPS:
+        return chosen, reason
+    head = (f"{row.label} nets {money(row.value.net_usd_month)} a month under [value], less than {policy} "
+            f"({money(floor)}), so it is not chosen. ")
+    keep = [r for r in rows if r.ok and r.value is not None and r.value.net_usd_month >= floor - EPS]
+    if not keep:
+        return None, head + f"No candidate nets more: doing nothing clever is the verdict, keep {policy}."
+    again = rechoose(keep)
+    return again.name, head + again.reason
+
+
 def _nothing_beats(report: ValueReport, ok: list[Row], vals: list[Any], best: int) -> str:
     name, (value, _) = max(report.trivial.items(), key=lambda kv: kv[1][0])
-    return (f"No candidate nets more a month than {name} ({money(value)}): the best, {ok[best].name}, nets "
+    return (f"No candidate nets more a month than {name} ({money(value)}): the best, {ok[best].label}, nets "
             f"{money(vals[best].net)} after running cost. Doing nothing clever is the verdict: keep {name}.")
 
 
 def _reason(ok: list[Row], vals: list[Any], best: int, pick: int, j: Judgement, tol: float,
             confidence: float, *, tied: bool = False) -> str:
     b, p = vals[best], vals[pick]
-    head = (f"Chose {ok[pick].name}: it nets {money(p.net)} a month ({confidence:.0%} interval "
+    head = (f"Chose {ok[pick].label}: it nets {money(p.net)} a month ({confidence:.0%} interval "
             f"{money(p.low - p.running)} to {money(p.high - p.running)}) after {_usd(p.running)} of running cost")
     if pick == best:
         return head + ", the most of any candidate, and no cheaper one on the front is within the tolerance of it."
     gap, lo, hi = j.shortfall(pick)
     if tied:
-        return (head + f"; it costs about as much to run as the best, {ok[best].name} ({money(b.net)}), whose "
+        return (head + f"; it costs about as much to run as the best, {ok[best].label} ({money(b.net)}), whose "
                 f"lead of {money(j.point[best] - j.point[pick])} is within the tolerance of {money(tol)}, so the "
                 "simpler candidate is kept.")
     return (head + "; it is the cheapest candidate on the front whose shortfall from the best net value "
-            f"({ok[best].name}, {money(b.net)}) is not shown to exceed the tolerance of {money(tol)}: a gap of "
+            f"({ok[best].label}, {money(b.net)}) is not shown to exceed the tolerance of {money(tol)}: a gap of "
             f"{money(gap)}, {confidence:.0%} interval of the shortfall {money(lo)} to {money(hi)}.")
 
 

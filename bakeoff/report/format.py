@@ -71,7 +71,7 @@ def cells(result: Result, row: Row) -> list[str]:
     chosen = " ✔" if row.name == result.chosen else ""
     bias = [f"{row.bias_pct:+.1f}%" if ok and row.bias_pct is not None else ""] if has_bias(result) else []
     return [
-        str(row.rung), row.name + uses(row) + chosen, status, num(metric), ci, vs, *bias, best_set,
+        str(row.rung), row.label + uses(row) + chosen, status, num(metric), ci, vs, *bias, best_set,
         format_seconds(row.fit_s) if row.fit_s is not None else "",
         _ms(_per_1k(row)) if ok and row.predict_ms_per_1k is not None else "",
         f"{row.model_kb:.0f}KB" if ok and row.model_kb is not None else "",

@@ -13,7 +13,7 @@ from bakeoff.metrics import METRICS
 from bakeoff.money import usd
 from bakeoff.report.fields import val
 from bakeoff.result import Result
-from bakeoff.row import Status
+from bakeoff.row import Status, label_of
 
 
 def _metric(r: Any, name: str) -> float:
@@ -66,7 +66,7 @@ def headline(result: Result) -> str:
         return "No candidate was chosen."
     m = METRICS[result.primary]
     better = "higher is better" if m.higher_is_better else "lower is better"
-    name, value = val(row, "name"), _metric(row, result.primary)
+    name, value = label_of(val(row, "name"), val(row, "family"), val(row, "params")), _metric(row, result.primary)
     text = f"{name} scores {m.label} {value:.4g} ({better}): {MEANING.get(result.primary, m.label)}."
     mae = val(row, "metrics").get("mae")
     if result.problem.task != "binary" and mae is not None and result.primary != "mae":
@@ -105,7 +105,8 @@ def _close(r: Any) -> bool:
 
 def _said(label: str, r: Any, result: Result) -> str:
     m = METRICS[result.primary]
-    return (f"{label}: {val(r, 'name')} ({_family(r)}), {m.label} {_metric(r, result.primary):.4g} "
+    name = label_of(val(r, "name"), val(r, "family"), val(r, "params"))  # a champion names the model it keeps
+    return (f"{label}: {name} ({_family(r)}), {m.label} {_metric(r, result.primary):.4g} "
             f"at {usd(_monthly(r))} a month")
 
 

@@ -92,3 +92,22 @@ def test_a_kept_champion_is_unwrapped_next_sprint(tmp_path: Path) -> None:
     third = run(exp(tmp_path, ["mean"]), out=tmp_path / "r3", history=db)
     assert rows(third)["champion"].params["candidate"] == "decision_tree"
     np.testing.assert_allclose(third.predictions["champion"], second.predictions["champion"])
+
+
+def test_the_champion_keeps_its_name(tmp_path: Path) -> None:
+    """Second sprint, same split: the champion and the refitted tree predict alike; the kept model is named
+    everywhere a person reads it (table, choice, history, compare, model card)."""
+    from bakeoff.store import compare, history
+
+    db = tmp_path / "h.duckdb"
+    run(exp(tmp_path, ["mean", "decision_tree"]), out=tmp_path / "r1", history=db)
+    second = run(exp(tmp_path, ["mean", "decision_tree"]), out=tmp_path / "r2", history=db)
+    label = "champion (decision_tree, run r1)"
+    assert rows(second)["champion"].label == label and rows(second)["decision_tree"].label == "decision_tree"
+    assert second.chosen == "champion"  # the key stays stable for tools reading results.json
+    assert second.reason.startswith("Keep decision_tree from r1: no challenger is shown better. Chose " + label)
+    assert f"| {label} ✔ |" in (tmp_path / "r2" / "report.md").read_text()
+    assert history("champ", db)["chosen"].tolist() == [label, "decision_tree"]
+    assert f"The chosen candidate changed: decision_tree → {label}." in compare("champ/r1", "champ/r2", db)[1]
+    card = (export(tmp_path / "r2", "decision_tree", tmp_path / "dt") / "MODEL_CARD.md").read_text()
+    assert f"Chosen in this run: yes — the run kept it as {label}" in card

@@ -192,3 +192,40 @@ def test_without_resamples_a_trivial_policy_is_a_point_comparison():
     choose_net_value(rep, rows, net_judge, tolerance=None, relative=None, confidence=0.95)
     assert rows[0].value.below == "acting on everybody (point)"
     assert "on the point estimate, not shown" in below_sentences(rep, rows, 0.95)[0]
+
+
+def test_a_choice_made_on_accuracy_moves_off_a_candidate_worth_less_than_doing_nothing():
+    """cost_tied_small_gap chooses sql_rule on ROC AUC; under [value] it nets $100 a month, glm $1,000, and
+    acting on everybody $500: the rule is applied again without sql_rule, and glm is chosen."""
+    from types import SimpleNamespace
+
+    from bakeoff.row import Value
+    from bakeoff.value_choice import keep_above_trivial
+
+    rows, scores = CASES["cost_tied_small_gap"].table()
+    first = choose(rows, scores, ChooseSection())
+    assert first.name == "sql_rule"
+    for row, net in zip(rows, (100.0, 1000.0), strict=True):
+        row.value = Value(value_usd_month=net, net_usd_month=net)
+    report = SimpleNamespace(trivial={"acting on everybody": (500.0, None), "acting on nobody": (0.0, None)})
+    name, reason = keep_above_trivial(report, rows, first.name, first.reason,
+                                      lambda keep: choose(keep, scores, ChooseSection()))
+    assert name == "glm"
+    assert reason.startswith("sql_rule nets $100 a month under [value], less than acting on everybody ($500), "
+                             "so it is not chosen. Chose glm")
+    rows[1].value = Value(value_usd_month=200.0, net_usd_month=200.0)
+    name, reason = keep_above_trivial(report, rows, first.name, first.reason, lambda keep: None)
+    assert name is None and reason.endswith("doing nothing clever is the verdict, keep acting on everybody.")
+
+
+def test_the_report_states_the_upkeep(tmp_path):
+    from bakeoff.runner import run
+
+    raw = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign", "key": "row_id"},
+           "score": {"bootstrap": 50}, "ladder": {"include": ["mean", "glm"]},
+           "cost": {"upkeep_usd_per_month": {"glm": 150}}}
+    res = run(experiment_from_dict(raw), out=tmp_path / "out", history=None)
+    glm = next(r for r in res.rows if r.name == "glm")
+    assert glm.cost.upkeep_usd == 150.0 and glm.cost.monthly_usd >= 150.0
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert "Upkeep a month ([cost] upkeep_usd_per_month), added to each candidate's monthly cost: glm $150" in text
