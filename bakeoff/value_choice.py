@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from bakeoff.judge import Judgement
-from bakeoff.row import Row
+from bakeoff.row import Row, source_date
 from bakeoff.tradeoff import DEFAULT_MARGINS, Margins, dominance, flag_front
 from bakeoff.valuation import ValueReport
 from bakeoff.value import money
@@ -89,6 +89,7 @@ def choose_net_value(report: ValueReport, rows: list[Row], judge: Judge, *, tole
     pick = min(margins.not_beaten(ok, eligible), key=lambda i: (ok[i].rung, -point[i], i))
     reason = _reason(ok, vals, best, pick, j, tol_abs, confidence, tied=not margins.cheaper(ok[pick], ok[best])
                      and not margins.cheaper(ok[best], ok[pick]))
+    reason = _keep(ok, pick, j) + reason
     passed = [i for i in front if ok[i].rung < ok[pick].rung and pick in led[i]]
     if passed:
         i = max(passed, key=lambda k: (point[k], -k))
@@ -134,6 +135,18 @@ def below_sentences(report: ValueReport, rows: list[Row], confidence: float) -> 
         out.append(f"{r.label} is worth less than {policy}: it nets {money(r.value.net_usd_month)} a month against "
                    f"{money(report.trivial[policy][0])} ({how}).")
     return out
+
+
+def _keep(ok: list[Row], pick: int, j: Judgement) -> str:
+    """When the champion is chosen, say so first: keep the model already running."""
+    inner = (ok[pick].params or {}).get("candidate") if ok[pick].family == "champion" else None
+    if not inner:
+        return ""
+    when = source_date(str((ok[pick].params or {}).get("champion_of", "")))
+    better = [ok[q].label for q in range(len(ok)) if q != pick and j.shown_better(q, pick)]
+    if not better:
+        return f"Keep {inner} from {when}: no challenger is shown to net more. "
+    return f"Keep {inner} from {when}, although {', '.join(better[:3])} shown to net more: "
 
 
 def keep_above_trivial(report: ValueReport, rows: list[Row], chosen: str | None, reason: str,

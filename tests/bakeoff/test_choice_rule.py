@@ -229,3 +229,19 @@ def test_the_report_states_the_upkeep(tmp_path):
     assert glm.cost.upkeep_usd == 150.0 and glm.cost.monthly_usd >= 150.0
     text = (tmp_path / "out" / "report.md").read_text()
     assert "Upkeep a month ([cost] upkeep_usd_per_month), added to each candidate's monthly cost: glm $150" in text
+
+
+def test_a_champion_chosen_on_net_value_is_kept_by_name():
+    import numpy as np
+
+    from bakeoff.value_choice import choose_net_value, net_judge
+
+    y = np.r_[np.full(100, 200.0), np.zeros(900)]
+    rng = np.random.default_rng(2)
+    rep, rows = _value_case(y, {"mean": np.full(1000, 20.0), "champion": y + rng.random(1000)},
+                            {"mean": 0, "champion": 4})
+    rows[1].family, rows[1].params = "champion", {"candidate": "xgboost", "champion_of": "spend/20261207T180512"}
+    pick = choose_net_value(rep, rows, net_judge, tolerance=None, relative=None, confidence=0.95)
+    assert pick.name == "champion"
+    assert pick.reason.startswith("Keep xgboost from 2026-12-07: no challenger is shown to net more. "
+                                  "Chose champion (xgboost, run 20261207T180512): it nets $5.5k a month")
