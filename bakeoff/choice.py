@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from bakeoff.config import ChooseSection
 from bakeoff.judge import Judgement
 from bakeoff.money import usd
-from bakeoff.row import Row, source_date
+from bakeoff.row import Row, keep_words
 from bakeoff.scoring import Scores
 from bakeoff.tradeoff import DEFAULT_MARGINS, Margins, ci_label, cost_ratio, dominance, judged, usd_of
 
@@ -94,16 +94,7 @@ def choose(rows: list[Row], scores: Scores, rule: ChooseSection, margins: Margin
 
 def _keep(c: _Ctx, pick: int) -> str:
     """When the champion is chosen, say so first in the business's words: keep the model already running."""
-    row = c.ok[pick]
-    inner = (row.params or {}).get("candidate") if row.family == "champion" else None
-    if not inner:
-        return ""
-    when = source_date(str((row.params or {}).get("champion_of", "")))
-    better = [c.ok[q].label for q in c.allowed if q != pick and c.j.shown_better(q, pick)]
-    if not better:
-        return f"Keep {inner} from {when}: no challenger is shown better. "
-    return f"Keep {inner} from {when}, although {', '.join(better[:3])} {'is' if len(better) == 1 else 'are'} " \
-           "shown better: "
+    return keep_words(c.ok[pick], [c.ok[q].label for q in c.allowed if q != pick and c.j.shown_better(q, pick)])
 
 
 def _led(c: _Ctx, i: int) -> list[int]:

@@ -260,6 +260,19 @@ def label_of(name: str, family: str | None, params: dict[str, Any] | None) -> st
     return f"{name} ({inner}, {where})"
 
 
+def keep_words(row: Row, better: list[str], shown: str = "shown better") -> str:
+    """The opening of a choice that keeps the champion: ``Keep pareto_nbd from 2026-12-07: no challenger is
+    shown better.`` ('' for any other row); ``better`` names the challengers the evidence puts ahead of it."""
+    inner = (row.params or {}).get("candidate") if row.family == "champion" else None
+    if not inner:
+        return ""
+    when = source_date(str((row.params or {}).get("champion_of", "")))
+    if not better:
+        return f"Keep {inner} from {when}: no challenger is {shown}. "
+    verb = "is" if len(better) == 1 else "are"
+    return f"Keep {inner} from {when}, although {', '.join(better[:3])} {verb} {shown}: "
+
+
 def source_date(source: str) -> str:
     """The date of a champion's run (``2026-12-07``), or where it came from when that is not a run."""
     last = source.rstrip("/").rpartition("/")[2] or source

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from bakeoff.judge import Judgement
-from bakeoff.row import Row, source_date
+from bakeoff.row import Row, keep_words
 from bakeoff.tradeoff import DEFAULT_MARGINS, Margins, dominance, flag_front
 from bakeoff.valuation import ValueReport
 from bakeoff.value import money
@@ -139,14 +139,8 @@ def below_sentences(report: ValueReport, rows: list[Row], confidence: float) -> 
 
 def _keep(ok: list[Row], pick: int, j: Judgement) -> str:
     """When the champion is chosen, say so first: keep the model already running."""
-    inner = (ok[pick].params or {}).get("candidate") if ok[pick].family == "champion" else None
-    if not inner:
-        return ""
-    when = source_date(str((ok[pick].params or {}).get("champion_of", "")))
     better = [ok[q].label for q in range(len(ok)) if q != pick and j.shown_better(q, pick)]
-    if not better:
-        return f"Keep {inner} from {when}: no challenger is shown to net more. "
-    return f"Keep {inner} from {when}, although {', '.join(better[:3])} shown to net more: "
+    return keep_words(ok[pick], better, "shown to net more")
 
 
 def keep_above_trivial(report: ValueReport, rows: list[Row], chosen: str | None, reason: str,
