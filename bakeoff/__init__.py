@@ -16,23 +16,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["run", "load_experiment", "Result", "Candidate", "Budget", "Status", "BakeoffError",
-           "ConfigError", "DataError", "NotApplicable", "Interrupted", "Row"]
+__all__ = ["run", "validate", "prepare", "Validation", "load_experiment", "Result", "Candidate", "Budget",
+           "Status", "BakeoffError", "ConfigError", "DataError", "NotApplicable", "Interrupted", "Row"]
 
 _LAZY = {
-    "run": "bakeoff.runner", "load_experiment": "bakeoff.config", "Result": "bakeoff.result",
+    "run": "bakeoff.api", "validate": "bakeoff.api", "prepare": "bakeoff.api", "Validation": "bakeoff.api",
+    "load_experiment": "bakeoff.config", "Result": "bakeoff.result",
     "Candidate": "bakeoff.candidate", "Budget": "bakeoff.candidate", "Status": "bakeoff.row", "Row": "bakeoff.row",
     "BakeoffError": "bakeoff.errors", "ConfigError": "bakeoff.errors", "DataError": "bakeoff.errors",
     "NotApplicable": "bakeoff.errors", "Interrupted": "bakeoff.errors",
 }
 
 if TYPE_CHECKING:
+    from bakeoff.api import Validation, prepare, run, validate
     from bakeoff.candidate import Budget, Candidate
     from bakeoff.config import load_experiment
     from bakeoff.errors import BakeoffError, ConfigError, DataError, Interrupted, NotApplicable
     from bakeoff.result import Result
     from bakeoff.row import Row, Status
-    from bakeoff.runner import run
 
 
 def __getattr__(name: str) -> Any:

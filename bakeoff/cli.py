@@ -161,23 +161,10 @@ def export(
 @app.command()
 def validate(config: Config) -> None:
     """Check CONFIG and its data; run nothing."""
-    from bakeoff.config import load_experiment
-    from bakeoff.registry import resolve_ladder
-    from bakeoff.runner import prepare
-    from bakeoff.track import require_mlflow
+    from bakeoff.api import validate as validate_config
 
-    exp = _guard(load_experiment, config)
-    _guard(require_mlflow, exp.track)
-    specs = _guard(resolve_ladder, exp)  # candidate parameters first: no data needed
-    frame, origin = _guard(prepare, exp)
-    from bakeoff.guards import check_sql_rules
-
-    _guard(check_sql_rules, specs, frame)
-    typer.echo(f"{config}: OK — {frame.problem.kind} problem, target '{frame.problem.target}', "
-               f"{len(frame.train):,} training / {len(frame.holdout):,} holdout rows, "
-               f"{len(frame.features)} features, {len(specs)} candidates.")
-    if frame.problem.dates:
-        typer.echo(frame.problem.dates)
+    checked = _guard(validate_config, config)
+    typer.echo(f"{config}: {checked.summary}")
 
 
 @app.command()
