@@ -21,19 +21,20 @@ __all__ = ["run", "validate", "prepare", "Validation", "load_experiment", "Resul
 
 _LAZY = {
     "run": "bakeoff.api", "validate": "bakeoff.api", "prepare": "bakeoff.api", "Validation": "bakeoff.api",
-    "load_experiment": "bakeoff.config", "Result": "bakeoff.result",
-    "Candidate": "bakeoff.candidate", "Budget": "bakeoff.candidate", "Status": "bakeoff.row", "Row": "bakeoff.row",
-    "BakeoffError": "bakeoff.errors", "ConfigError": "bakeoff.errors", "DataError": "bakeoff.errors",
-    "NotApplicable": "bakeoff.errors", "Interrupted": "bakeoff.errors",
+    "load_experiment": "bakeoff.config.experiment", "Result": "bakeoff.report.result",
+    "Candidate": "bakeoff.candidates.contract", "Budget": "bakeoff.candidates.contract",
+    "Status": "bakeoff.core.records", "Row": "bakeoff.core.records",
+    "BakeoffError": "bakeoff.core.errors", "ConfigError": "bakeoff.core.errors", "DataError": "bakeoff.core.errors",
+    "NotApplicable": "bakeoff.core.errors", "Interrupted": "bakeoff.core.errors",
 }
 
 if TYPE_CHECKING:
     from bakeoff.api import Validation, prepare, run, validate
-    from bakeoff.candidate import Budget, Candidate
-    from bakeoff.config import load_experiment
-    from bakeoff.errors import BakeoffError, ConfigError, DataError, Interrupted, NotApplicable
-    from bakeoff.result import Result
-    from bakeoff.row import Row, Status
+    from bakeoff.candidates.contract import Budget, Candidate
+    from bakeoff.config.experiment import load_experiment
+    from bakeoff.core.errors import BakeoffError, ConfigError, DataError, Interrupted, NotApplicable
+    from bakeoff.core.records import Row, Status
+    from bakeoff.report.result import Result
 
 
 def __getattr__(name: str) -> Any:

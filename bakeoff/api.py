@@ -5,16 +5,33 @@ The command line (:mod:`bakeoff.cli`) and notebooks call the same three function
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from bakeoff.runner import prepare, run
-
-if TYPE_CHECKING:
-    from bakeoff.config import Experiment
-    from bakeoff.frame import Frame
-    from bakeoff.registry import Spec
+from bakeoff.candidates.champion import TARGET as CHAMPION
+from bakeoff.candidates.guards import check_candidates, leakage_warnings
+from bakeoff.candidates.registry import Spec, resolve_ladder
+from bakeoff.climb.checkpoint import Checkpoint, run_key
+from bakeoff.climb.earlystop import EarlyStop
+from bakeoff.climb.earlystop import for_experiment as early_stop_for
+from bakeoff.climb.ladder import Progress, climb, workers_of
+from bakeoff.climb.prepare import load, prepare
+from bakeoff.climb.wallclock import finishing_reserve
+from bakeoff.climb.worker import new_row
+from bakeoff.config.experiment import Experiment, load_experiment
+from bakeoff.core.defaults import DEFAULT_DB
+from bakeoff.core.errors import Interrupted
+from bakeoff.core.records import Row, Status
+from bakeoff.data.drift import drift_flags, frame_profile
+from bakeoff.data.frame import Frame
+from bakeoff.data.sources import data_hash
+from bakeoff.judge.scoring import metric_names
+from bakeoff.judge.table import tabulate
+from bakeoff.report.result import Result
+from bakeoff.store.champion import champion_specs
+from bakeoff.store.track import require_mlflow
 
 __all__ = ["Validation", "prepare", "run", "validate"]
 
@@ -41,23 +58,222 @@ def validate(config: str | Path | Experiment) -> Validation:
     """Check a config and its data and run nothing.
 
     Args:
-        config: an experiment TOML path or a loaded :class:`~bakeoff.config.Experiment`.
+        config: an experiment TOML path or a loaded :class:`~bakeoff.config.experiment.Experiment`.
 
     Returns:
         The loaded experiment, its frame and its resolved ladder.
 
     Raises:
-        BakeoffError: a :class:`~bakeoff.errors.ConfigError` or :class:`~bakeoff.errors.DataError` naming the
+        BakeoffError: a :class:`~bakeoff.core.errors.ConfigError` or :class:`~bakeoff.core.errors.DataError` naming the
             file, field or column at fault.
     """
-    from bakeoff.config import Experiment, load_experiment
-    from bakeoff.guards import check_sql_rules
-    from bakeoff.registry import resolve_ladder
-    from bakeoff.track import require_mlflow
-
+    from bakeoff.candidates.guards import check_candidates
+    from bakeoff.candidates.registry import resolve_ladder
     exp = config if isinstance(config, Experiment) else load_experiment(config)
     require_mlflow(exp.track)
     specs = resolve_ladder(exp)  # candidate parameters first: no data needed
     frame, origin = prepare(exp)
-    check_sql_rules(specs, frame)
+    check_candidates(specs, frame)
     return Validation(experiment=exp, frame=frame, ladder=tuple(specs), origin=origin)
+
+
+def run(config: str | Path | Experiment, *, timebox: str | float | None = None, seed: int | None = None,
+        out: str | Path | None = None, engine: str | None = None, progress: Progress | None = None,
+        workers: int | None = None, write: bool = True, resume: bool = False, checkpoint_dir: str | Path | None = None,
+        history: str | Path | None = DEFAULT_DB, started: float | None = None) -> Result:
+    """Run a bake-off and return its :class:`Result` (also written to ``out`` unless ``write=False``).
+
+    Args:
+        config: A TOML path or a loaded :class:`Experiment`.
+        timebox, seed: Override ``[timebox].total`` (``"2m"``, seconds) and ``[experiment].seed``.
+        out: Output folder (default ``runs/<name>/<timestamp>/``).
+        engine, workers: Override ``[executor].engine`` (local, inline, ray) and ``.workers``.
+        progress: Called with ("start" | "done", row) per candidate.
+        write: Write the run folder (results.json, tradeoff.csv, reports).
+        resume: Reuse candidates finished by an earlier, interrupted run of the same config.
+        checkpoint_dir: Where finished candidates are persisted (default ``runs/<name>/``).
+        history: The DuckDB run-history file a written run is recorded in (None: not recorded).
+        started: The ``time.monotonic()`` reading the box counts from (default: now; the CLI passes its
+            process start): loading, candidates, scoring, reports and history all fit in the box.
+
+    Raises:
+        Interrupted: After Ctrl-C during the climb, once the partial result has been written
+            (``exc.result``, ``exc.out_dir``; finish it with ``resume=True``).
+    """
+    exp = _with_overrides(config, timebox, seed, engine, workers)
+    require_mlflow(exp.track)
+    specs = resolve_ladder(exp)  # candidate parameters are checked before the data is loaded
+    started = time.monotonic() if started is None else started
+    progress = progress or _default_progress()
+    warming = _warm_up(exp, write)
+    frame, origin = load(exp, progress)
+    specs, notes = _with_champion(exp, specs, history)
+    names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
+    reserve = finishing_reserve(frame, names, len(specs), exp.score.bootstrap, exp.score.confidence,
+                                exp.timebox.total)
+    stop = _early_stop(exp, frame, names[0], specs)
+    check_candidates(specs, frame)
+    key_data = data_hash(frame.train) + data_hash(frame.holdout)
+    ckpt, done = _checkpoint(exp, key_data, resume, checkpoint_dir)
+    interrupted = False
+    try:
+        rows = climb(exp, frame, specs, progress, stop, done=done, save=ckpt.save,
+                     deadline=started + exp.timebox.total - reserve)
+    except Interrupted as exc:
+        rows, interrupted = exc.rows, True
+    result = _finish(exp, frame, rows, names, origin, started=started, early=stop is not None, notes=notes,
+                     key_data=key_data, reserve=reserve, history=history, out=out, write=write, warming=warming,
+                     interrupted=interrupted, progress=progress)
+    if interrupted:
+        raise Interrupted(f"interrupted (Ctrl-C){_partial(result)}; finish it with --resume", rows, result,
+                          result.out_dir)
+    ckpt.clear()
+    return result
+
+
+def _with_champion(exp: Experiment, specs: list[Spec], history: str | Path | None) -> tuple[list[Spec], list[str]]:
+    """The ladder with last sprint's champion first (``[ladder] champion``), and what to say about it."""
+    champions, notes = champion_specs(exp, Path(history) if history else None)
+    return [Spec(n, CHAMPION, p, rung) for n, p, rung in champions] + specs, notes
+
+
+def _partial(result: Result) -> str:
+    return f"; partial result in {result.out_dir}" if result.out_dir else ""
+
+
+def _finish(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ...], origin: str, *,
+            started: float, early: bool, notes: list[str], key_data: str, reserve: float,
+            history: str | Path | None, out: str | Path | None, write: bool, warming: Any, interrupted: bool,
+            progress: Progress) -> Result:
+    """Score the climb, watch the data, write the run folder, record and track it (all inside the box)."""
+    progress("phase", {"text": "scoring (bootstrap)"})
+    judged = tabulate(exp, frame, rows, names)
+    result = Result.assemble(exp, frame, judged, origin=origin, wall_s=time.monotonic() - started)
+    result.workers = 1 if early else workers_of(exp.executor.workers, exp.executor.engine)
+    result.leakage, result.data_hash = leakage_warnings(exp, frame), key_data
+    result.profile, result.drift, drift_notes = watch_data(exp, frame, Path(history) if history else None)
+    result.notes = [*frame.notes, *notes, *drift_notes]
+    result.reserve_s, result.started_at = reserve, started
+    if write:
+        if warming is not None:
+            warming.join()  # pyplot half-imported by the warm-up thread must not be imported again here
+        _write(result, out, None if interrupted or harness_failed(rows) else history, progress)
+        if exp.track.mlflow and not interrupted:
+            track(result)
+    result.wall_s = time.monotonic() - started
+    progress("end", {})
+    return result
+
+
+def _checkpoint(exp: Experiment, key_data: str, resume: bool,
+                checkpoint_dir: str | Path | None) -> tuple[Checkpoint, dict[str, Row]]:
+    """The run's checkpoint and the rows it holds (when resuming; otherwise it is cleared)."""
+    ckpt = Checkpoint.for_run(exp, run_key(exp, key_data), Path(checkpoint_dir) if checkpoint_dir else None)
+    if resume:
+        return ckpt, ckpt.load()
+    ckpt.clear()
+    return ckpt, {}
+
+
+def _with_overrides(config: str | Path | Experiment, timebox: str | float | None, seed: int | None,
+                    engine: str | None, workers: int | None = None) -> Experiment:
+    """The experiment, with the command line's overrides applied (validated again)."""
+    exp = config if isinstance(config, Experiment) else load_experiment(config)
+    if all(v is None for v in (timebox, seed, engine, workers)):
+        return exp
+    from bakeoff.config.experiment import experiment_from_dict
+
+    raw = exp.model_dump(exclude={"path"}, exclude_none=True)
+    if "per_candidate" not in exp.timebox.model_fields_set:  # the default is not the user's: don't check it
+        raw["timebox"].pop("per_candidate", None)
+    return experiment_from_dict(raw, path=exp.path, timebox=timebox, seed=seed, engine=engine, workers=workers)
+
+
+def _early_stop(exp: Experiment, frame: Frame, primary: str, specs: list[Spec]) -> EarlyStop | None:
+    """The ladder's early stop (``[ladder].early_stop``), decided on an inner split of train, or None."""
+    if not exp.ladder.early_stop:
+        return None
+    ladder = [(r.name, r.rung, r.family) for r in map(new_row, specs)]
+    return early_stop_for(exp, frame, primary, ladder)
+
+
+def _write(result: Result, out: str | Path | None, history: str | Path | None, progress: Progress) -> None:
+    """Write the run folder, and record the run in ``history`` (None: not recorded)."""
+    from bakeoff.report.files import write_outputs
+
+    progress("phase", {"text": "writing reports"})
+    result.out_dir = write_outputs(result, out)
+    if history:
+        from bakeoff.store.history import record
+
+        result.run_id = record(result, Path(history))
+
+
+def _default_progress() -> Progress:
+    """Live progress inside Jupyter; silence elsewhere (the CLI passes its own display)."""
+    import sys
+
+    if "ipykernel" in sys.modules:
+        from rich.console import Console
+
+        from bakeoff.report.live import LiveProgress
+
+        return LiveProgress(Console())
+    return lambda *_: None
+
+
+def _warm_up(exp: Experiment, write: bool) -> Any:
+    """Start the worker pool's forkserver, and import matplotlib for the report, while the data loads.
+
+    Returns:
+        The thread importing matplotlib (join it before drawing), or None.
+    """
+    if exp.executor.engine == "local":
+        from bakeoff.climb.executor import warm_up
+
+        warm_up(exp.executor.threads)
+    if write:
+        import importlib
+        import threading
+
+        thread = threading.Thread(target=importlib.import_module, args=("matplotlib.pyplot",), daemon=True)
+        thread.start()
+        return thread
+    return None
+
+
+def harness_failed(rows: list[Row]) -> bool:
+    """True when every candidate that ran FAILED because its worker died (not because of the candidate)."""
+    ran = [r for r in rows if r.status is not Status.SKIPPED]
+    return bool(ran) and all(r.status is Status.FAILED and r.message.startswith("the worker ") for r in ran)
+
+
+def track(result: Result) -> None:
+    """Log the written run to MLflow; a tracking server that fails becomes a note, never a lost run."""
+    from bakeoff.store.track import log_result
+
+    uri = result.experiment.track.mlflow
+    try:
+        parent = log_result(result, result.experiment.track)
+    except Exception as exc:  # noqa: BLE001 - the run is written; say what went wrong
+        result.notes.append(f"MLflow: logging to {uri} failed: {type(exc).__name__}: {str(exc)[:200]}")
+        return
+    result.notes.append(f"MLflow: logged parent run {parent} with one nested run per candidate to {uri}.")
+
+
+def watch_data(exp: Experiment, frame: Frame,
+               db: Path | None) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """The data profile of this run, the drift flags and a note on what they were compared with."""
+    from bakeoff.store.history import previous_profile
+
+    profile = frame_profile(frame.train, frame.holdout)
+    if not exp.checks.drift:
+        return profile, [], []
+    prev = previous_profile(exp.name, db) if db else None
+    within = exp.problem.kind != "customer_base"  # its training features are cut earlier on purpose
+    notes = [f"Data drift: compared with the previous run {prev[0]}" + (" and holdout with train." if within else ".")
+             if prev else f"Data drift: no previous run of {exp.name} in the history"
+             + ("; holdout compared with train only." if within else "; nothing to compare with yet.")]
+    flags = drift_flags(frame.train, frame.holdout, profile, prev[1] if prev else None, exp.checks.psi, within,
+                        exp.checks.alpha)
+    return profile, flags, notes

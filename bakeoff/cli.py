@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bakeoff.defaults import DEFAULT_DB
+from bakeoff.core.defaults import DEFAULT_DB
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="bakeoff: simple baselines first — a timeboxed bake-off with a trade-off table.")
@@ -47,7 +47,7 @@ def _options(
 
 
 def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    from bakeoff.errors import BakeoffError, Interrupted
+    from bakeoff.core.errors import BakeoffError, Interrupted
 
     try:
         return fn(*args, **kwargs)
@@ -86,9 +86,9 @@ def run(
     progress = None if quiet else progress_display(console)
     if progress:
         progress("phase", {"text": "starting"})  # the heavy imports below take seconds on a cold start
+    from bakeoff import run as run_bakeoff
+    from bakeoff.climb.wallclock import process_start
     from bakeoff.report.terminal import render
-    from bakeoff.runner import run as run_bakeoff
-    from bakeoff.wallclock import process_start
 
     result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine, workers=workers,
                     progress=progress, resume=resume, history=db, started=process_start())
@@ -108,7 +108,7 @@ def history(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """List recorded runs, newest first."""
-    from bakeoff.store import history as list_runs
+    from bakeoff.store.history import history as list_runs
 
     runs = _guard(list_runs, experiment, db)
     if runs.empty:
@@ -124,7 +124,7 @@ def compare(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Show what changed per candidate between two runs (the sprint-over-sprint view)."""
-    from bakeoff.store import compare as diff_runs
+    from bakeoff.store.history import compare as diff_runs
 
     rows, notes = _guard(diff_runs, run_a, run_b, db)
     for note in notes:
@@ -139,7 +139,7 @@ def demo(
     n: Annotated[int, typer.Option(help="Rows per case.")] = 3,
 ) -> None:
     """Write demo.csv: real holdout rows showing typical, best and worst cases."""
-    from bakeoff.export import demo as make_demo
+    from bakeoff.export.pack import demo as make_demo
 
     rows = _guard(make_demo, run, candidate, n)
     typer.echo(rows.to_string(float_format=lambda x: f"{x:.4g}"))
@@ -152,7 +152,7 @@ def export(
     to: Annotated[Path, typer.Option(help="Destination folder.")],
 ) -> None:
     """Export a candidate: model or rule SQL, feature SQL, model card."""
-    from bakeoff.export import export as do_export
+    from bakeoff.export.pack import export as do_export
 
     dest = _guard(do_export, run, candidate, to)
     typer.echo(f"exported {candidate} to {dest}")
@@ -170,7 +170,7 @@ def validate(config: Config) -> None:
 @app.command()
 def candidates() -> None:
     """List the ladder: rung, name, family and what each candidate does."""
-    from bakeoff.registry import known_names, load_class
+    from bakeoff.candidates.registry import known_names, load_class
 
     rows = []
     for name, (target, params) in known_names().items():
@@ -181,7 +181,7 @@ def candidates() -> None:
             continue
         summary = cls.summary
         if params.get("file"):
-            from bakeoff.sqlfiles import read_sql
+            from bakeoff.query.files import read_sql
 
             summary = read_sql(params["file"]).meta.get("summary", summary)
         rows.append((cls.rung, name, cls.family, summary))
@@ -210,7 +210,7 @@ def main() -> None:
 
 def _keep_traceback(text: str) -> str:
     """Write an internal error's traceback to ``runs/internal-error.txt``; say where (or nothing)."""
-    from bakeoff.defaults import RUNS
+    from bakeoff.core.defaults import RUNS
 
     path = RUNS / "internal-error.txt"
     try:

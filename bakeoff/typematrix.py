@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bakeoff.candidate import Budget
-from bakeoff.errors import NotApplicable
-from bakeoff.frame import Frame
-from bakeoff.registry import Spec
+from bakeoff.candidates.contract import Budget
+from bakeoff.candidates.registry import Spec
+from bakeoff.core.errors import NotApplicable
+from bakeoff.data.frame import Frame
 
 TARGETS = ("yes/no", "Y/N", "TRUE/FALSE", "bool", "regression", "count")
 SPLITS = ("random", "time", "snapshot", "group")
@@ -152,8 +152,8 @@ class Outcome:
 
 def run_cell(folder: Path, target: str, split: str, specs: list[Spec], box_s: float = 60.0) -> list[Outcome]:
     """Load one cell's table as ``bakeoff run`` would and fit and predict each spec on it."""
-    from bakeoff.config import experiment_from_dict
-    from bakeoff.runner import prepare
+    from bakeoff import prepare
+    from bakeoff.config.experiment import experiment_from_dict
 
     try:
         frame, _ = prepare(experiment_from_dict(cell_config(folder, target, split)))
@@ -186,6 +186,6 @@ def fit_predict(spec: Spec, frame: Frame, box_s: float) -> tuple[str, str]:
 
 def ladder_specs() -> list[Spec]:
     """Every built-in candidate, with the matrix's fast settings."""
-    from bakeoff.registry import LADDER
+    from bakeoff.candidates.registry import LADDER
 
     return [Spec(n, t, {**p, **FAST.get(n, {})}) for n, (t, p) in LADDER.items()]

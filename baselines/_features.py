@@ -1,7 +1,7 @@
 """A numeric design matrix learned on the training part and applied to any part.
 
 Number columns pass through. A two-level column (a yes/no flag, Python booleans, any text
-with two values; see :mod:`bakeoff.coltypes`) becomes one 0/1 column, 1 for its second level
+with two values; see :mod:`bakeoff.data.coltypes`) becomes one 0/1 column, 1 for its second level
 (``intl_plan=yes``; a value that is neither level is missing). Other text columns are either
 
 * one-hot indicators of their ``TOP_LEVELS`` most frequent training values, the rest sharing
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bakeoff.coltypes import indicator
+from bakeoff.data.coltypes import indicator
 
 TOP_LEVELS = 20
 NATIVE_LEVELS = 200  # histogram boosting bins categories into at most 255 codes

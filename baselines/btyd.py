@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from bakeoff.candidate import Budget, Candidate
-from bakeoff.errors import CandidateError, NotApplicable
-from bakeoff.frame import Frame, Problem
+from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.core.errors import CandidateError, NotApplicable
+from bakeoff.data.frame import Frame, Problem
 from baselines import btyd_math as bm
 
 LOG_BOUND = 9.0          # parameters live in [e^-9, e^9]

@@ -22,9 +22,9 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from bakeoff.candidate import Budget, Candidate
-from bakeoff.errors import NotApplicable
-from bakeoff.frame import Frame, Problem
+from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.core.errors import NotApplicable
+from bakeoff.data.frame import Frame, Problem
 from baselines._features import Design
 
 
@@ -41,7 +41,7 @@ class SklearnEstimator(Candidate):
         self.scale = scale
 
     def _class(self) -> Any:
-        from bakeoff.user_candidates import import_object
+        from bakeoff.candidates.user import import_object
 
         return import_object(self.estimator, f"estimator '{self.estimator}'")
 

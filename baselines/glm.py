@@ -21,8 +21,8 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from bakeoff.candidate import Budget, Candidate
-from bakeoff.frame import Frame
+from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.data.frame import Frame
 from baselines._features import Design
 from baselines.glm_irls import fit_chunked, with_constant
 

@@ -7,9 +7,9 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from bakeoff.candidate import Budget, Candidate
-from bakeoff.errors import NotApplicable
-from bakeoff.frame import Frame, Problem
+from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.core.errors import NotApplicable
+from bakeoff.data.frame import Frame, Problem
 
 
 class Mean(Candidate):

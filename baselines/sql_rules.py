@@ -16,11 +16,11 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from bakeoff.candidate import Budget, Candidate
-from bakeoff.coltypes import as_numbers, is_two_level
-from bakeoff.errors import CandidateError, ConfigError, NotApplicable
-from bakeoff.frame import Frame, Problem
-from bakeoff.sqlfiles import SqlFile, read_sql
+from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.core.errors import CandidateError, ConfigError, NotApplicable
+from bakeoff.data.coltypes import as_numbers, is_two_level
+from bakeoff.data.frame import Frame, Problem
+from bakeoff.query.files import SqlFile, read_sql
 
 VALIDATION_SHARE = 0.3
 
@@ -57,7 +57,7 @@ class SqlRule(Candidate):
         """The ``params`` of the rule file's header (each one may be set in its [[candidate]] table)."""
         return set(read_sql(params["file"]).params) if isinstance(params.get("file"), str) else None
 
-    def check_parses(self, problem: Problem, name: str) -> None:
+    def check_config(self, problem: Problem, name: str) -> None:
         """Parse the rule's SQL with its placeholders filled in (what ``bakeoff validate`` checks).
 
         Raises:
@@ -110,7 +110,7 @@ class SqlRule(Candidate):
 
     def _search(self, frame: Frame, grid: list[dict[str, Any]], budget: Budget, seed: int) -> None:
         """Score every parameter setting on a validation part of the training rows (one DuckDB session)."""
-        from bakeoff.sandbox import rule_session
+        from bakeoff.query.sandbox import rule_session
 
         target = frame.problem.target if frame.problem.task == "binary" else None
         fit_part, val_part = _validation_split(as_numbers(frame.train), seed, target)
@@ -129,7 +129,7 @@ class SqlRule(Candidate):
         return pd.Series(pred, index=frame.holdout.index)
 
     def _run(self, frame: Frame, params: dict[str, Any], train: pd.DataFrame, holdout: pd.DataFrame) -> np.ndarray:
-        from bakeoff.sandbox import run_rule
+        from bakeoff.query.sandbox import run_rule
 
         text = self.render(frame.problem, params)
         out = run_rule(text, as_numbers(train), as_numbers(holdout), key=frame.problem.key, name=self._sql().name,
@@ -221,7 +221,7 @@ def _score(task: str, y: np.ndarray, pred: np.ndarray) -> float:
     if not np.isfinite(pred).all():
         return float("nan")
     if task == "binary":
-        from bakeoff.metrics import METRICS
+        from bakeoff.candidates.metrics import METRICS
 
         return METRICS["roc_auc"](y, pred)
     return -float(np.mean((y - pred) ** 2))

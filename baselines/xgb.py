@@ -6,8 +6,8 @@ from typing import Any, Self
 
 import pandas as pd
 
-from bakeoff.candidate import Budget, Candidate
-from bakeoff.frame import Frame
+from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.data.frame import Frame
 from baselines._features import Design
 from baselines.xgb_cv import build_model, objective, predict_model
 from baselines.xgb_search import Search

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bakeoff.frame import Frame
+from bakeoff.data.frame import Frame
 
 Folds = list[tuple[np.ndarray, np.ndarray]]
 
@@ -122,7 +122,7 @@ def cv_trial(X: np.ndarray, y: np.ndarray, folds: Folds, kw: dict[str, Any], tas
         best ``rounds``, the ``trained`` rounds, the fit seconds ``fit_s`` and the fit rows ``n_fit``,
         the validation predict seconds ``predict_s`` and rows ``n_val``.
     """
-    from bakeoff.metrics import METRICS
+    from bakeoff.candidates.metrics import METRICS
 
     scores, rounds, trained, secs, sizes, pred_secs, val_sizes = [], [], [], [], [], [], []
     for fit_idx, val_idx in folds:

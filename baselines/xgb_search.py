@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from bakeoff.candidate import Budget, Status
-from bakeoff.errors import CandidateError
-from bakeoff.frame import Frame
+from bakeoff.candidates.contract import Budget, Status
+from bakeoff.core.errors import CandidateError
+from bakeoff.data.frame import Frame
 from baselines.xgb_cv import (
     DEFAULT_METRIC,
     EVAL_METRIC,
@@ -132,7 +132,7 @@ class Search:
 
     def __init__(self, cand: Any, frame: Frame, X: np.ndarray, y: np.ndarray, *, seed: int, budget: Budget,
                  fixed: dict[str, Any] | None = None) -> None:
-        from bakeoff.metrics import METRICS
+        from bakeoff.candidates.metrics import METRICS
 
         self.cand, self.X, self.y, self.seed, self.budget = cand, X, y, seed, budget
         self.task = frame.problem.task
@@ -167,7 +167,7 @@ class Search:
         """Run trials until the box (less the refit margin) is spent or ``max_trials`` is reached."""
         import optuna
 
-        from bakeoff.executor import run_isolated, share
+        from bakeoff.candidates.isolation import run_isolated, share
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         with warnings.catch_warnings():

@@ -24,7 +24,7 @@ BUNDLED = ["experiments/cdnow/purchases.toml", "experiments/cdnow/active.toml", 
 def line(name: str, rows: list, chosen: str | None, primary: str, higher: bool, reason: str,
          expected: str = "") -> str:
     """One printed block: chosen vs best on the primary metric, their costs, the start of the reason."""
-    from bakeoff.tradeoff import DEFAULT_MARGINS
+    from bakeoff.judge.front import DEFAULT_MARGINS
 
     ok = {r.name: r for r in rows if r.ok}
     best = (max if higher else min)(ok.values(), key=lambda r: r.metrics[primary])
@@ -42,8 +42,8 @@ def line(name: str, rows: list, chosen: str | None, primary: str, higher: bool, 
 
 def constructed() -> None:
     sys.path.insert(0, str(ROOT))
-    from bakeoff.choice import choose
-    from bakeoff.config import ChooseSection
+    from bakeoff.config.experiment import ChooseSection
+    from bakeoff.judge.choice import choose
     from tests.bakeoff.choice_cases import cases
 
     for case in cases():
@@ -53,8 +53,8 @@ def constructed() -> None:
 
 
 def experiments(paths: list[str]) -> None:
-    from bakeoff.metrics import METRICS
-    from bakeoff.runner import run
+    from bakeoff import run
+    from bakeoff.candidates.metrics import METRICS
 
     for path in paths:
         res = run(ROOT / path if not Path(path).is_absolute() else path, write=False, history=None,

@@ -49,9 +49,9 @@ def reference(config: Path, names: set[str], ref_rows: int) -> tuple[dict[str, f
     ``per_row`` (the slope between half and all of ``ref_rows``, fit and predict, billed at the
     production sizes: the per-row work the issue's criterion speaks of, without any fixed part).
     """
-    from bakeoff.config import load_experiment
-    from bakeoff.registry import resolve_ladder
-    from bakeoff.runner import prepare
+    from bakeoff import prepare
+    from bakeoff.candidates.registry import resolve_ladder
+    from bakeoff.config.experiment import load_experiment
 
     exp = load_experiment(config)
     frame, _ = prepare(exp)
@@ -83,9 +83,9 @@ def timed(spec, frame, ref_rows: int) -> tuple[int, float, int, float]:
     """
     from threadpoolctl import threadpool_limits
 
-    from bakeoff.candidate import Budget
-    from bakeoff.measure import Stopwatch
-    from bakeoff.probe import repeated, with_rows
+    from bakeoff.candidates.contract import Budget
+    from bakeoff.core.measure import Stopwatch
+    from bakeoff.cost.probe import repeated, with_rows
 
     k_fit = max(1, round(ref_rows / len(frame.train)))
     k_pred = max(1, round(ref_rows / len(frame.holdout)))

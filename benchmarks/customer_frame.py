@@ -18,10 +18,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _gen import PARAMS, transactions  # noqa: E402
 
-from bakeoff.candidate import Budget  # noqa: E402
-from bakeoff.customers import customer_table  # noqa: E402
-from bakeoff.data import connect  # noqa: E402
-from bakeoff.frame import run_sql_file  # noqa: E402
+from bakeoff.candidates.contract import Budget  # noqa: E402
+from bakeoff.data.customers import customer_table  # noqa: E402
+from bakeoff.data.frame import run_sql_file  # noqa: E402
+from bakeoff.data.sources import connect  # noqa: E402
 from baselines import btyd_math as bm  # noqa: E402
 from baselines.btyd import STARTS, fit_multistart  # noqa: E402
 

@@ -33,12 +33,12 @@ import time
 
 import numpy as np
 
-from bakeoff.choice import choose, tolerance_for
-from bakeoff.config import ChooseSection
-from bakeoff.judge import Judgement
-from bakeoff.row import Cost, Row, Status
-from bakeoff.scoring import Scores, score_all
-from bakeoff.tradeoff import annotate
+from bakeoff.config.experiment import ChooseSection
+from bakeoff.core.records import Cost, Row, Status
+from bakeoff.judge.choice import choose, tolerance_for
+from bakeoff.judge.front import annotate
+from bakeoff.judge.maxt import Judgement
+from bakeoff.judge.scoring import Scores, score_all
 
 K = 16
 ROUNDS = 500

@@ -3,7 +3,7 @@
 Each dataset is written to a Parquet file and an experiment points at it; ``bakeoff.run``
 climbs the whole ladder under ``[timebox] total = budget`` (the per-candidate box is the same,
 so ``xgboost_tuned`` gets what the lower rungs leave). FLAML gets ``time_budget = budget`` and
-exactly the bake-off's training rows (the frame ``bakeoff.runner.prepare`` builds from the same
+exactly the bake-off's training rows (the frame ``bakeoff.prepare`` builds from the same
 experiment), tuned on the bake-off's primary metric; both are scored on the same holdout with
 the same metric code. Both sides get the same cores: the bake-off runs ``[executor] workers``
 processes at a time (default: the machine's cores) and FLAML gets ``n_jobs`` equal to it. They
@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bakeoff.climber import workers_of
-from bakeoff.config import experiment_from_dict
-from bakeoff.metrics import METRICS
-from bakeoff.runner import prepare, run
+from bakeoff import prepare, run
+from bakeoff.candidates.metrics import METRICS
+from bakeoff.climb.ladder import workers_of
+from bakeoff.config.experiment import experiment_from_dict
 
 
 @dataclass(frozen=True)

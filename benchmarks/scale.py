@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bakeoff.candidate import Budget
+from bakeoff.candidates.contract import Budget
 from baselines import btyd_math as bm
 from baselines.btyd import STARTS, fit_multistart
 
@@ -31,12 +31,12 @@ CAL_END, HOLDOUT_END = "1997-09-30", "1998-06-30"
 CORES = os.cpu_count() or 1
 SUMMARY = r"""
 import json, sys, time, tomllib
-from bakeoff.config import experiment_from_dict
-from bakeoff.runner import prepare
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff import prepare
 exp = experiment_from_dict(tomllib.loads(open(sys.argv[1]).read()))
 out = {}
 if exp.data.engine == "spark":
-    from bakeoff.spark import session
+    from bakeoff.data.spark import session
     t = time.perf_counter()
     spark = session(exp)
     out["startup_s"] = time.perf_counter() - t

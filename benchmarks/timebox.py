@@ -17,10 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.executor import run_isolated
-from bakeoff.registry import Spec
-from bakeoff.runner import climb, prepare
+from bakeoff import prepare
+from bakeoff.candidates.isolation import run_isolated
+from bakeoff.candidates.registry import Spec
+from bakeoff.climb.ladder import climb
+from bakeoff.config.experiment import experiment_from_dict
 
 RAW = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign", "key": "row_id"},
        "score": {"bootstrap": 0}}
@@ -58,8 +59,8 @@ def candidate_turn(frame, repeats: int) -> None:
 def overrun(frame, runs: int, box: float) -> None:
     exp = experiment_from_dict({**RAW, "timebox": {"total": f"{box}s", "per_candidate": f"{box}s"},
                                 "executor": {"workers": 1}})
-    specs = [Spec("loop", "bakeoff.testing:Hang", {"mode": "python"}), Spec("blas", "bakeoff.testing:Hang",
-                                                                            {"mode": "c"})]
+    specs = [Spec("loop", "bakeoff.candidates.testing:Hang", {"mode": "python"}),
+             Spec("blas", "bakeoff.candidates.testing:Hang", {"mode": "c"})]
     worst = []
     for i in range(runs):
         t = time.perf_counter()
@@ -75,9 +76,9 @@ def framework(frame, repeats: int) -> None:
 
     Cold: each repeat starts with an empty probe cache, so every candidate's cost probes run; a second
     ratio counts the probes' own fits and predicts as model time. Warm: the same climb again with the
-    cache filled by the cold runs, as a re-run on the same data and machine is (bakeoff.probecache).
+    cache filled by the cold runs, as a re-run on the same data and machine is (bakeoff.cost.probecache).
     """
-    from bakeoff.registry import LADDER
+    from bakeoff.candidates.registry import LADDER
 
     specs = [Spec(n, *LADDER[n]) for n in ("mean", "glm", "decision_tree", "xgboost", "hist_gbm")]
     specs.insert(1, Spec("sql_buckets", "baselines.sql_rules:SqlRule",
@@ -145,7 +146,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     os.environ["BAKEOFF_CACHE_DIR"] = tempfile.mkdtemp(prefix="bakeoff-bench-cache-")  # never the user's cache
-    from bakeoff.executor import warm_up
+    from bakeoff.climb.executor import warm_up
 
     warm_up(1)  # as bakeoff.run does: the forkserver starts while the data loads, pools sized once
     frame, _ = prepare(experiment_from_dict(RAW))

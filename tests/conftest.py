@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bakeoff.config import experiment_from_dict, load_experiment
-from bakeoff.runner import prepare
+from bakeoff import prepare
+from bakeoff.config.experiment import experiment_from_dict, load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,10 +13,10 @@ import shutil
 import time
 from pathlib import Path
 
-from bakeoff.defaults import RUNS
+from bakeoff.core.defaults import RUNS
 from bakeoff.report.html import render_html
 from bakeoff.report.markdown import markdown
-from bakeoff.result import Result
+from bakeoff.report.result import Result
 
 
 def default_out(result: Result) -> Path:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bakeoff.durations import format_seconds
-from bakeoff.metrics import METRICS
-from bakeoff.money import usd
-from bakeoff.result import Result
-from bakeoff.row import Row, Value
-from bakeoff.tradeoff import Margins, ci_label
-from bakeoff.value import money
+from bakeoff.candidates.metrics import METRICS
+from bakeoff.core.durations import format_seconds
+from bakeoff.core.money import usd
+from bakeoff.core.records import Row, Value
+from bakeoff.judge.front import Margins, ci_label
+from bakeoff.judge.value import money
+from bakeoff.report.result import Result
 
 HEADERS = ("rung", "candidate", "status", "{primary}", "{ci} CI", "vs best", "best set", "fit", "predict/1k",
            "size", "$/month", "pareto")

@@ -6,13 +6,13 @@ import json
 from html import escape
 from typing import Any
 
-from bakeoff.cost import ASSUMPTION, upkeep_text
-from bakeoff.drift import drift_lines
-from bakeoff.durations import format_seconds
+from bakeoff.core.durations import format_seconds
+from bakeoff.core.records import Row, Status
+from bakeoff.cost.model import ASSUMPTION, upkeep_text
+from bakeoff.data.drift import drift_lines
 from bakeoff.report import plots, sections, words
 from bakeoff.report.format import cells, footnote, headers, shown_rows
-from bakeoff.result import Result, environment
-from bakeoff.row import Row, Status
+from bakeoff.report.result import Result, environment
 
 CSS = """
 *{box-sizing:border-box}

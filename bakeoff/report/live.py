@@ -19,8 +19,8 @@ from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Ta
 from rich.table import Column
 from rich.text import Text
 
+from bakeoff.core.records import Status
 from bakeoff.report.fields import val
-from bakeoff.row import Status
 
 STYLE = {Status.OK: "green", Status.SKIPPED: "dim", Status.FAILED: "red", Status.TIMEOUT: "yellow"}
 LOG_EVERY_S = 10.0

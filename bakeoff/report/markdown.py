@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from bakeoff.cost import ASSUMPTION, upkeep_text
-from bakeoff.drift import drift_lines
-from bakeoff.durations import format_seconds
+from bakeoff.core.durations import format_seconds
+from bakeoff.core.records import Row
+from bakeoff.cost.model import ASSUMPTION, upkeep_text
+from bakeoff.data.drift import drift_lines
 from bakeoff.report import sections
 from bakeoff.report.format import cells, dominated_lines, footnote, has_bias, headers, shown_rows
-from bakeoff.result import Result, environment
-from bakeoff.row import Row
+from bakeoff.report.result import Result, environment
 
 
 def markdown(result: Result) -> str:

@@ -11,14 +11,23 @@ from __future__ import annotations
 import io
 import re
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from bakeoff.metrics import METRICS
+from bakeoff.candidates.metrics import METRICS
+from bakeoff.core.records import Status
+from bakeoff.data.frame import Problem
 from bakeoff.report.fields import val
-from bakeoff.row import Status
 
-if TYPE_CHECKING:  # Result.plot() calls into this module: the type alone must not make a loop
-    from bakeoff.result import Result
+
+class Result(Protocol):
+    """What the figures read of a :class:`bakeoff.report.result.Result` (whose ``plot()`` calls this module)."""
+
+    rows: list[Any]
+    primary: str
+    chosen: str | None
+    problem: Problem
+    calibration: dict[str, list[dict[str, Any]]]
+    value: Any
 
 TOP = 3
 FONT = 12
@@ -258,7 +267,7 @@ def hover_titles(result: Result) -> dict[str, str]:
 def _dollars(ax: Any, axis: str = "y") -> None:
     from matplotlib.ticker import FuncFormatter
 
-    from bakeoff.value import money
+    from bakeoff.judge.value import money
 
     fmt = FuncFormatter(lambda v, _: money(v))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
@@ -338,7 +347,7 @@ def value_curves(result: Result) -> Any | None:
 
 
 def _money(x: float) -> str:
-    from bakeoff.value import money
+    from bakeoff.judge.value import money
 
     return money(x)
 

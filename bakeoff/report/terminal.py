@@ -8,13 +8,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bakeoff.drift import drift_lines
+from bakeoff.core.records import Status
+from bakeoff.data.drift import drift_lines
 from bakeoff.report.fields import val
 from bakeoff.report.format import cells, headers, shown_rows
 from bakeoff.report.live import STYLE, finished_line, progress_display
+from bakeoff.report.result import Result
 from bakeoff.report.words import headline, summary
-from bakeoff.result import Result
-from bakeoff.row import Status
 
 # Columns dropped first when the table does not fit, least useful first (indexes into format.HEADERS).
 DROP_ORDER = (8, 7, 0, 10, 4, 6)
@@ -55,7 +55,7 @@ def dollar_sentences(result: Result) -> list[str]:
     """With ``[value]``: one sentence in dollars per leader in net value (at most four)."""
     if result.value is None or not result.value.leaders:
         return []
-    from bakeoff.value_choice import value_sentences
+    from bakeoff.judge.value_choice import value_sentences
 
     ok = [r for r in result.rows if r.ok]
     return value_sentences(result.value, ok, result.value.leaders, result.experiment.score.confidence)

@@ -1,7 +1,7 @@
 """Words for a business audience: what the headline metric means, a glossary, three summary sentences.
 
 Shared by the terminal, Markdown and HTML reports. The full list of pairwise
-sentences comes from :mod:`bakeoff.tradeoff`; here we pick the three that tell the
+sentences comes from :mod:`bakeoff.judge.front`; here we pick the three that tell the
 story (the chosen, the most accurate, the cheapest that comes close) and fold the rest.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bakeoff.metrics import METRICS
-from bakeoff.money import usd
+from bakeoff.candidates.metrics import METRICS
+from bakeoff.core.money import usd
+from bakeoff.core.records import Status, label_of
 from bakeoff.report.fields import val
-from bakeoff.result import Result
-from bakeoff.row import Status, label_of
+from bakeoff.report.result import Result
 
 
 def _metric(r: Any, name: str) -> float:

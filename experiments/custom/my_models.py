@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from bakeoff import Budget, Candidate
-from bakeoff.frame import Frame
+from bakeoff.data.frame import Frame
 
 
 class UnitWeights(Candidate):

@@ -1,7 +1,7 @@
 """Hand-built choice cases with the answer the ``[choose]`` rule must give (used by tests and benchmarks/choices.py).
 
 Each case is a holdout, the candidates' predictions on it, their monthly costs and rungs; no timing.
-The expected answers follow from the rule in :mod:`bakeoff.choice`: the benefit of the doubt protects a
+The expected answers follow from the rule in :mod:`bakeoff.judge.choice`: the benefit of the doubt protects a
 candidate only against candidates that cost more than it by a real margin; against a cost tie the better
 point estimate wins unless its lead is within the tolerance.
 """
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bakeoff.row import Cost, Row, Status
-from bakeoff.scoring import Scores, score_all
-from bakeoff.tradeoff import annotate
+from bakeoff.core.records import Cost, Row, Status
+from bakeoff.judge.front import annotate
+from bakeoff.judge.scoring import Scores, score_all
 
 
 @dataclass(frozen=True)

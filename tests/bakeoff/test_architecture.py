@@ -6,7 +6,12 @@ edges: a function-level import is how a cycle is usually hidden ("import it lazi
 it works"), and it is still a loop in the design: the two modules cannot be understood,
 tested or moved apart. Heavy third-party libraries are imported lazily for speed, but
 between our own modules laziness is no excuse for a loop. Imports under
-``if TYPE_CHECKING:`` are left out: they never run.
+``if TYPE_CHECKING:`` count too: a type named in a signature is a dependency of the design,
+whether or not the import runs.
+
+The layers (:data:`LAYERS`, lowest first) are one-way: a module imports from its own layer
+and those before it, never from a later one; ``baselines`` imports only the layers a
+candidate needs. The walk of one run through them is in ``docs/design/overview.md``.
 """
 
 from __future__ import annotations
@@ -33,14 +38,6 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def _type_checking_nodes(tree: ast.AST) -> set[int]:
-    skip: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            skip.update(id(n) for n in ast.walk(node))
-    return skip
-
-
 def _resolve(name: str, known: dict[str, Path]) -> str | None:
     """The module of ours that ``name`` (a module or ``module.attribute``) lives in."""
     while name:
@@ -53,7 +50,7 @@ def _resolve(name: str, known: dict[str, Path]) -> str | None:
 def imports_of(mod: str, path: Path, known: dict[str, Path]) -> list[tuple[str, str, int]]:
     """(imported module, imported name or "", line) for every import of our own modules in ``mod``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    skip = _type_checking_nodes(tree)
+    skip: set[int] = set()  # imports under TYPE_CHECKING count: a type is a dependency too
     package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
     out = []
     for node in ast.walk(tree):
@@ -162,8 +159,9 @@ def _module_aliases(tree: ast.AST, mod: str, known: dict[str, Path]) -> dict[str
 def test_the_graph_is_read():
     edges = graph()
     assert len(edges) > 30
-    assert "bakeoff.row" in edges["bakeoff.tradeoff"]  # module level
-    assert "bakeoff.report.files" in edges["bakeoff.runner"]  # inside a function: counted too
+    assert "bakeoff.core.records" in edges["bakeoff.judge.front"]  # module level
+    assert "bakeoff.report.files" in edges["bakeoff.api"]  # inside a function: counted too
+    assert "bakeoff.data.frame" in edges["bakeoff.report.plots"]  # a type is a dependency too
 
 
 def test_no_import_cycles():
@@ -178,3 +176,45 @@ def test_the_checks_catch_what_they_claim(tmp_path):
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(edges) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+# The layers, lowest first: a module imports only from its own layer or the layers before it.
+LAYERS = ("core", "config", "query", "data", "candidates", "cost", "judge", "climb", "report", "store", "export", "api")
+TOP = ("bakeoff", "bakeoff.api", "bakeoff.cli", "bakeoff.typematrix")  # the public surface: the "api" layer
+BASELINES_MAY_IMPORT = ("core", "config", "query", "data", "candidates")
+
+
+def layer_of(mod: str) -> str:
+    """The layer of a module of ``bakeoff`` (``baselines`` modules are "baselines")."""
+    if mod.startswith("baselines"):
+        return "baselines"
+    if mod in TOP:
+        return "api"
+    return mod.split(".")[1]
+
+
+def upward_imports() -> list[str]:
+    """Every import of a module in a later layer (or, for ``baselines``, outside what the ladder may use)."""
+    known = modules()
+    bad = []
+    for mod, path in known.items():
+        here = layer_of(mod)
+        for target, _, line in imports_of(mod, path, known):
+            there = layer_of(target)
+            if there == "baselines":
+                ok = here == "baselines"
+            elif here == "baselines":
+                ok = there in BASELINES_MAY_IMPORT
+            else:
+                ok = LAYERS.index(there) <= LAYERS.index(here)
+            if not ok and not (target == "bakeoff" and here == "api"):
+                bad.append(f"{path.relative_to(ROOT)}:{line}: {here} imports {target} ({there})")
+    return bad
+
+
+def test_every_module_is_in_a_layer():
+    assert sorted({layer_of(m) for m in modules()} - {"baselines"}) == sorted(LAYERS)
+
+
+def test_no_import_reaches_up_a_layer():
+    assert upward_imports() == []

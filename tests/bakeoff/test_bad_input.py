@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakeoff.config import load_experiment
-from bakeoff.errors import BakeoffError
-from bakeoff.runner import run
+from bakeoff import run
+from bakeoff.config.experiment import load_experiment
+from bakeoff.core.errors import BakeoffError
 
 GOOD = {"id": range(40), "x": np.linspace(0, 1, 40), "y": [0, 1] * 20}
 

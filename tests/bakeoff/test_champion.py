@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bakeoff.candidate import Budget, derive_seed
-from bakeoff.config import experiment_from_dict
-from bakeoff.errors import ConfigError
-from bakeoff.export import export
-from bakeoff.runner import prepare, run
+from bakeoff import prepare, run
+from bakeoff.candidates.contract import Budget, derive_seed
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.core.errors import ConfigError
+from bakeoff.export.pack import export
 
 
 def exp(tmp_path: Path, include: list[str], champion: str | None = "previous", retrain: bool = False,
@@ -97,7 +97,7 @@ def test_a_kept_champion_is_unwrapped_next_sprint(tmp_path: Path) -> None:
 def test_the_champion_keeps_its_name(tmp_path: Path) -> None:
     """Second sprint, same split: the champion and the refitted tree predict alike; the kept model is named
     everywhere a person reads it (table, choice, history, compare, model card)."""
-    from bakeoff.store import compare, history
+    from bakeoff.store.history import compare, history
 
     db = tmp_path / "h.duckdb"
     run(exp(tmp_path, ["mean", "decision_tree"]), out=tmp_path / "r1", history=db)

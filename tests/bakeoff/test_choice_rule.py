@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bakeoff.choice import choose, tolerance_for
-from bakeoff.config import ChooseSection, CostSection, experiment_from_dict
-from bakeoff.cost import upkeep_of, upkeep_text
-from bakeoff.errors import ConfigError
-from bakeoff.tradeoff import DEFAULT_MARGINS, annotate
+from bakeoff.config.experiment import ChooseSection, CostSection, experiment_from_dict
+from bakeoff.core.errors import ConfigError
+from bakeoff.cost.model import upkeep_of, upkeep_text
+from bakeoff.judge.choice import choose, tolerance_for
+from bakeoff.judge.front import DEFAULT_MARGINS, annotate
 from tests.bakeoff.choice_cases import cases
 
 CASES = {c.name: c for c in cases()}
@@ -98,9 +98,9 @@ def test_upkeep_keys_are_checked():
 def _value_case(y, preds, rungs):
     import numpy as np
 
-    from bakeoff.row import Cost, Row, Status, Value
-    from bakeoff.valuation import evaluate
-    from bakeoff.value import ValueSection
+    from bakeoff.config.sections import ValueSection
+    from bakeoff.core.records import Cost, Row, Status, Value
+    from bakeoff.judge.valuation import evaluate
 
     section = ValueSection(fraction=0.1, margin=0.3, cost_per_contact=5.0)
     y = np.asarray(y, dtype=float)
@@ -117,7 +117,7 @@ def test_nothing_chosen_when_mailing_everybody_earns_more():
     customers while any top-10% list earns 100 x $7 = $700."""
     import numpy as np
 
-    from bakeoff.value_choice import below_sentences, choose_net_value, net_judge
+    from bakeoff.judge.value_choice import below_sentences, choose_net_value, net_judge
 
     y = np.full(1000, 40.0)
     rng = np.random.default_rng(1)
@@ -138,8 +138,8 @@ def test_a_model_below_everybody_is_flagged_and_never_chosen():
     100 x 55 - 900 x 5 = $1,000; a model that ranks the spenders first earns 100 x 55 = $5,500."""
     import numpy as np
 
+    from bakeoff.judge.value_choice import choose_net_value, net_judge
     from bakeoff.report.format import value_cells
-    from bakeoff.value_choice import choose_net_value, net_judge
 
     y = np.r_[np.full(100, 200.0), np.zeros(900)]
     rng = np.random.default_rng(2)
@@ -179,10 +179,10 @@ def test_a_dearer_pick_is_not_called_a_tie():
 def test_without_resamples_a_trivial_policy_is_a_point_comparison():
     import numpy as np
 
-    from bakeoff.row import Cost, Row, Status, Value
-    from bakeoff.valuation import evaluate
-    from bakeoff.value import ValueSection
-    from bakeoff.value_choice import below_sentences, choose_net_value, net_judge
+    from bakeoff.config.sections import ValueSection
+    from bakeoff.core.records import Cost, Row, Status, Value
+    from bakeoff.judge.valuation import evaluate
+    from bakeoff.judge.value_choice import below_sentences, choose_net_value, net_judge
 
     y = np.full(100, 40.0)
     rep = evaluate(ValueSection(fraction=0.1, margin=0.3, cost_per_contact=5.0), "customer_base", "spend", y,
@@ -199,8 +199,8 @@ def test_a_choice_made_on_accuracy_moves_off_a_candidate_worth_less_than_doing_n
     acting on everybody $500: the rule is applied again without sql_rule, and glm is chosen."""
     from types import SimpleNamespace
 
-    from bakeoff.row import Value
-    from bakeoff.value_choice import keep_above_trivial
+    from bakeoff.core.records import Value
+    from bakeoff.judge.value_choice import keep_above_trivial
 
     rows, scores = CASES["cost_tied_small_gap"].table()
     first = choose(rows, scores, ChooseSection())
@@ -219,7 +219,7 @@ def test_a_choice_made_on_accuracy_moves_off_a_candidate_worth_less_than_doing_n
 
 
 def test_the_report_states_the_upkeep(tmp_path):
-    from bakeoff.runner import run
+    from bakeoff import run
 
     raw = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign", "key": "row_id"},
            "score": {"bootstrap": 50}, "ladder": {"include": ["mean", "glm"]},
@@ -234,7 +234,7 @@ def test_the_report_states_the_upkeep(tmp_path):
 def test_a_champion_chosen_on_net_value_is_kept_by_name():
     import numpy as np
 
-    from bakeoff.value_choice import choose_net_value, net_judge
+    from bakeoff.judge.value_choice import choose_net_value, net_judge
 
     y = np.r_[np.full(100, 200.0), np.zeros(900)]
     rng = np.random.default_rng(2)

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bakeoff.coltypes import flag_levels, indicator, read_types, unusable
-from bakeoff.config import experiment_from_dict
-from bakeoff.errors import DataError
-from bakeoff.runner import prepare
+from bakeoff import prepare
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.core.errors import DataError
+from bakeoff.data.coltypes import flag_levels, indicator, read_types, unusable
 from bakeoff.typematrix import SPLITS, TARGETS, ladder_specs, run_cell
 from baselines._features import Design
 from baselines.xgb_cv import forward_folds, make_folds
@@ -195,7 +195,7 @@ def test_random_column_mixes_never_fail(tmp_path_factory, kinds, split, seed):
 
 def test_churn_snapshot_runs_every_rung(tmp_path):
     """3,000 customers on one training date, yes/no target and flag, text columns, a few gaps: every rung OK."""
-    from bakeoff.runner import run
+    from bakeoff import run
     from bakeoff.typematrix import SNAPSHOT_CONFIG, churn_snapshot
 
     df = churn_snapshot()
@@ -231,7 +231,7 @@ def test_codes_with_leading_zeros_stay_text_and_ids_are_found():
 
 
 def test_new_rows_are_read_as_the_training_rows_were():
-    from bakeoff.coltypes import as_numbers, column_kinds, conform
+    from bakeoff.data.coltypes import as_numbers, column_kinds, conform
 
     train, _ = read_types(pd.DataFrame({"amt": ["1,500", "20", "300"] * 4, "intl": ["yes", "no", "no"] * 4,
                                         "plan": ["a", "b", "c"] * 4}))

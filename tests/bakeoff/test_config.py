@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from bakeoff.config import experiment_from_dict, load_experiment
-from bakeoff.durations import parse_duration
-from bakeoff.errors import ConfigError
+from bakeoff.config.experiment import experiment_from_dict, load_experiment
+from bakeoff.core.durations import parse_duration
+from bakeoff.core.errors import ConfigError
 
 BASE = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"}}
 
@@ -85,7 +85,7 @@ def test_retired_trial_key_says_where_the_trial_box_lives():
 
 def test_an_override_keeps_the_default_per_candidate_box_out_of_the_check(write_config):
     """A 1-minute total box with no per_candidate, run with --seed: the 2-minute default is not the user's."""
-    from bakeoff.runner import _with_overrides
+    from bakeoff.api import _with_overrides
 
     path = write_config('[data]\nbuiltin = "diabetes"\n[problem]\nkind = "regression"\ntarget = "progression"\n'
                         '[timebox]\ntotal = "1m"\n')

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakeoff import probe
-from bakeoff.candidate import Budget, Candidate
-from bakeoff.config import CostSection
-from bakeoff.cost import Timing, cost_of, fixed_and_marginal, project
-from bakeoff.frame import Frame, Problem
-from bakeoff.row import Row, Status
+from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.config.experiment import CostSection
+from bakeoff.core.records import Row, Status
+from bakeoff.cost import probe
+from bakeoff.cost.model import Timing, cost_of, fixed_and_marginal, project
+from bakeoff.data.frame import Frame, Problem
 
 
 def test_fixed_and_marginal_recovers_an_exact_line():

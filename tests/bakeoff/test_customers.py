@@ -42,9 +42,9 @@ def test_nothing_after_calibration_reaches_features(cdnow_frame):
 def test_bucketed_summary_equals_single_query():
     import datetime as dt
 
-    from bakeoff.config import load_experiment
-    from bakeoff.customers import customer_table, prepare_transactions
-    from bakeoff.data import connect, load_data
+    from bakeoff.config.experiment import load_experiment
+    from bakeoff.data.customers import customer_table, prepare_transactions
+    from bakeoff.data.sources import connect, load_data
     from tests.conftest import ROOT
 
     exp = load_experiment(ROOT / "experiments" / "cdnow" / "purchases.toml")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bakeoff.config import load_experiment
-from bakeoff.diagnostics import calibration_tables, ranking_flips, segment_scores
-from bakeoff.frame import Problem
-from bakeoff.metrics import METRICS
-from bakeoff.runner import run
+from bakeoff import run
+from bakeoff.candidates.metrics import METRICS
+from bakeoff.config.experiment import load_experiment
+from bakeoff.data.frame import Problem
+from bakeoff.judge.diagnostics import calibration_tables, ranking_flips, segment_scores
 
 
 def test_segment_scores_and_flip():

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from bakeoff.config import load_experiment
-from bakeoff.drift import column_profile, drift_flags, frame_profile, noise_level, psi
-from bakeoff.errors import DataError
-from bakeoff.runner import prepare, run
-from bakeoff.store import previous_profile
+from bakeoff import prepare, run
+from bakeoff.config.experiment import load_experiment
+from bakeoff.core.errors import DataError
+from bakeoff.data.drift import column_profile, drift_flags, frame_profile, noise_level, psi
+from bakeoff.store.history import previous_profile
 
 
 def test_psi_of_categories_by_hand() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bakeoff.earlystop import EarlyStop, decision_groups, inner_frame
-from bakeoff.frame import Frame, Problem
-from bakeoff.metrics import METRICS
+from bakeoff.candidates.metrics import METRICS
+from bakeoff.climb.earlystop import EarlyStop, decision_groups, inner_frame
+from bakeoff.data.frame import Frame, Problem
 
 
 def climb(stop: EarlyStop, ladder: list[tuple[str, int, np.ndarray | None]]) -> dict[str, str | None]:

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from bakeoff.candidate import Status
-from bakeoff.executor import run_isolated
+from bakeoff.candidates.contract import Status
+from bakeoff.candidates.isolation import run_isolated
 
 
 def python_loop() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bakeoff.config import load_experiment
-from bakeoff.runner import run
+from bakeoff import run
+from bakeoff.config.experiment import load_experiment
 
 
 def test_leaky_features_are_reported(tmp_path, write_config, seed):

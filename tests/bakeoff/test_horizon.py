@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.horizon import OFFSET_WEEKS, AgeCurve, Growth, cloglog_shift, to_horizon
-from bakeoff.runner import prepare
+from bakeoff import prepare
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.data.horizon import OFFSET_WEEKS, AgeCurve, Growth, cloglog_shift, to_horizon
 
 START = dt.date(2000, 1, 1)
 CAL_END = START + dt.timedelta(weeks=39)
@@ -113,7 +113,7 @@ def simulated(tmp_path_factory):
 
 @pytest.mark.parametrize("target", ["purchases", "active"])
 def test_aligned_predictions_are_unbiased_on_a_simulated_base(simulated, target):
-    from bakeoff.candidate import Budget
+    from bakeoff.candidates.contract import Budget
     from baselines.glm import GLM
     from baselines.naive import Mean
     from baselines.trees import DecisionTree

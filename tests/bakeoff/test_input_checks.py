@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.errors import ConfigError, DataError
-from bakeoff.runner import prepare
+from bakeoff import prepare
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.core.errors import ConfigError, DataError
 
 
 @pytest.fixture(scope="module")

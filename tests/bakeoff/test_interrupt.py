@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.errors import BakeoffError, Interrupted
-from bakeoff.row import Status
-from bakeoff.runner import run
+from bakeoff import run
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.core.errors import BakeoffError, Interrupted
+from bakeoff.core.records import Status
 
 RAW = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign", "key": "row_id"},
        "score": {"bootstrap": 0}, "ladder": {"include": ["mean", "glm", "decision_tree"]},

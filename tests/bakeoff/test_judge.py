@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bakeoff.judge import Judgement, critical, format_p, leave_one_out_sd, pair_se, studentized_max
-from bakeoff.scoring import score_all
+from bakeoff.judge.maxt import Judgement, critical, format_p, leave_one_out_sd, pair_se, studentized_max
+from bakeoff.judge.scoring import score_all
 
 
 def test_critical_value_and_adjusted_p_agree_exactly():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from bakeoff.metrics import METRICS
-from bakeoff.scoring import score_all
+from bakeoff.candidates.metrics import METRICS
+from bakeoff.judge.scoring import score_all
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_tie_aware_gini_by_hand():
 
 
 def test_bootstrap_chunks_bound_memory_and_keep_pairing(binary):
-    from bakeoff.scoring import bootstrap_chunks
+    from bakeoff.judge.scoring import bootstrap_chunks
 
     chunks = list(bootstrap_chunks(1_000_000, 7, seed=2))
     assert [c.shape for c in chunks] == [(2, 1_000_000)] * 3 + [(1, 1_000_000)]
@@ -116,7 +116,7 @@ def test_bootstrap_chunks_bound_memory_and_keep_pairing(binary):
 @pytest.mark.parametrize("name", ["poisson_deviance", "rmse", "mae", "log_loss", "brier"])
 def test_mean_metrics_bootstrap_from_row_terms_matches_resampled_rows(name, seed):
     """Replicates from per-row terms x resample counts equal the metric on the resampled rows."""
-    from bakeoff.scoring import bootstrap_chunks
+    from bakeoff.judge.scoring import bootstrap_chunks
 
     rng = np.random.default_rng(seed)
     n, binary_task = 3_001, name in ("log_loss", "brier")

@@ -9,12 +9,13 @@ import time
 
 import pytest
 
-from bakeoff import probecache
-from bakeoff.config import experiment_from_dict
-from bakeoff.framefile import write_frame
-from bakeoff.probe import Probed
-from bakeoff.registry import LADDER, Spec
-from bakeoff.runner import climb, prepare
+from bakeoff import prepare
+from bakeoff.candidates.registry import LADDER, Spec
+from bakeoff.climb.ladder import climb
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.cost import probecache
+from bakeoff.cost.probe import Probed
+from bakeoff.data.framefile import write_frame
 from baselines.naive import Mean
 from baselines.sql_rules import SqlRule
 
@@ -61,7 +62,7 @@ def test_another_machine_or_library_version_is_probed_again(monkeypatch):
 
 def test_a_box_filling_tuner_is_never_cached(frame, tmp_path, monkeypatch):
     monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path))
-    spec = Spec("fill", "bakeoff.testing:FillBox", {"stop_before": 0.3})
+    spec = Spec("fill", "bakeoff.candidates.testing:FillBox", {"stop_before": 0.3})
     exp = experiment_from_dict({**RAW, "timebox": {"total": "5m", "per_candidate": "60s", "tuner": "2s"}})
     rows = [climb(exp, frame, [spec], lambda *_: None)[0] for _ in range(2)]
     assert [r.probe_cached for r in rows] == [False, False] and all(r.ok for r in rows)

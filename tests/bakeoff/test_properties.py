@@ -10,10 +10,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.durations import parse_duration
-from bakeoff.errors import BakeoffError, ConfigError
-from bakeoff.runner import prepare
+from bakeoff import prepare
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.core.durations import parse_duration
+from bakeoff.core.errors import BakeoffError, ConfigError
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=True),
                     st.text(max_size=12))

@@ -8,10 +8,11 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
 
-from bakeoff.config import experiment_from_dict  # noqa: E402
-from bakeoff.registry import Spec  # noqa: E402
-from bakeoff.row import Status  # noqa: E402
-from bakeoff.runner import climb, prepare, run  # noqa: E402
+from bakeoff import prepare, run  # noqa: E402
+from bakeoff.candidates.registry import Spec  # noqa: E402
+from bakeoff.climb.ladder import climb  # noqa: E402
+from bakeoff.config.experiment import experiment_from_dict  # noqa: E402
+from bakeoff.core.records import Status  # noqa: E402
 
 RAW = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign", "key": "row_id"},
        "score": {"bootstrap": 100}, "ladder": {"include": ["mean", "sql_quantile_buckets", "glm", "decision_tree",
@@ -29,7 +30,7 @@ def test_c_bound_candidate_times_out_and_next_runs(ray_cluster):
     exp = experiment_from_dict({**RAW, "executor": {"engine": "ray"},
                                 "timebox": {"total": "2m", "per_candidate": "10s"}})
     frame, _ = prepare(exp)
-    specs = [Spec("blas", "bakeoff.testing:Hang", {"mode": "c"}), Spec("mean", "baselines.naive:Mean")]
+    specs = [Spec("blas", "bakeoff.candidates.testing:Hang", {"mode": "c"}), Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
     rows = climb(exp, frame, specs, lambda *_: None)
     # 10s, not 2s: after ray.cancel(force=True) the next task waits for a fresh Ray worker, which took
@@ -43,7 +44,7 @@ def test_c_bound_candidate_times_out_and_next_runs(ray_cluster):
 def test_crash_is_failed(ray_cluster):
     exp = experiment_from_dict({**RAW, "executor": {"engine": "ray"}})
     frame, _ = prepare(exp)
-    rows = climb(exp, frame, [Spec("bad", "bakeoff.testing:Crash", {"mode": "raise"})], lambda *_: None)
+    rows = climb(exp, frame, [Spec("bad", "bakeoff.candidates.testing:Crash", {"mode": "raise"})], lambda *_: None)
     assert rows[0].status is Status.FAILED and "deliberate failure" in rows[0].message
 
 

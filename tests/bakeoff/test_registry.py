@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bakeoff import registry
-from bakeoff.config import experiment_from_dict
-from bakeoff.errors import ConfigError
-from bakeoff.registry import FAMILIES, LADDER, load_class, resolve_ladder
+from bakeoff.candidates import registry
+from bakeoff.candidates.registry import FAMILIES, LADDER, load_class, resolve_ladder
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.core.errors import ConfigError
 
 BASE = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"}}
 

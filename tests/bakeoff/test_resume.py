@@ -49,7 +49,8 @@ def _config(tmp_path: Path, seconds: float) -> Path:
 
 
 def _cmd(*args: str) -> list[str]:
-    plugin = ("import bakeoff.registry as r; r.LADDER['test_sleep'] = ('bakeoff.testing:Sleep', {});"
+    plugin = ("import bakeoff.candidates.registry as r; "
+              "r.LADDER['test_sleep'] = ('bakeoff.candidates.testing:Sleep', {});"
               "from bakeoff.cli import main; import sys; sys.argv = ['bakeoff'] + sys.argv[1:]; main()")
     return [sys.executable, "-c", plugin, *args]
 

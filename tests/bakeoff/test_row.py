@@ -8,8 +8,8 @@ import duckdb
 import numpy as np
 import pytest
 
-from bakeoff.row import Cost, Row, Status, column_types
-from bakeoff.store import candidate_columns
+from bakeoff.core.records import Cost, Row, Status, column_types
+from bakeoff.store.history import candidate_columns
 
 CSV_HEADER = ("name,rung,family,status,message,primary,ci_low,ci_high,vs_best,vs_best_low,vs_best_high,vs_best_p,"
               "vs_simplest,vs_simplest_p,pareto,dominated_by,fit_s,fit_cpu_s,predict_ms_per_1k,model_kb,"
@@ -73,7 +73,7 @@ def test_history_columns_follow_the_row(tmp_path):
 
 
 def test_an_old_history_file_gains_the_new_columns(tmp_path):
-    from bakeoff.store import connect
+    from bakeoff.store.history import connect
 
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))

@@ -6,10 +6,11 @@ import time
 
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.registry import Spec
-from bakeoff.row import Status
-from bakeoff.runner import climb, prepare, run
+from bakeoff import prepare, run
+from bakeoff.candidates.registry import Spec
+from bakeoff.climb.ladder import climb
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.core.records import Status
 
 NOOP = {"data": {"builtin": "breast_cancer"},
         "problem": {"kind": "binary", "target": "benign", "key": "row_id"}, "score": {"bootstrap": 0}}
@@ -28,8 +29,8 @@ def exp(total: str, per: str, workers: int | None = None):
 
 
 def test_hanging_candidates_time_out_and_the_run_goes_on(frame):
-    specs = [Spec("loop", "bakeoff.testing:Hang", {"mode": "python"}),
-             Spec("blas", "bakeoff.testing:Hang", {"mode": "c"}),
+    specs = [Spec("loop", "bakeoff.candidates.testing:Hang", {"mode": "python"}),
+             Spec("blas", "bakeoff.candidates.testing:Hang", {"mode": "c"}),
              Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
     rows = climb(exp("30s", "1.5s", workers=1), frame, specs, lambda *_: None)
@@ -40,7 +41,7 @@ def test_hanging_candidates_time_out_and_the_run_goes_on(frame):
 
 
 def test_total_box_holds_and_later_candidates_are_skipped(frame):
-    specs = [Spec("loop", "bakeoff.testing:Hang"), Spec("loop2", "bakeoff.testing:Hang"),
+    specs = [Spec("loop", "bakeoff.candidates.testing:Hang"), Spec("loop2", "bakeoff.candidates.testing:Hang"),
              Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
     rows = climb(exp("2s", "2s", workers=1), frame, specs, lambda *_: None)
@@ -52,7 +53,7 @@ def test_total_box_holds_and_later_candidates_are_skipped(frame):
 
 def test_total_box_holds_with_two_workers(frame):
     """Two hanging candidates run side by side: both are killed at the total box, the third cannot start."""
-    specs = [Spec("loop", "bakeoff.testing:Hang"), Spec("loop2", "bakeoff.testing:Hang"),
+    specs = [Spec("loop", "bakeoff.candidates.testing:Hang"), Spec("loop2", "bakeoff.candidates.testing:Hang"),
              Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
     rows = climb(exp("2s", "2s", workers=2), frame, specs, lambda *_: None)
@@ -66,7 +67,7 @@ def test_total_box_holds_with_two_workers(frame):
                                            ("nan", "NaN or infinite predictions"),
                                            ("short", "predictions for 142 holdout rows")])
 def test_failures_become_rows(frame, mode, expected):
-    rows = climb(exp("60s", "30s"), frame, [Spec("bad", "bakeoff.testing:Crash", {"mode": mode})],
+    rows = climb(exp("60s", "30s"), frame, [Spec("bad", "bakeoff.candidates.testing:Crash", {"mode": mode})],
                  lambda *_: None)
     assert rows[0].status is Status.FAILED and expected in rows[0].message
     if mode == "raise":  # the full traceback is kept for results.json, down to the raising line
@@ -86,7 +87,7 @@ def test_same_seed_same_table(tmp_path):
 
 
 def test_early_stop_skips_rungs_after_two_misses_decided_on_train(frame):
-    from bakeoff.earlystop import for_experiment
+    from bakeoff.climb.earlystop import for_experiment
 
     raw = {**NOOP, "score": {"bootstrap": 200}, "ladder": {"early_stop": True, "margin": 0.9}}
     e = experiment_from_dict(raw)
@@ -110,7 +111,8 @@ def test_early_stop_skips_rungs_after_two_misses_decided_on_train(frame):
 def test_a_box_filling_tuner_gets_its_own_box(frame, timebox, expected):
     """The tuner fills the box it is given; the other candidates keep per_candidate."""
     raw = {**NOOP, "timebox": timebox, "executor": {"workers": 1}}
-    specs = [Spec("mean", "baselines.naive:Mean"), Spec("fill", "bakeoff.testing:FillBox", {"stop_before": 0.3})]
+    specs = [Spec("mean", "baselines.naive:Mean"),
+             Spec("fill", "bakeoff.candidates.testing:FillBox", {"stop_before": 0.3})]
     mean, fill = climb(experiment_from_dict(raw), frame, specs, lambda *_: None)
     assert mean.status is Status.OK and fill.status is Status.OK
     assert fill.box_s == pytest.approx(expected) and mean.box_s == pytest.approx(1.5)
@@ -119,9 +121,9 @@ def test_a_box_filling_tuner_gets_its_own_box(frame, timebox, expected):
 
 def test_tuner_box_config():
     """Unset per_candidate: ordinary candidates 120 s, a tuner the rest of the total box (inf before capping)."""
-    from bakeoff.climber import candidate_box
-    from bakeoff.errors import ConfigError
-    from bakeoff.testing import FillBox
+    from bakeoff.candidates.testing import FillBox
+    from bakeoff.climb.ladder import candidate_box
+    from bakeoff.core.errors import ConfigError
     from baselines.naive import Mean
 
     unset = experiment_from_dict({**NOOP, "timebox": {"total": "10m"}})

@@ -8,12 +8,13 @@ import time
 import numpy as np
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.registry import Spec
-from bakeoff.row import Status
-from bakeoff.runner import climb, prepare, run
-from bakeoff.sampling import sample_train, strata, stratified_indices
-from bakeoff.wallclock import process_start
+from bakeoff import prepare, run
+from bakeoff.candidates.registry import Spec
+from bakeoff.climb.ladder import climb
+from bakeoff.climb.wallclock import process_start
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.core.records import Status
+from bakeoff.data.sampling import sample_train, strata, stratified_indices
 
 RAW = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign", "key": "row_id"},
        "score": {"bootstrap": 50}, "executor": {"engine": "inline"}}
@@ -55,8 +56,8 @@ def test_ml_rungs_train_on_the_sample_cheaper_rungs_on_all(frame):
 
 
 def test_chunked_predictions_equal_whole(frame):
-    from bakeoff.candidate import Budget
-    from bakeoff.worker import predict_in_chunks
+    from bakeoff.candidates.contract import Budget
+    from bakeoff.climb.worker import predict_in_chunks
     from baselines.trees import DecisionTree
 
     tree = DecisionTree().fit(frame, budget=Budget.of(60), seed=0)
@@ -91,7 +92,7 @@ def test_report_states_sample_sizes(tmp_path):
 def test_frame_files_round_trip_without_copies(frame, cdnow_frame, tmp_path):
     import pandas as pd
 
-    from bakeoff.framefile import read_frame, write_frame
+    from bakeoff.data.framefile import read_frame, write_frame
 
     for i, f in enumerate((frame.without_truth(), cdnow_frame.without_truth())):
         back = read_frame(write_frame(f, tmp_path / str(i)))

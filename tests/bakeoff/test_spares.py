@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bakeoff.executor import collect
-from bakeoff.row import Status
-from bakeoff.spares import Launcher
+from bakeoff.candidates.isolation import collect
+from bakeoff.climb.spares import Launcher
+from bakeoff.core.records import Status
 
 
 def warm(key: str) -> None:
@@ -124,9 +124,10 @@ def test_ctrl_c_while_the_next_spare_starts_kills_the_task_just_handed_over(tmp_
 
 
 def test_a_climb_uses_spares_and_leaves_no_process_behind(monkeypatch):
-    from bakeoff.config import experiment_from_dict
-    from bakeoff.registry import Spec
-    from bakeoff.runner import climb, prepare
+    from bakeoff import prepare
+    from bakeoff.candidates.registry import Spec
+    from bakeoff.climb.ladder import climb
+    from bakeoff.config.experiment import experiment_from_dict
 
     raw = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign", "key": "row_id"},
            "score": {"bootstrap": 0}, "timebox": {"total": "2m", "per_candidate": "30s"}, "executor": {"workers": 1},

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.errors import ConfigError, DataError
-from bakeoff.runner import prepare
+from bakeoff import prepare
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.core.errors import ConfigError, DataError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def spark():
     """One local SparkSession for the module's tests (JVM start-up is the slow part)."""
     pytest.importorskip("pyspark", reason='the spark extra is not installed: pip install -e ".[spark]"')
     pytest.importorskip("sqlglot")
-    from bakeoff.spark import session
+    from bakeoff.data.spark import session
 
     exp = experiment_from_dict({**_cdnow_raw(), "data": {"builtin": "cdnow_sample", "engine": "spark",
                                                            "master": "local[2]"}})
@@ -100,7 +100,7 @@ def test_transpiled_sql_is_spark_sql():
     pytest.importorskip("sqlglot")
     import datetime as dt
 
-    from bakeoff.spark import spark_sql
+    from bakeoff.data.spark import spark_sql
 
     sql = spark_sql("customer_features", {"cutoff": dt.date(1997, 9, 30), "buckets": 1, "bucket": 0})
     assert "CAST('1997-09-30' AS DATE)" in sql and "MIN_BY(amount, day)" in sql

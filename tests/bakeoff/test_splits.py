@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakeoff.config import load_experiment
-from bakeoff.errors import BakeoffError, ConfigError
-from bakeoff.runner import prepare
+from bakeoff import prepare
+from bakeoff.config.experiment import load_experiment
+from bakeoff.core.errors import BakeoffError, ConfigError
 
 
 def rows(n: int = 60, seed: int = 1) -> pd.DataFrame:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bakeoff.judge import Judgement, pair_se
-from bakeoff.scoring import bootstrap_chunks, score_all
-from bakeoff.studentize import affordable
+from bakeoff.judge.maxt import Judgement, pair_se
+from bakeoff.judge.scoring import bootstrap_chunks, score_all
+from bakeoff.judge.studentize import affordable
 
 
 def influence_se(terms_i: np.ndarray, terms_j: np.ndarray, slope_i: float, slope_j: float) -> float:

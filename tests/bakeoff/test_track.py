@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.errors import ConfigError
-from bakeoff.runner import run
-from bakeoff.track import TrackSection, require_mlflow
+from bakeoff import run
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.config.sections import TrackSection
+from bakeoff.core.errors import ConfigError
+from bakeoff.store.track import require_mlflow
 
 
 def test_missing_package_is_one_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bakeoff.choice import choose, tolerance_for
-from bakeoff.config import ChooseSection
-from bakeoff.row import Cost, Row, Status
-from bakeoff.scoring import score_all
-from bakeoff.tradeoff import annotate, cheaper, sentences
+from bakeoff.config.experiment import ChooseSection
+from bakeoff.core.records import Cost, Row, Status
+from bakeoff.judge.choice import choose, tolerance_for
+from bakeoff.judge.front import annotate, cheaper, sentences
+from bakeoff.judge.scoring import score_all
 
 
 def table(y, preds, fit, monthly, *, metric="roc_auc", rounds=300, seed=0):
@@ -90,8 +90,8 @@ def test_simplest_within_prefers_the_lowest_rung():
 
 
 def test_the_dollar_margin_comes_from_cost_and_decides_flags():
-    from bakeoff.config import CostSection
-    from bakeoff.tradeoff import Margins
+    from bakeoff.config.experiment import CostSection
+    from bakeoff.judge.front import Margins
 
     rng = np.random.default_rng(8)
     y = rng.normal(0, 1, 3000)

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakeoff.candidate import Budget
-from bakeoff.config import experiment_from_dict, load_experiment
-from bakeoff.errors import ConfigError
-from bakeoff.frame import Frame, Problem
-from bakeoff.registry import Spec, resolve_ladder
-from bakeoff.runner import prepare, run
-from bakeoff.testing import check_candidate
+from bakeoff import prepare, run
+from bakeoff.candidates.contract import Budget
+from bakeoff.candidates.registry import Spec, resolve_ladder
+from bakeoff.candidates.testing import check_candidate
+from bakeoff.config.experiment import experiment_from_dict, load_experiment
+from bakeoff.core.errors import ConfigError
+from bakeoff.data.frame import Frame, Problem
 from baselines.estimator import SklearnEstimator
 from tests.conftest import ROOT, tabular
 
@@ -80,7 +80,7 @@ def test_default_preprocessing_one_hot_and_missing() -> None:
 
 
 def test_not_applicable_rows(cancer: Frame) -> None:
-    from bakeoff.errors import NotApplicable
+    from bakeoff.core.errors import NotApplicable
 
     with pytest.raises(NotApplicable, match="no predict_proba"):
         SklearnEstimator(estimator="sklearn.svm:LinearSVC").check_applicable(cancer.problem)
@@ -132,7 +132,7 @@ def test_user_candidates_run_in_isolated_workers(tmp_path: Path) -> None:
     ({"class": "baselines.naive:Mean", "estimator": "x:y"}, "one of family, class or estimator"),
     ({"family": "glm", "class": "baselines.naive:Mean"}, "one of family, class or estimator"),
     ({}, "needs family"),
-    ({"class": "bakeoff.errors:did_you_mean"}, "must be a class with fit"),
+    ({"class": "bakeoff.core.errors:did_you_mean"}, "must be a class with fit"),
 ])
 def test_config_errors_name_the_candidate(entry: dict, words: str) -> None:
     exp = tabular("binary", candidate=[{"name": "mine", **entry}])

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.errors import ConfigError
-from bakeoff.row import Cost, Row, Status
-from bakeoff.valuation import evaluate
-from bakeoff.value import ValueSection, best_threshold, bootstrapped, money, payoff, top_share
-from bakeoff.value_choice import choose_net_value, net_judge
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.config.sections import ValueSection
+from bakeoff.core.errors import ConfigError
+from bakeoff.core.records import Cost, Row, Status
+from bakeoff.judge.valuation import evaluate
+from bakeoff.judge.value import best_threshold, bootstrapped, money, payoff, top_share
+from bakeoff.judge.value_choice import choose_net_value, net_judge
 
 BASE = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"}}
 CUSTOMERS = {"data": {"builtin": "cdnow_sample"},

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from bakeoff.framefile import OWNER, remove_orphans, work_folder
+from bakeoff.data.framefile import OWNER, remove_orphans, work_folder
 
 
 def _dead_pid() -> int:

@@ -8,9 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.row import Row, Status
-from bakeoff.runner import harness_failed, run
+from bakeoff import run
+from bakeoff.api import harness_failed
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.core.records import Row, Status
 
 RAW = {"experiment": {"name": "par", "seed": 7}, "data": {"builtin": "breast_cancer"},
        "problem": {"kind": "binary", "target": "benign", "key": "row_id"}, "score": {"bootstrap": 200},
@@ -73,7 +74,7 @@ def test_a_run_whose_workers_all_died_is_not_a_sprint():
 
 
 def test_start_order_overlaps_the_longest_turn_and_never_starves_the_baselines():
-    from bakeoff.climber import start_order
+    from bakeoff.climb.ladder import start_order
 
     rungs = [0, 0, 1, 1, 2, 3, 4, 5]
     assert start_order(rungs, 1) == list(range(8))  # one worker: ladder order

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from lifetimes.fitters.pareto_nbd_fitter import ParetoNBDFitter
 
-from bakeoff.candidate import Budget
-from bakeoff.errors import CandidateError
+from bakeoff.candidates.contract import Budget
+from bakeoff.core.errors import CandidateError
 from baselines import btyd_math as bm
 from baselines.btyd import BGNBD, GammaGamma, ParetoNBD
 

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from bakeoff.registry import LADDER, Spec
-from bakeoff.runner import prepare
-from bakeoff.testing import CandidateConformance
+from bakeoff import prepare
+from bakeoff.candidates.registry import LADDER, Spec
+from bakeoff.candidates.testing import CandidateConformance
 from tests.conftest import tabular
 
 FAST = {"xgboost_tuned": {"max_trials": 3, "folds": 2}, "random_forest": {"n_estimators": 20}}

@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bakeoff.candidate import Budget
-from bakeoff.errors import CandidateError
-from bakeoff.runner import prepare
+from bakeoff import prepare
+from bakeoff.candidates.contract import Budget
+from bakeoff.core.errors import CandidateError
 from baselines.trees import HistGBM, RandomForest
 from baselines.xgb import TunedXGBoost as Tuned
 from baselines.xgb import XGBoost
@@ -179,7 +179,7 @@ def test_hist_gbm_stops_early_on_larger_data_and_random_forest_splits_counts_on_
 def test_group_split_gives_group_folds(tmp_path, seed):
     import pandas as pd
 
-    from bakeoff.config import experiment_from_dict
+    from bakeoff.config.experiment import experiment_from_dict
 
     rng = np.random.default_rng(seed)
     df = pd.DataFrame({"patient": np.repeat(np.arange(60), 5), "x": rng.normal(size=300)})

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.export import export
-from bakeoff.runner import run
+from bakeoff import run
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.export.pack import export
 
 CDNOW = {"experiment": {"name": "cd"}, "data": {"builtin": "cdnow_sample"},
          "problem": {"kind": "customer_base", "target": "purchases", "entity": "customer_id", "time": "date",
@@ -94,7 +94,7 @@ def test_model_card_names_the_source_key_the_choice_and_rounded_cis(runs, tmp_pa
 def test_exports_score_raw_csv_rows_with_flags_and_numbers_as_text(tmp_path):
     """A rule on a yes/no feature and a GLM, exported, score the holdout rows as a CSV holds them: 'Yes'/'no'
     flags, '1,234' amounts and 'n/a' gaps read as in the bake-off; both reproduce the stored predictions."""
-    from bakeoff.deploy import score_folder
+    from bakeoff.export.deploy import score_folder
 
     rng = np.random.default_rng(4)
     n = 600

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakeoff.config import experiment_from_dict
-from bakeoff.export import demo, export
-from bakeoff.runner import prepare, run
-from bakeoff.store import compare, history
+from bakeoff import prepare, run
+from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.export.pack import demo, export
+from bakeoff.store.history import compare, history
 
 RAW = {"experiment": {"name": "bc"}, "data": {"builtin": "breast_cancer"},
        "problem": {"kind": "binary", "target": "benign", "key": "row_id"}, "score": {"bootstrap": 50},

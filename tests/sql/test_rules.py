@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakeoff.candidate import Budget
-from bakeoff.errors import CandidateError
-from bakeoff.frame import Frame, Problem
-from bakeoff.sandbox import run_rule
+from bakeoff.candidates.contract import Budget
+from bakeoff.core.errors import CandidateError
+from bakeoff.data.frame import Frame, Problem
+from bakeoff.query.sandbox import run_rule
 from baselines.sql_rules import SqlRule
 
 
@@ -86,7 +86,7 @@ def test_sandbox_cannot_reenable_external_access():
 
 def test_sandbox_reads_the_frame_in_place_with_missing_values_as_null():
     """The tables are views over the caller's columns (no copy), and NaN reads as SQL NULL as before."""
-    from bakeoff.sandbox import sandbox
+    from bakeoff.query.sandbox import sandbox
 
     train = pd.DataFrame({"x": [1.0, np.nan, 3.0], "y": [0.0, 1.0, 1.0]}, index=pd.Index([7, 8, 9], name="id"))
     con = sandbox({"train": train})
@@ -99,7 +99,7 @@ def test_sandbox_cannot_read_python_variables_by_name():
     """DuckDB looks up unknown table names among the calling frame's variables; the sandbox switches that off."""
     import duckdb
 
-    from bakeoff.sandbox import sandbox
+    from bakeoff.query.sandbox import sandbox
 
     frame = tiny_frame()
     con = sandbox({"train": frame.train, "holdout": frame.holdout})

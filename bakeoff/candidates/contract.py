@@ -1,0 +1,141 @@
+"""The Candidate contract, the Budget a candidate runs under, and the outcome Status."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import pandas as pd
+
+from bakeoff.core.errors import NotApplicable
+from bakeoff.core.records import Status
+from bakeoff.core.seeds import derive_seed
+from bakeoff.data.frame import Frame, Problem
+
+__all__ = ["Budget", "Candidate", "Status", "derive_seed"]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A hard deadline on the monotonic clock plus the threads a candidate may use.
+
+    ``workers`` is how many processes the candidate may keep busy at once for nested work
+    (tuning trials); ``progress`` is the file :meth:`report` appends to for the live display.
+    ``isolation`` is how nested work is isolated (the ``method`` of :func:`bakeoff.candidates.isolation.run_isolated`),
+    set by the engine that runs the candidate: ``"fork"`` inside a local worker (it has only
+    imported its libraries: cheap, the data shared copy-on-write), ``"ray"`` inside a Ray task,
+    ``"forkserver"`` when run inline (forking a process whose OpenMP pool already started hangs).
+    """
+
+    deadline: float
+    threads: int = 1
+    workers: int = 1
+    progress: str | None = None
+    isolation: str = "forkserver"
+
+    @classmethod
+    def of(cls, seconds: float, threads: int = 1) -> Budget:
+        """A budget that ends ``seconds`` from now."""
+        return cls(time.monotonic() + seconds, threads)
+
+    def remaining(self) -> float:
+        """Seconds left (never negative)."""
+        return max(0.0, self.deadline - time.monotonic())
+
+    def expired(self) -> bool:
+        """True once the deadline has passed."""
+        return time.monotonic() >= self.deadline
+
+    def report(self, **fields: Any) -> None:
+        """Tell the live display how the fit is going, e.g. ``report(trials=12, best=0.41)``; never raises."""
+        if not self.progress:
+            return
+        import json
+
+        try:
+            with open(self.progress, "a", encoding="utf-8") as out:
+                out.write(json.dumps(fields, default=float) + "\n")
+        except (OSError, TypeError, ValueError):
+            pass
+
+
+class Candidate:
+    """Base class of every candidate.
+
+    Subclasses set the class attributes, keep ``__init__`` to storing
+    hyperparameters (keyword-only), learn in :meth:`fit` (fitted attributes end in
+    ``_``) and return predictions for ``frame.holdout`` from :meth:`predict`.
+
+    Attributes:
+        family: Registry family ("naive", "sql", "glm", "btyd", "tree", "xgboost").
+        rung: 0 naive, 1 SQL rule, 2 statistical, 3 trees, 4 boosted, 5 tuned.
+        tasks: The tasks (binary, regression, count) the candidate can predict.
+        kinds: The problem kinds it accepts.
+        horizon_native: True if predictions already cover the holdout horizon; otherwise
+            predictions made for the training label window are aligned to it
+            (:func:`bakeoff.data.horizon.to_horizon`).
+        in_warehouse: True if production runs it as a warehouse query (costed on its per-row part).
+        fills_box: True if its fit time is set by its time box rather than by its rows (a
+            time-boxed tuner): its fit is not timed again at other sizes for the cost model.
+        predicts_rowwise: True if each holdout row's prediction depends on that row alone (the
+            fitted model applied row by row): the runner may then predict a large holdout in chunks.
+            Rules that look at the whole holdout (quantiles) keep the default.
+        summary: One line for ``bakeoff candidates``.
+    """
+
+    family: ClassVar[str] = ""
+    rung: ClassVar[int] = 0
+    tasks: ClassVar[tuple[str, ...]] = ("binary", "regression", "count")
+    kinds: ClassVar[tuple[str, ...]] = ("binary", "regression", "count", "customer_base")
+    horizon_native: ClassVar[bool] = False
+    in_warehouse: ClassVar[bool] = False
+    fills_box: ClassVar[bool] = False
+    predicts_rowwise: ClassVar[bool] = False
+    summary: ClassVar[str] = ""
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+
+    @classmethod
+    def passthrough_params(cls, params: dict[str, Any]) -> set[str] | None:
+        """The keys a constructor taking ``**params`` hands on to its library (for ``bakeoff validate``).
+
+        Keyword parameters of ``__init__`` are found by themselves; a class whose ``__init__``
+        takes ``**params`` says here which names those may be. None (the default): not checked.
+        A class that keeps the base ``__init__`` accepts no parameters at all.
+        """
+        return None
+
+    def check_applicable(self, problem: Problem) -> None:
+        """Raise :class:`NotApplicable` if this candidate cannot answer ``problem``."""
+        if problem.kind not in self.kinds:
+            raise NotApplicable(f"needs a {' or '.join(self.kinds)} problem, not {problem.kind}")
+        if problem.task not in self.tasks:
+            raise NotApplicable(f"predicts {'/'.join(self.tasks)} targets, not {problem.task}")
+
+    def check_config(self, problem: Problem, name: str) -> None:
+        """Refuse parameters that cannot work on ``problem`` before anything fits (``bakeoff validate`` runs it).
+
+        The default accepts everything. A SQL rule parses its SQL here with the placeholders filled in.
+
+        Args:
+            problem: The problem the ladder runs on.
+            name: The candidate's name in the ladder, for the message.
+
+        Raises:
+            ConfigError: Naming the file or the ``[[candidate]]`` table at fault.
+        """
+
+    def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
+        """Learn from ``frame.train``; must return ``self``."""
+        raise NotImplementedError
+
+    def predict(self, frame: Frame) -> pd.Series:
+        """Predictions for ``frame.holdout``, indexed like it."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """Fitted parameters, coefficients or SQL text for the report (JSON-friendly)."""
+        return {}
+

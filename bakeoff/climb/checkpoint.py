@@ -1,0 +1,88 @@
+"""Crash-safe runs: every finished candidate is persisted the moment it completes.
+
+A checkpoint folder (``runs/<name>/.checkpoint-<key>/``) holds one JSON file per
+finished candidate and its predictions as ``.npy``; each file is written to a
+temporary name and renamed, so a ``kill -9`` never leaves a half-written entry.
+``bakeoff run --resume`` reuses the entries whose key matches (same config text,
+seed and data) and runs the rest; a completed run removes its checkpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bakeoff.config.experiment import Experiment
+from bakeoff.core.defaults import RUNS
+from bakeoff.core.records import Row, Status
+
+
+def run_key(exp: Experiment, data_hash: str) -> str:
+    """What must match for a resume: the experiment (timebox aside), its seed and the data."""
+    text = exp.fingerprint(ignore=("timebox",)) + data_hash
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Checkpoint:
+    """One run's persisted rows."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def for_run(cls, exp: Experiment, key: str, base: Path | None = None) -> Checkpoint:
+        """The checkpoint folder of this experiment and key."""
+        return cls((base or RUNS / exp.name) / f".checkpoint-{key}")
+
+    def save(self, row: Row) -> None:
+        """Persist one finished row (atomically)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = _safe(row.name)
+        if row.model:
+            model = row.model
+            _atomic(self.root / f"{name}.pkl", lambda p: p.write_bytes(model))
+        if row.predictions is not None:
+            predictions = np.asarray(row.predictions)
+            _atomic(self.root / f"{name}.npy", lambda p: np.save(p, predictions))
+        data = json.dumps(row.to_record(), default=str)
+        _atomic(self.root / f"{name}.json", lambda p: p.write_text(data))
+
+    def load(self) -> dict[str, Row]:
+        """Finished rows by candidate name (entries missing their predictions, or unreadable, are ignored)."""
+        rows: dict[str, Row] = {}
+        if not self.root.is_dir():
+            return rows
+        for path in sorted(self.root.glob("*.json")):
+            try:
+                row = Row.from_record(json.loads(path.read_text()))
+            except (OSError, ValueError, TypeError):  # torn, or written by another version of the row
+                continue
+            if row.status is Status.OK:
+                npy = path.with_suffix(".npy")
+                if not npy.is_file():
+                    continue
+                row.predictions = np.load(npy)
+                pkl = path.with_suffix(".pkl")
+                row.model = pkl.read_bytes() if pkl.is_file() else None
+            rows[row.name] = row
+        return rows
+
+    def clear(self) -> None:
+        """Remove the checkpoint after a completed run."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}{path.suffix}")
+    write(tmp)
+    os.replace(tmp, path)

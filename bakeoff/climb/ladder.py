@@ -1,0 +1,335 @@
+"""Run candidates' turns up to ``[executor] workers`` at a time, each in its own hard box.
+
+The local engine starts workers without waiting for them (:func:`bakeoff.candidates.isolation.launch`)
+and collects them as they finish or pass their deadline; the Ray and inline engines run
+one turn at a time through a blocking call. Each candidate is fitted and scored on its
+own, with its own seed, so the table does not depend on the order or the concurrency
+(timings aside). While candidates run, their progress files (written by
+``Budget.report``) are read and passed on as ``tick`` events, and a ``beat`` event is
+sent a few times a second so live displays can move their clocks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bakeoff.candidates.isolation import NESTED, Launched, Outcome, stop_all
+from bakeoff.candidates.registry import Spec
+from bakeoff.climb.earlystop import EarlyStop
+from bakeoff.climb.executor import make_executor
+from bakeoff.climb.spares import make_launcher
+from bakeoff.climb.worker import Task, new_row
+from bakeoff.config.experiment import Experiment
+from bakeoff.core.errors import Interrupted, NotApplicable
+from bakeoff.core.records import Row, Status
+from bakeoff.core.seeds import derive_seed
+from bakeoff.cost import probecache
+from bakeoff.data.frame import Frame
+from bakeoff.data.framefile import work_folder, write_frame
+from bakeoff.data.sampling import sample_train
+
+MIN_START_S = 0.5
+PREDICT_CHUNK_ROWS = 250_000
+Progress = Callable[[str, Any], None]
+Launch = Callable[[Task, float], Any]
+Collect = Callable[[list[Any], float], list[tuple[Any, Any]]]
+
+POLL_S = 0.25
+
+
+def workers_of(configured: int | None, engine: str) -> int:
+    """Workers for a run: ``[executor] workers``, else the number of cores (one for the inline engine)."""
+    if engine == "inline":
+        return 1
+    return max(1, configured or os.cpu_count() or 1)
+
+
+@dataclass
+class Slot:
+    """A candidate that is running: its index in the ladder, its row so far, its worker and progress file."""
+
+    index: int
+    row: Row
+    handle: Any
+    progress: Path
+    seen: int = 0
+
+
+@dataclass
+class Climb:
+    """The state of one climb: finished rows by ladder index and the running slots."""
+
+    n: int
+    rows: dict[int, Row] = field(default_factory=dict)
+    running: list[Slot] = field(default_factory=list)
+
+    def ordered(self) -> list[Row]:
+        """The finished rows in ladder order."""
+        return [self.rows[i] for i in sorted(self.rows)]
+
+
+def read_progress(slot: Slot) -> dict[str, Any] | None:
+    """The newest record a running candidate appended to its progress file, if any is new."""
+    try:
+        size = slot.progress.stat().st_size
+    except OSError:
+        return None
+    if size <= slot.seen:
+        return None
+    with slot.progress.open("rb") as fh:
+        fh.seek(max(slot.seen, size - 4096))
+        lines = fh.read(size - fh.tell()).decode("utf-8", "replace").splitlines()
+    slot.seen = size
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            return record
+    return None
+
+
+def poll(climb: Climb, collect: Callable[[list[Any], float], list[tuple[Any, Any]]],
+         progress: Callable[[str, Any], None]) -> list[tuple[Slot, Any]]:
+    """Wait briefly for running workers; pass on their progress; return (slot, outcome) of finished ones."""
+    finished = collect([s.handle for s in climb.running], POLL_S)
+    out = []
+    for handle, outcome in finished:
+        slot = next(s for s in climb.running if s.handle is handle)
+        climb.running.remove(slot)
+        out.append((slot, outcome))
+    for slot in climb.running:
+        record = read_progress(slot)
+        if record:
+            progress("tick", {"name": slot.row.name, **record})
+    progress("beat", {})
+    return out
+
+
+def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
+          stop: EarlyStop | None = None, *, done: dict[str, Row] | None = None,
+          save: Callable[[Row], None] | None = None, deadline: float | None = None) -> list[Row]:
+    """Run every candidate under the per-candidate and total boxes, ``[executor] workers`` at a time.
+
+    Candidates from rung ``[ladder] sample_from_rung`` up fit on the seeded stratified training
+    sample (:mod:`bakeoff.data.sampling`); the total box ends at ``deadline`` (``time.monotonic()``
+    reading; default: ``[timebox].total`` from now).
+
+    With several workers the ``slots - 1`` highest-rung candidates start first (their long turns
+    overlap the rest), the others climb in ladder order; each candidate is fitted and scored on
+    its own, so the table does not depend on the order. With ``stop`` (``[ladder].early_stop``)
+    candidates run one at a time; each OK candidate below the top decision rung is also scored on
+    the inner validation split, and candidates above two successive rungs shown not to improve
+    on the best so far are SKIPPED with the reason. Rows in ``done`` (a checkpoint) are reused;
+    every new row is passed to ``save`` as soon as it finishes.
+
+    Raises:
+        Interrupted: On Ctrl-C, after the running workers were killed.
+    """
+    workdir = work_folder()
+    state = Climb(len(specs))
+    try:
+        frames = _frame_files(exp, frame.without_truth(), workdir)
+        deadline = time.monotonic() + exp.timebox.total if deadline is None else deadline
+        workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
+        slots = workers if exp.executor.engine == "local" else 1
+        order = start_order([new_row(s).rung for s in specs], slots)
+        turn = _Turn(exp, frame, list(frames), workdir, deadline, workers, digests=_digests(exp, frames))
+        launch, collect, close = make_launcher(
+            exp, frames, lambda path: any(frame_path(turn.frame_paths, specs[i], exp) == path for i in order))
+        progress("begin", {"total": exp.timebox.total, "n": len(specs), "workers": slots})
+        turn.inner = _inner_turn(turn, stop) if stop else None
+        try:
+            while order or state.running:
+                while order and len(state.running) < slots:
+                    i = order.pop(0)
+                    _start(turn, state, i, specs[i], stop, done or {}, launch, progress, save)
+                for slot, outcome in poll(state, collect, progress):
+                    _settle(state, slot.index, _outcome_row(slot.row, outcome), turn, progress, save,
+                            specs[slot.index])
+        except KeyboardInterrupt:
+            _interrupted(state, specs, collect)
+        finally:
+            close()
+        return state.ordered()
+    finally:
+        progress("end", {})
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _digests(exp: Experiment, frames: dict[str, Frame]) -> dict[str, str]:
+    """Frame path -> digest of its files, for the probe cache; none when it is off or candidates run on Ray
+    (their probes run on other machines than the one the key would name)."""
+    if not exp.cost.probe_cache or exp.executor.engine == "ray":
+        return {}
+    return {path: probecache.digest_files([Path(path)]) for path in frames}
+
+
+def _frame_files(exp: Experiment, frame: Frame, workdir: Path) -> dict[str, Frame]:
+    """The candidate frame (and the sampled one, when the training part is larger) written once for workers.
+
+    Workers memory-map the files (:mod:`bakeoff.data.framefile`): one copy in the page cache for all of them.
+    """
+    frames = {str(workdir / "frame"): frame}
+    sampled = sample_train(frame, exp.ladder.train_sample, exp.seed)
+    if sampled is not frame:
+        frames[str(workdir / "sample")] = sampled
+    for path, part in frames.items():
+        write_frame(part, Path(path))
+    return frames
+
+
+@dataclass
+class _Turn:
+    """What every candidate's turn shares: the experiment, the frame files (full, sampled), the deadline."""
+
+    exp: Experiment
+    frame: Frame
+    frame_paths: list[str]
+    workdir: Path
+    deadline: float
+    workers: int
+    inner: _Turn | None = None
+    stop: EarlyStop | None = None
+    digests: dict[str, str] = field(default_factory=dict)  # frame path -> digest, for the probe cache
+
+
+def _inner_turn(turn: _Turn, stop: EarlyStop) -> _Turn:
+    """The early stop's turn: the inner split's frame file, a blocking engine, the same deadline."""
+    assert stop.frame is not None
+    folder = turn.workdir / "inner"
+    folder.mkdir()
+    path = folder / "frame"
+    write_frame(stop.frame, path)
+    return _Turn(turn.exp, stop.frame, [str(path)], folder, turn.deadline, 1, stop=stop)
+
+
+def _observe_inner(turn: _Turn, spec: Spec, i: int, row: Row) -> None:
+    """Fit ``row``'s candidate on the inner split when its decision can still matter; feed the early stop."""
+    inner = turn.inner
+    if inner is None or inner.stop is None:
+        return
+    preds = None
+    if row.ok and inner.stop.needs_inner(spec.name):
+        task, box = _task(inner, spec, new_row(spec), i)
+        if task is not None:
+            outcome = make_executor(inner.exp, {inner.frame_paths[0]: inner.frame})(task, box)
+            fitted = outcome.value if outcome.status is Status.OK else None
+            preds = fitted.predictions if fitted is not None and fitted.ok else None
+    row.inner_score = inner.stop.observe(spec.name, preds)
+
+
+def _start(turn: _Turn, state: Climb, i: int, spec: Spec, stop: EarlyStop | None, done: dict[str, Row],
+           launch: Launch, progress: Progress, save: Callable[[Row], None] | None) -> None:
+    """Start candidate ``i``, or settle it at once (early stop, checkpoint, not applicable, box spent)."""
+    row = new_row(spec)
+    why = stop.before(stop.groups.get(row.name, row.rung)) if stop else None
+    if why:
+        row.status, row.message = Status.SKIPPED, why
+    elif spec.name in done:
+        row = done[spec.name]
+    elif row.status is not Status.FAILED:  # FAILED already: its class cannot be loaded
+        task, box = _task(turn, spec, row, i)
+        if task is not None:
+            progress("start", {"name": row.name, "rung": row.rung, "box": box})
+            state.running.append(Slot(i, row, launch(task, box), Path(task.progress or "")))
+            return
+    _settle(state, i, row, turn, progress, save if row.status is not Status.SKIPPED and why is None
+            and spec.name not in done else None, spec)
+
+
+def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float]:
+    """The worker's task and box, or (None, 0) with ``row`` marked SKIPPED / FAILED."""
+    try:
+        cand = spec.build()
+        cand.check_applicable(turn.frame.problem)
+    except NotApplicable as exc:
+        row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
+        return None, 0.0
+    except Exception as exc:
+        row.status, row.message = Status.FAILED, f"{type(exc).__name__}: {exc}"
+        return None, 0.0
+    remaining = turn.deadline - time.monotonic()
+    if remaining < MIN_START_S:
+        row.status, row.message = Status.SKIPPED, "timebox exhausted"
+        return None, 0.0
+    box = min(candidate_box(turn.exp, cand), remaining)
+    row.box_s = box
+    ex = turn.exp.executor
+    rowwise = spec.rung >= turn.exp.ladder.sample_from_rung or getattr(cand, "predicts_rowwise", False)
+    validate = turn.exp.value is not None and turn.exp.value.needs_validation(turn.frame.problem.kind)
+    path, seed = frame_path(turn.frame_paths, spec, turn.exp), derive_seed(turn.exp.seed, spec.name)
+    key = probecache.key(spec.target, spec.params, type(cand), turn.digests[path], ex.threads, seed) \
+        if path in turn.digests and not getattr(cand, "fills_box", False) else None
+    return Task(spec, path, seed, time.monotonic() + box, ex.threads, ex.memory_mb or default_memory_mb(),
+                turn.workers, str(turn.workdir / f"progress-{i}.jsonl"), box, NESTED[ex.engine],
+                validate=validate, chunk_rows=PREDICT_CHUNK_ROWS if rowwise else None,
+                probe_key=key, cache_dir=str(probecache.folder()) if key else None), box
+
+
+def frame_path(paths: list[str], spec: Spec, exp: Experiment) -> str:
+    """The frame file a candidate reads: the sampled one (last) from rung ``[ladder] sample_from_rung`` up."""
+    return paths[-1 if spec.rung >= exp.ladder.sample_from_rung else 0]
+
+
+def candidate_box(exp: Experiment, cand: Any) -> float:
+    """``[timebox] per_candidate``, or for a box-filling tuner its own box (see ``TimeboxSection``)."""
+    return exp.timebox.tuner_box() if getattr(cand, "fills_box", False) else exp.timebox.per_candidate
+
+
+def _outcome_row(row: Row, outcome: Outcome) -> Row:
+    if outcome.status is Status.OK:
+        outcome.value.box_s = row.box_s
+        return outcome.value
+    row.status, row.message, row.fit_s = outcome.status, outcome.message, outcome.elapsed
+    row.traceback = outcome.traceback or None
+    return row
+
+
+def _settle(state: Climb, i: int, row: Row, turn: _Turn, progress: Progress,
+            save: Callable[[Row], None] | None, spec: Spec | None = None) -> None:
+    if save and row.status is not Status.SKIPPED:
+        save(row)
+    if turn.inner is not None and spec is not None:
+        _observe_inner(turn, spec, i, row)
+    state.rows[i] = row
+    progress("done", row)
+
+
+def _interrupted(state: Climb, specs: list[Spec], collect: Collect) -> None:
+    """Kill running workers and raise :class:`Interrupted` with every unfinished candidate SKIPPED."""
+    stop_all([s.handle for s in state.running if isinstance(s.handle, Launched)])
+    for i, spec in enumerate(specs):
+        if i not in state.rows:
+            row = new_row(spec)
+            row.status, row.message = Status.SKIPPED, "interrupted (Ctrl-C)"
+            state.rows[i] = row
+    raise Interrupted("interrupted (Ctrl-C)", state.ordered()) from None
+
+
+def default_memory_mb() -> int:
+    """Per-candidate address-space limit when none is configured: 60% of RAM, at least 4 GB."""
+    import os
+
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    return max(4096, int(total * 0.6))
+
+
+def start_order(rungs: list[int], slots: int) -> list[int]:
+    """The order candidates are started in: with ``slots`` workers, the ``slots - 1`` highest rungs first
+    (their long turns overlap the rest), then everything else in ladder order (cheap rungs first, so
+    a total box that runs out never leaves the simple baselines unevaluated).
+    """
+    ladder = list(range(len(rungs)))
+    if slots <= 1:
+        return ladder
+    top = sorted(ladder, key=lambda i: (-rungs[i], i))[: slots - 1]
+    return top + [i for i in ladder if i not in top]

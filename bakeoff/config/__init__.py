@@ -1,0 +1,1 @@
+"""TOML experiment file -> frozen, validated Experiment: every section, split rules, messages with did-you-mean."""

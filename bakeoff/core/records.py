@@ -1,0 +1,327 @@
+"""One candidate's result: the :class:`Row` every layer reads, and the outcome :class:`Status`.
+
+A row is THE definition of a candidate's result. ``results.json`` (its "candidates"
+entries), ``tradeoff.csv`` / ``Result.table``, the run-history table ``candidates`` in
+``store.py`` and the checkpoint files are all derived from the fields below and their
+metadata; nobody lists the fields again. Rows use ``slots``, so a misspelled attribute
+(``row.fti_s = 1``) raises ``AttributeError`` instead of quietly adding a key.
+
+How to add a per-candidate field (one edit plus the code that computes it):
+
+1. Declare it in :class:`Row` (or in :class:`Cost` for a money figure) with :func:`column`::
+
+       predict_p99_ms: float | None = column("99th percentile predict latency, ms per 1k rows")
+
+   ``json=True`` (default) puts it in results.json (left out while it is None, so rows
+   where it does not apply stay as they were); ``table=True`` (default) makes it a column
+   of ``tradeoff.csv`` / ``Result.table`` AND of the run-history table (the DuckDB column
+   is added to existing history files automatically, typed from the annotation:
+   float -> DOUBLE, int -> INTEGER, bool -> BOOLEAN, str / lists -> VARCHAR).
+   ``table=False`` for nested or long values (dicts, text); ``json=False`` for internal
+   working values (kept in checkpoints, never published).
+2. Set it where it is computed: in the worker (``worker._execute``) for what is measured
+   while fitting, in ``runner.tabulate`` / ``tradeoff.annotate`` for what is judged after.
+   Table column order is declaration order; new fields go at the end of their group.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+import sys
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # numpy is not imported here: the live display imports Status before the heavy libraries
+    import numpy as np
+
+
+class Status(enum.StrEnum):
+    """How a candidate's turn ended."""
+
+    OK = "OK"
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"
+    TIMEOUT = "TIMEOUT"
+
+
+def column(doc: str, *, default: Any = None, json: bool = True, table: bool = True, blob: bool = False,
+           factory: Any = None) -> Any:
+    """Declare a row field.
+
+    Args:
+        doc: One line saying what the field holds (and its unit).
+        default: The value before anything set it (None: "does not apply", left out of JSON).
+        json: Published in the ``results.json`` candidate entry.
+        table: A column of ``tradeoff.csv`` / ``Result.table`` and of the run-history table.
+        blob: Large binary/array value kept out of JSON and checkpoints' JSON (stored beside them).
+        factory: A zero-argument callable making the default (for mutable defaults).
+    """
+    meta = {"doc": doc, "json": json, "table": table, "blob": blob}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(slots=True)
+class Cost:
+    """Dollars under the ``[cost]`` price and scale model (see ``cost.py``)."""
+
+    train_usd: float = column("One retrain at production scale, USD.", default=0.0)
+    per_million_predictions_usd: float = column("One million predictions, USD.", default=0.0)
+    monthly_usd: float = column("Retrains plus predictions for a month, plus upkeep, USD.", default=0.0)
+    train_cpu_s_scaled: float = column("Billed CPU-seconds of one retrain at production scale.", default=0.0,
+                                       table=False)
+    predict_fixed_ms: float | None = column("Fixed cost of one predict call, billed ms (0 in a warehouse).",
+                                            table=False)
+    predict_ms_per_1k_marginal: float | None = column("Marginal predict cost, billed ms per 1,000 rows.",
+                                                      table=False)
+    fit_fixed_s: float | None = column("Fixed cost of one fit, billed seconds (0 in a warehouse).", table=False)
+    fit_s_per_1k_rows: float | None = column("Marginal fit cost, billed seconds per 1,000 training rows.",
+                                             table=False)
+    upkeep_usd: float | None = column("Upkeep a month ([cost] upkeep_usd_per_month), USD; part of monthly_usd.",
+                                      table=False)
+
+
+@dataclass(slots=True)
+class Value:
+    """Dollars a month under the ``[value]`` policy (see ``value.py``); table columns only when set."""
+
+    value_usd_month: float = column("Value of the decisions taken on the predictions, USD a month.", default=0.0)
+    value_low: float | None = column("Lower bootstrap bound of the value a month (same resamples as the metric).")
+    value_high: float | None = column("Upper bootstrap bound of the value a month.")
+    net_usd_month: float = column("Value less the running cost, USD a month.", default=0.0)
+    net_low: float | None = column("Lower bound of the net value a month.")
+    net_high: float | None = column("Upper bound of the net value a month.")
+    value_share: float | None = column("Share of attainable value: (value - nobody) / (oracle - nobody).")
+    acted_share: float | None = column("Share of the holdout acted on.")
+    value_threshold: float | None = column("Score threshold chosen on the training rows (threshold policy).")
+    below: str | None = column("A trivial policy (acting on everybody / nobody, ordering nothing) that nets more a "
+                               "month: shown at the run's confidence, or on the point estimate (then 'point').")
+
+
+@dataclass(slots=True)
+class Row:
+    """One candidate's result. Field order is the column order of ``tradeoff.csv``."""
+
+    name: str = column("Registry name, unique in the ladder.", default="")
+    rung: int = column("Ladder rung: 0 naive, 1 SQL rule, 2 statistical, 3 trees, 4 boosted, 5 tuned.", default=0)
+    family: str = column("Candidate family (naive, sql, glm, btyd, tree, xgboost, or a plugin's).", default="")
+    status: Status = column("How its turn ended: OK, SKIPPED, FAILED or TIMEOUT.", default=Status.SKIPPED)
+    message: str = column("Why it was SKIPPED / FAILED / TIMEOUT (empty when OK).", default="")
+    metrics: dict[str, float] | None = column(
+        "Holdout metrics by name (OK rows); the table shows the primary one as 'primary' and all as metric_*.")
+    ci_low: float | None = column("Lower bootstrap confidence bound of the primary metric.")
+    ci_high: float | None = column("Upper bootstrap confidence bound of the primary metric.")
+    vs_best: float | None = column("Primary metric minus the best candidate's (paired).")
+    vs_best_low: float | None = column("Lower simultaneous (max-T) bound of the paired difference to the best.")
+    vs_best_high: float | None = column("Upper simultaneous (max-T) bound of the paired difference to the best.")
+    vs_best_p: float | None = column("Max-T adjusted bootstrap p-value of 'the best is better' (0: below 1/B).")
+    vs_simplest: float | None = column("Primary metric minus the simplest (lowest rung > 0) candidate's.")
+    vs_simplest_p: float | None = column("Bootstrap p-value of the difference to the simplest.")
+    pareto: bool | None = column("On the Pareto front of accuracy, fit time and monthly cost.")
+    dominated_by: list[str] | None = column("Candidates at least as good on all three axes, better on one.")
+    fit_s: float | None = column("Fit wall seconds (for TIMEOUT: seconds until the kill).")
+    fit_cpu_s: float | None = column("Fit CPU seconds (all threads and child processes).")
+    box_s: float | None = column("The candidate's hard box, seconds: [timebox] per_candidate, or for a "
+                                 "box-filling tuner [timebox] tuner (default: the rest of the total box).",
+                                 table=False)
+    predict_ms_per_1k: float | None = column("Predict wall milliseconds per 1,000 holdout rows.")
+    model_kb: float | None = column("Pickled model size, KB (None: the model cannot be pickled).")
+    peak_rss_mb: float | None = column("Peak resident memory of the worker, MB.")
+    cost: Cost | None = column("Dollars under the [cost] model (OK rows); its fields are table columns.")
+    bias_pct: float | None = column(
+        "Total bias on the holdout, %: (sum of predictions - sum of actuals) / sum of actuals "
+        "(customer-base, count and binary problems; for activity: expected vs actual active customers).")
+    horizon_factor: float | None = column(
+        "How label-window predictions were moved to the holdout horizon (bakeoff.data.horizon): the factor for "
+        "counts and spend, the exponent e of 1 - (1 - p)^e for activity; None when the candidate is horizon-native.")
+    best_set: bool | None = column("In the set of the best: no candidate is shown better (simultaneous max-T).")
+    best_set_p: float | None = column("Adjusted bootstrap p-value of 'not the best' (below 1 - confidence: out).")
+    shortfall: float | None = column("How far the primary metric falls short of the best one (>= 0).")
+    shortfall_low: float | None = column("Lower simultaneous bound of the shortfall from the truly best.")
+    shortfall_high: float | None = column("Upper simultaneous bound of the shortfall from the truly best.")
+    train_rows: int | None = column("Training rows the candidate fit on (a seeded stratified sample of "
+                                    "[ladder] train_sample rows from rung [ladder] sample_from_rung up).")
+    threads: int | None = column("Threads the candidate was allowed.", table=False)
+    params: dict[str, Any] | None = column(
+        "The fitted candidate's describe() output: parameters, coefficients, SQL text.", table=False)
+    summary: str = column("One line saying what the candidate is.", default="", table=False)
+    vs_best_name: str | None = column("Name of the best candidate compared with.", table=False)
+    vs_simplest_low: float | None = column("Lower bound of the paired difference to the simplest.", table=False)
+    vs_simplest_high: float | None = column("Upper bound of the paired difference to the simplest.", table=False)
+    vs_simplest_name: str | None = column("Name of the simplest candidate compared with.", table=False)
+    warnings: list[str] | None = column("Distinct warnings raised while fitting (at most 5).", table=False)
+    traceback: str | None = column("Full traceback of a FAILED candidate (where the exception was raised).",
+                                   table=False)
+    dominance: list[str] | None = column("Who dominates this candidate and by what real margin, in words.",
+                                         table=False)
+    bootstrap_rounds: int | None = column("Bootstrap resamples behind the intervals (p-values below 1/B).",
+                                          table=False)
+    inner_score: float | None = column("Primary metric on the inner validation split of train (early stop).")
+    predict_s: float | None = column("Predict wall seconds over the holdout.", json=False, table=False)
+    predict_cpu_s: float | None = column("Predict CPU seconds over the holdout.", json=False, table=False)
+    applicable: bool = column("False when the candidate does not apply to the problem (hidden in reports).",
+                              default=True, json=False, table=False)
+    predictions: np.ndarray | None = column("Holdout predictions (OK rows, until tabulated).", json=False,
+                                            table=False, blob=True)
+    model: bytes | None = column("The pickled fitted candidate (for export).", json=False, table=False,
+                                 blob=True)
+    value: Value | None = column("Dollars a month under [value] (OK rows); its fields are table columns when set.")
+    predict_points: list[list[float]] | None = column(
+        "(rows, billed seconds) of predict calls at several sizes, for the cost model.", table=False)
+    fit_points: list[list[float]] | None = column(
+        "(training rows, billed seconds) of extra fits at several sizes, for the cost model.", table=False)
+    in_warehouse: bool | None = column("Costed as a warehouse query (SQL rules): per-row part only.", table=False)
+    probe_s: float | None = column("Wall seconds spent timing fit and predict at other sizes for the cost model.",
+                                   table=False)
+    probe_cached: bool | None = column(
+        "True when those timings were reused from an earlier run with the same candidate, data, library "
+        "versions and machine (bakeoff.cost.probecache; [cost] probe_cache).", table=False)
+    validation: dict[str, list[float]] | None = column(
+        "Inner-validation targets and predictions on training rows ([value] threshold / quantile).",
+        json=False, table=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when the candidate finished (status OK)."""
+        return self.status is Status.OK
+
+    @property
+    def label(self) -> str:
+        """How the row is named to people (:func:`label_of`): a champion names the model it keeps."""
+        return label_of(self.name, self.family, self.params)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``results.json`` candidate entry (fields that are None are left out)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.metadata["json"] and value is not None:
+                out[f.name] = _plain(value)
+        return out
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field but the blobs, JSON-ready (for checkpoints); :meth:`from_record` reverses it."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if not f.metadata["blob"]}
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Row:
+        """A row from :meth:`to_record` or a ``results.json`` entry.
+
+        Raises:
+            TypeError: On a key that is not a field (typos fail loudly).
+        """
+        data = dict(data)
+        if "status" in data:
+            data["status"] = Status(data["status"])
+        if isinstance(data.get("cost"), dict):
+            data["cost"] = Cost(**data["cost"])
+        if isinstance(data.get("value"), dict):
+            data["value"] = Value(**data["value"])
+        return cls(**data)
+
+    def flat(self, primary: str, chosen: str | None) -> dict[str, Any]:
+        """The flat table record: table fields in order, costs spread, ``chosen``, then ``metric_*``."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if not f.metadata["table"]:
+                continue
+            value = getattr(self, f.name)
+            if f.name == "metrics":
+                out["primary"] = (value or {}).get(primary)
+            elif f.name == "cost":
+                out.update({c.name: getattr(value, c.name) if value else None for c in table_fields(Cost)})
+            elif f.name == "value":
+                out.update({c.name: getattr(value, c.name) for c in table_fields(Value)} if value else {})
+            elif isinstance(value, list) or _is_list(f):
+                out[f.name] = ";".join(value or [])
+            else:
+                out[f.name] = value.value if isinstance(value, Status) else value
+        out["chosen"] = self.name == chosen
+        out.update({f"metric_{k}": v for k, v in (self.metrics or {}).items()})
+        return out
+
+
+def label_of(name: str, family: str | None, params: dict[str, Any] | None) -> str:
+    """A row's name for people: ``champion (pareto_nbd, run 20261207T180512)`` for a champion, else its name.
+
+    The row's ``name`` stays the key (``results.json``'s ``chosen``, file names, history rows).
+    """
+    inner = (params or {}).get("candidate") if family == "champion" else None
+    if not inner:
+        return name
+    source = str((params or {}).get("champion_of", ""))
+    last = source.rstrip("/").rpartition("/")[2] or source
+    where = f"from {last}" if (params or {}).get("champion_origin") == "export" else f"run {last}"
+    return f"{name} ({inner}, {where})"
+
+
+def keep_words(row: Row, better: list[str], shown: str = "shown better") -> str:
+    """The opening of a choice that keeps the champion: ``Keep pareto_nbd from 2026-12-07: no challenger is
+    shown better.`` ('' for any other row); ``better`` names the challengers the evidence puts ahead of it."""
+    inner = (row.params or {}).get("candidate") if row.family == "champion" else None
+    if not inner:
+        return ""
+    when = source_date(str((row.params or {}).get("champion_of", "")))
+    if not better:
+        return f"Keep {inner} from {when}: no challenger is {shown}. "
+    verb = "is" if len(better) == 1 else "are"
+    return f"Keep {inner} from {when}, although {', '.join(better[:3])} {verb} {shown}: "
+
+
+def source_date(source: str) -> str:
+    """The date of a champion's run (``2026-12-07``), or where it came from when that is not a run."""
+    last = source.rstrip("/").rpartition("/")[2] or source
+    stamp = re.match(r"(\d{4})(\d{2})(\d{2})T\d{6}", last)
+    return f"{stamp[1]}-{stamp[2]}-{stamp[3]}" if stamp else last
+
+
+def table_fields(cls: type) -> list[dataclasses.Field]:
+    """The fields of ``cls`` that are table columns."""
+    return [f for f in fields(cls) if f.metadata["table"]]
+
+
+def column_types() -> dict[str, type]:
+    """Python type of each fixed column of :meth:`Row.flat` (``metric_*`` columns vary and are left out)."""
+    import numpy
+
+    out: dict[str, type] = {}
+    for cls in (Row, Cost):
+        hints = typing.get_type_hints(cls, localns={"np": numpy})
+        for f in table_fields(cls):
+            if f.name == "metrics":
+                out["primary"] = float
+            elif f.name not in ("cost", "value"):
+                out[f.name] = _base_type(hints[f.name])
+    order = [k for k in Row.flat(Row(), "", None) if not k.startswith("metric_")]
+    return {k: (bool if k == "chosen" else out[k]) for k in order}
+
+
+def _base_type(hint: Any) -> type:
+    args = [a for a in typing.get_args(hint) if a is not type(None)] if isinstance(hint, types.UnionType) else [hint]
+    base = typing.get_origin(args[0]) or args[0]
+    return str if issubclass(base, enum.Enum) or base is list else base
+
+
+def _is_list(f: dataclasses.Field) -> bool:
+    return "list[" in str(f.type)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: enums to their value, nested rows to dicts, numpy scalars to Python."""
+    if isinstance(value, Status):
+        return value.value
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.generic):
+        return value.item()
+    return value

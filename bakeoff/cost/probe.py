@@ -1,0 +1,308 @@
+"""Time a fitted candidate at several sizes so that a fixed cost per call can be told from a cost per row.
+
+Runs inside the worker, after the candidate's own fit and predict. The cost model projects
+the measured seconds to production sizes (a million rows and more), so the per-row part
+must be measured where it shows: at the sizes of a small holdout a fit or a query is mostly
+fixed cost (start-up, planning, a hundred boosting rounds on a few bins), and a per-row cost
+read from there is timing noise multiplied by a million.
+
+So each operation is timed on its data **grown four-fold at a time** (the rows repeated
+under fresh keys) until the time has grown at least :data:`PER_ROW_RATIO`-fold over the
+previous size, which means the per-row part is at least the fixed part at the previous size
+and twice it at the last, so the slope is read from seconds that are mostly per-row work; growth also stops at
+:data:`MAX_ROWS` rows (:data:`MAX_CELLS` cells) or when the next size would overrun the
+probe's allowance (:data:`FIT_ALLOWANCE_S`, :data:`PREDICT_ALLOWANCE_S`, and a quarter
+of what is left of the candidate's box). Prediction starts from a tenth of the holdout
+and the holdout itself (the figure the table shows); fitting from a quarter of the
+training rows and all of them (fresh instances, after the first fit paid for imports). A
+time-boxed tuner (``fills_box``) is not fitted again: its fit time is set by its box, not by
+its rows. :func:`bakeoff.cost.model.fixed_and_marginal` turns the points into a fixed cost per
+call and a marginal cost per row.
+
+Seconds are **CPU seconds** of the worker and its children (:func:`bakeoff.core.measure.billed`): the bake-off
+runs candidates side by side, and the wall time of one is stretched by the others waiting
+for the same cores, which production, running one model at a time, does not pay. A
+candidate that holds several threads is billed at least ``wall x threads``.
+
+A probe that fails (a candidate that cannot predict on a subset, a box about to run out)
+is simply left out: the cost model then falls back to "every second scales with rows".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bakeoff.candidates.contract import Budget
+from bakeoff.core.measure import Stopwatch, billed
+from bakeoff.data.frame import Frame
+
+GROWTH = 4
+PER_ROW_RATIO = 2.0
+PLATEAU = 1.25  # a size under 1.25x the previous one's time: still fixed cost, so the next step is 16x
+MAX_ROWS = 1_000_000
+MAX_CELLS = 20_000_000
+PREDICT_ALLOWANCE_S = 0.5
+FIT_ALLOWANCE_S = 3.0
+FIT_PROBE_S = 15.0
+SMALL_SHARE = 10
+FIT_SHARE = 4
+
+Points = list[tuple[int, float]]
+
+
+def fastest(call: Callable[[], Any], meter: Callable[[Callable[[], Any]], float] | None = None, *,
+            spend: float = 0.2) -> float:
+    """Billed seconds of ``call``: the fastest of up to 3 runs within ``spend`` seconds, like timeit."""
+    meter = meter or stopwatch
+    best, started = math.inf, time.perf_counter()
+    for _ in range(3):
+        best = min(best, meter(call))
+        if time.perf_counter() - started > spend:
+            break
+    return best
+
+
+def stopwatch(call: Callable[[], Any]) -> float:
+    """Billed seconds of a Python call."""
+    with Stopwatch() as sw:
+        call()
+    return billed(sw)
+
+
+def grow(measure: Callable[[int], float | None], rows: int, secs: float, *, cap_rows: int,
+         allowance_s: float, walls: Points | None = None, billed: list[float] | None = None) -> Points:
+    """Time an operation at ``rows x 4, x 16, ...`` until its per-row part shows.
+
+    On a fixed-cost plateau (a size under :data:`PLATEAU` times the previous one's seconds) the
+    next step is ``GROWTH**2``: the per-row part is still far below the fixed part, and small
+    steps there would spend the allowance on sizes whose slope is timing noise.
+
+    Args:
+        measure: Billed seconds of the operation on that many rows, or ``None`` if it failed.
+        rows: The largest size already timed, and ``secs`` its seconds.
+        cap_rows: No size beyond this.
+        allowance_s: Wall seconds the new sizes may take together, copying the data included (a
+            next size is tried only if its expected wall time, :func:`next_wall`, still fits).
+        walls: (rows, wall seconds) of sizes already timed, if known (they seed :func:`next_wall`),
+            and ``billed`` their billed seconds.
+
+    Returns:
+        The new (rows, seconds) points; growth stops after the first size whose time is
+        ``PER_ROW_RATIO`` times the previous one's (per-row work there at least twice the fixed
+        part; confirmed by a second run where the allowance leaves room, the faster one kept, since
+        a single slow run on a fixed-cost plateau would otherwise end growth and set the slope),
+        or after a second size with no billed seconds at all.
+    """
+    points: Points = []
+    started = time.perf_counter()
+    walls = list(walls or [])  # (rows, wall seconds), copying the grown data included
+    factor, billed_s = GROWTH, list(billed or []) + [max(secs, 0.0)]  # the last one is the last size's
+    expected = next_wall(walls, billed_s, factor) if walls else GROWTH * max(secs, 0.0)
+    while rows * factor <= cap_rows and time.perf_counter() - started + expected <= allowance_s:
+        size, step = rows * factor, time.perf_counter()
+        took = measure(size)
+        walls.append((size, max(time.perf_counter() - step, took or 0.0)))
+        if took is None:
+            break
+        shown = took >= PER_ROW_RATIO * secs and took > 0
+        if shown and time.perf_counter() - started + walls[-1][1] <= allowance_s:
+            again = measure(size)  # one slow outlier must not end growth on a fixed-cost plateau
+            took = min(took, again) if again is not None else took
+            shown = took >= PER_ROW_RATIO * secs
+        points.append((size, took))
+        billed_s.append(took)
+        nothing = took <= 0 and secs <= 0  # no billed work at two sizes (a rule whose fit runs no query)
+        plateau = took < PLATEAU * secs
+        rows, secs = size, took
+        if shown or nothing:
+            break
+        factor = GROWTH**2 if plateau and rows * GROWTH**2 <= cap_rows else GROWTH
+        expected = next_wall(walls, billed_s, factor)
+    return points
+
+
+def next_wall(walls: Points, billed_s: list[float], factor: int = GROWTH) -> float:
+    """Expected wall seconds of the next size (``factor`` times the last) from the sizes so far.
+
+    The last size's wall plus twice its billed seconds above the smallest billed seconds seen
+    (which stand for the fixed part), scaled to the ``factor - 1`` times as many rows added:
+    ``w_last + 2 (factor - 1) (s_last - s_min)``. With one size, ``factor x w``. An operation
+    that is still mostly fixed cost (a rule's grid of queries, a hundred boosting rounds) thus
+    keeps growing toward the size where its per-row part shows, instead of stopping because its
+    fixed part looks like it would grow ``factor``-fold. Billed (CPU) seconds rather than wall
+    differences: the wall of a small call carries start-up and scheduling noise that a
+    ``factor``-fold extrapolation would blow up, while its CPU seconds barely move.
+    """
+    last = walls[-1][1]
+    if len(walls) < 2 or not billed_s:
+        return factor * last
+    return last + 2.0 * (factor - 1) * max(0.0, billed_s[-1] - min(billed_s))
+
+
+def cap(frame_part: pd.DataFrame) -> int:
+    """The largest probe size for a part of the frame: ``MAX_ROWS`` rows and ``MAX_CELLS`` cells."""
+    return min(MAX_ROWS, MAX_CELLS // max(1, frame_part.shape[1]))
+
+
+def warehouse(cand: Any) -> bool:
+    """True for a candidate production runs as warehouse queries that counts its query seconds (SQL rules)."""
+    return bool(getattr(cand, "in_warehouse", False)) and hasattr(cand, "query_s_")
+
+
+def query_meter(cand: Any) -> Callable[[Callable[[], Any]], float]:
+    """Billed seconds of the warehouse queries a call runs (no DuckDB start-up, no copying tables in)."""
+    def meter(call: Callable[[], Any]) -> float:
+        before = cand.query_s_
+        call()
+        return cand.query_s_ - before
+    return meter
+
+
+def with_rows(frame: Frame, part: str, rows: pd.DataFrame, stamps: np.ndarray | None = None) -> Frame:
+    """A copy of ``frame`` whose train or holdout part is ``rows``."""
+    if part == "holdout":
+        return dataclasses.replace(frame, holdout=rows)
+    return dataclasses.replace(frame, train=rows, train_time=stamps)
+
+
+def repeated(holdout: pd.DataFrame, times: int) -> pd.DataFrame:
+    """The holdout stacked ``times`` times under fresh unique keys (the same index name)."""
+    big = pd.concat([holdout] * times)
+    big.index = pd.RangeIndex(len(big), name=holdout.index.name)
+    return big
+
+
+def predict_points(cand: Any, frame: Frame, full_s: float, budget: Budget) -> Points:
+    """(rows, billed seconds) of predict calls: a tenth of the holdout, the holdout, then grown (:func:`grow`).
+
+    ``full_s`` times the holdout; a warehouse candidate is billed for its queries alone
+    (:func:`query_meter`).
+    """
+    n = len(frame.holdout)
+    meter = query_meter(cand) if warehouse(cand) else stopwatch
+    points: Points = [(n, fastest(lambda: cand.predict(frame), meter) if warehouse(cand) else full_s)]
+    if n >= 2 * SMALL_SHARE:
+        small = frame.holdout.iloc[::SMALL_SHARE]
+        _try(points, len(small), lambda: cand.predict(with_rows(frame, "holdout", small)), budget, full_s, meter)
+
+    def measure(rows: int) -> float | None:
+        big = repeated(frame.holdout, math.ceil(rows / max(n, 1))).iloc[:rows]
+        before = len(points)
+        _try(points, rows, lambda: cand.predict(with_rows(frame, "holdout", big)), budget,
+             full_s * rows / max(n, 1), meter)
+        return points.pop()[1] if len(points) > before else None
+
+    allowance = min(PREDICT_ALLOWANCE_S, budget.remaining() / 4)
+    grown = grow(measure, n, points[0][1], cap_rows=cap(frame.holdout), allowance_s=allowance) if n else []
+    return sorted(points + grown)
+
+
+def fit_points(build: Callable[[], Any], frame: Frame, fit_s: float, budget: Budget, seed: int,
+               threads: int = 1, main: tuple[int, float] | None = None) -> Points:
+    """(training rows, billed seconds) of more fits, or ``[]`` when the first was too long to repeat.
+
+    Fits fresh instances on a quarter of the training rows and on all of them, then on
+    the rows repeated (:func:`grow`) while the allowance lasts; the two fresh fits' wall times
+    seed how far growth can go (:func:`next_wall`). ``main`` is a clean (rows, seconds) point of
+    the first fit when it has one (a warehouse candidate's query seconds carry no import cost),
+    and stands for the full size in the points.
+    """
+    n = len(frame.train)
+    room = budget.remaining() / 4
+    if n < 4 * FIT_SHARE or fit_s > FIT_PROBE_S or 1.25 * fit_s + 1 > room:
+        return [main] if main else []
+    rng = np.random.default_rng([seed, 0xF17])
+
+    def measure(rows: int) -> float | None:
+        take = np.sort(rng.choice(n, size=rows, replace=False)) if rows < n else np.arange(rows) % n
+        train = frame.train.iloc[take]
+        if rows > n:
+            train.index = pd.RangeIndex(rows, name=frame.train.index.name)
+        stamps = frame.train_time[take] if frame.train_time is not None else None
+        try:
+            with Stopwatch() as sw:
+                part = with_rows(frame, "train", train, stamps)
+                inst = build().fit(part, budget=Budget.of(max(1.0, budget.remaining() / 2), threads), seed=seed)
+        except Exception:  # noqa: BLE001 - a candidate that cannot fit a subsample keeps the linear model
+            return None
+        return inst.fit_query_s_ if warehouse(inst) else billed(sw, threads)
+
+    points: Points = [main] if main else []
+    walls: Points = []  # both sizes are fitted for their wall times, which set how far growth can go
+    for rows in (max(1, n // FIT_SHARE), n):
+        started = time.perf_counter()
+        took = measure(rows)
+        if took is None:
+            return sorted(points) if main else []
+        walls.append((rows, time.perf_counter() - started))
+        if not (main and rows == n):
+            points.append((rows, took))
+    full = max(points, key=lambda p: p[0])
+    allowance = min(FIT_ALLOWANCE_S, room - 1.25 * fit_s)
+    return sorted(points + grow(measure, full[0], full[1], cap_rows=cap(frame.train), allowance_s=allowance,
+                                walls=walls, billed=[p[1] for p in points]))
+
+
+def _try(points: Points, rows: int, call: Callable[[], Any], budget: Budget, guess: float,
+         meter: Callable[[Callable[[], Any]], float]) -> None:
+    if budget.remaining() < 2 * guess + 0.5:
+        return
+    try:
+        points.append((rows, fastest(call, meter)))
+    except Exception:  # noqa: BLE001 - a candidate that cannot predict on a subset keeps the linear model
+        return
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What the cost model reads: predict and fit points, and whether it is costed as a warehouse query."""
+
+    points_predict: list[list[float]]
+    points_fit: list[list[float]]
+    warehouse: bool
+
+
+def probe(build: Callable[[], Any], cand: Any, frame: Frame, *, fit_s: float, predict_s: float, budget: Budget,
+          seed: int, threads: int = 1) -> Probed:
+    """Time predict and fit at several sizes (see the module docstring)."""
+    pred = predict_points(cand, frame, predict_s, budget)
+    main = (len(frame.train), cand.fit_query_s_) if warehouse(cand) else None
+    fit = [] if getattr(cand, "fills_box", False) else fit_points(build, frame, fit_s, budget, seed, threads, main)
+    return Probed([list(p) for p in pred], [list(p) for p in fit], bool(getattr(cand, "in_warehouse", False)))
+
+
+VALIDATION_SHARE = 0.3
+
+
+def validation_predictions(build: Callable[[], Any], frame: Frame, budget: Budget, seed: int,
+                           scale: Callable[[np.ndarray], np.ndarray]) -> dict[str, list[float]]:
+    """Inner validation on the training rows only: fit a fresh instance on 70%, predict the other 30%.
+
+    Returns the validation targets ``y`` and predictions ``p`` (passed through ``scale``, the
+    same horizon scaling as the holdout predictions), or ``{}`` when the candidate cannot do it
+    or the box is nearly spent. The holdout's targets are not in ``frame`` and never used.
+    """
+    n = len(frame.train)
+    if n < 10 or budget.remaining() < 1.0:
+        return {}
+    rng = np.random.default_rng([seed, 0x7A1])
+    val = rng.random(n) < VALIDATION_SHARE
+    stamps = frame.train_time[~val] if frame.train_time is not None else None
+    target = frame.problem.target
+    part = dataclasses.replace(frame, train=frame.train[~val], train_time=stamps,
+                               holdout=frame.train[val].drop(columns=[target]))
+    try:
+        cand = build().fit(part, budget=Budget(budget.deadline, budget.threads), seed=seed)
+        raw = cand.predict(part)
+        p = np.asarray(raw.reindex(part.holdout.index) if isinstance(raw, pd.Series) else raw, dtype=float).ravel()
+    except Exception:  # noqa: BLE001 - the value policy then falls back to the payoff threshold
+        return {}
+    return {"y": frame.train.loc[val, target].astype(float).tolist(), "p": scale(p).tolist()}

@@ -1,0 +1,1 @@
+"""Demo packs and deploy folders from a finished run."""

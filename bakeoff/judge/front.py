@@ -1,0 +1,219 @@
+"""The trade-off table: CIs, simultaneous comparisons, the set of the best, Pareto flags and sentences.
+
+Every accuracy statement comes from one :class:`~bakeoff.judge.maxt.Judgement` over all OK
+candidates ("shown better" = its simultaneous interval excludes zero). Costs are compared with
+a noise margin (:class:`Margins`): one candidate is *cheaper* than another only if the other
+costs more than ``COST_RATIO`` times as much **and** the difference exceeds a floor
+(``FIT_FLOOR_S`` seconds of fitting; ``[cost] negligible_usd`` dollars a month, default $1);
+otherwise the costs are tied. The dollar floor is where timing noise lives: a sub-second fit or
+a microsecond prediction, measured on a shared machine and scaled to production rows, moves by
+several times between identical runs, yet stays far below a dollar a month. Timing noise
+therefore does not move a flag, and a cost gap nobody would budget for does not decide one.
+
+A dominates B when A's point estimate is at least as good, A is nowhere costlier, and A is
+better by a real margin somewhere: shown more accurate, or cheaper beyond the noise margin.
+The best point estimate can only be dominated by an exact tie, and the choice is made among
+the non-dominated candidates, so both always sit on the Pareto front.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bakeoff.config.experiment import CostSection
+from bakeoff.core.records import Row
+from bakeoff.judge.maxt import Judgement, format_p
+from bakeoff.judge.scoring import Scores
+
+COST_RATIO = 2.0
+FIT_FLOOR_S = 10.0
+USD_FLOOR = 1.0
+
+
+def cheaper(a: float | None, b: float | None, floor: float) -> bool:
+    """``a`` is cheaper than ``b`` beyond the noise margin (ratio above ``COST_RATIO`` and gap above ``floor``)."""
+    if a is None or b is None:
+        return False
+    return b > COST_RATIO * a and b - a > floor
+
+
+@dataclass(frozen=True)
+class Margins:
+    """The cost noise margin: a cost is lower only when over ``COST_RATIO``x and more than the floor.
+
+    Attributes:
+        usd: Dollars a month below which a gap is a tie (``[cost] negligible_usd``).
+        fit_s: Seconds of fitting below which a gap is a tie.
+    """
+
+    usd: float = USD_FLOOR
+    fit_s: float = FIT_FLOOR_S
+
+    @classmethod
+    def of(cls, cost: CostSection) -> Margins:
+        """The margins of an experiment's ``[cost]`` section."""
+        return cls(usd=cost.negligible_usd)
+
+    def cheaper(self, a: Row, b: Row) -> bool:
+        """``a`` costs less a month than ``b`` beyond the margin.
+
+        Upkeep (``[cost] upkeep_usd_per_month``) is declared, not measured: the ratio test, there for
+        timing noise, applies to the measured dollars only, and an upkeep gap above the floor is real.
+        """
+        usd_a, usd_b = usd_of(a), usd_of(b)
+        if usd_a is None or usd_b is None or usd_b - usd_a <= self.usd:
+            return False
+        keep_a, keep_b = upkeep_of(a), upkeep_of(b)
+        return keep_b - keep_a > self.usd or cheaper(usd_a - keep_a, usd_b - keep_b, 0.0)
+
+    def faster(self, a: Row, b: Row) -> bool:
+        """``a`` fits faster than ``b`` beyond the margin."""
+        return cheaper(a.fit_s, b.fit_s, self.fit_s)
+
+    def not_beaten(self, rows: list[Row], pool: list[int]) -> list[int]:
+        """The indices in ``pool`` whose monthly cost no other in ``pool`` beats beyond the margin."""
+        return [i for i in pool if not any(self.cheaper(rows[a], rows[i]) for a in pool)]
+
+    def material(self, usd: float) -> float:
+        """Dollars a month as the net-value judgement sees them: 0 below the margin, else the cost itself."""
+        return usd if usd >= self.usd else 0.0
+
+    def text(self) -> str:
+        """The margin in words, for footnotes."""
+        return (f"Costs tie unless one is over {COST_RATIO:g}× the other and the gap exceeds {self.fit_s:g} s "
+                f"of fitting or ${self.usd:g} a month.")
+
+
+DEFAULT_MARGINS = Margins()
+
+
+def cost_ratio(a: float, b: float) -> str:
+    """How many times ``b`` is ``a``, in words: ``38×``, ``2.5×``."""
+    if a <= 0:
+        return "many times"
+    r = b / a
+    return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
+
+
+def judged(rows: list[Row], scores: Scores) -> tuple[list[Row], Judgement]:
+    """The OK rows in ladder order (lower rung first) and the one judgement over all of them."""
+    ok = sorted((r for r in rows if r.ok), key=lambda r: (r.rung, r.name))
+    return ok, scores.judge(tuple(r.name for r in ok))
+
+
+def upkeep_of(r: Row) -> float:
+    """The candidate's declared upkeep a month (part of its monthly dollars; 0 when none)."""
+    return (r.cost.upkeep_usd or 0.0) if r.cost is not None else 0.0
+
+
+def usd_of(r: Row) -> float | None:
+    """The candidate's monthly dollars (None before costing)."""
+    return r.cost.monthly_usd if r.cost is not None else None
+
+
+def dominance(a: Row, b: Row, j: Judgement, ia: int, ib: int, m: Margins = DEFAULT_MARGINS,
+              shown: str = "shown more accurate") -> str | None:
+    """Why ``a`` dominates ``b`` in words (its real margin), or None when it does not.
+
+    ``j`` judges the quantity the front is drawn on (the primary metric, or net value under
+    ``rule = "max_net_value"``); ``shown`` names a real margin in it.
+    """
+    if j.util[ia] < j.util[ib] or m.cheaper(b, a) or m.faster(b, a):
+        return None
+    margins = []
+    if j.shown_better(ia, ib):
+        d, lo, hi = j.interval(ia, ib)
+        margins.append(f"{shown} ({d:+.3g}, interval {lo:+.3g} to {hi:+.3g})")
+    if m.cheaper(a, b):
+        margins.append(f"{cost_ratio(usd_of(a) or 0.0, usd_of(b) or 0.0)} cheaper a month")
+    if m.faster(a, b):
+        margins.append(f"fits {cost_ratio(a.fit_s or 0.0, b.fit_s or 0.0)} faster")
+    return f"{a.name}: " + ", ".join(margins) if margins else None
+
+
+def flag_front(ok: list[Row], j: Judgement, m: Margins, shown: str = "shown more accurate") -> None:
+    """Set each row's Pareto flag, dominated-by names and dominance reasons from judgement ``j``."""
+    for ib, b in enumerate(ok):
+        why = [w for ia, a in enumerate(ok) if ia != ib and (w := dominance(a, b, j, ia, ib, m, shown))]
+        b.dominated_by = [w.split(":", 1)[0] for w in why]
+        b.dominance = why
+        b.pareto = not why
+
+
+def annotate(rows: list[Row], scores: Scores, margins: Margins = DEFAULT_MARGINS) -> None:
+    """Add CI, vs-best, vs-simplest, set-of-the-best, shortfall, Pareto and dominated-by fields (in place)."""
+    ok, j = judged(rows, scores)
+    if not ok:
+        return
+    flag_front(ok, j, margins)
+    top = max(j.util)
+    best = next((i for i, r in enumerate(ok) if j.util[i] == top and r.pareto), int(j.best))
+    simplest = next((i for i, r in enumerate(ok) if r.rung > 0), None)
+    for k, r in enumerate(ok):
+        r.ci_low, r.ci_high = scores.ci(r.name)
+        _compare(r, "vs_best", j, k, best, j.p_value(best, k))
+        if simplest is not None:
+            _compare(r, "vs_simplest", j, k, simplest, min(j.p_value(simplest, k), j.p_value(k, simplest)))
+        r.best_set = j.in_best_set(k)
+        r.best_set_p = j.best_set_p(k)
+        r.shortfall, r.shortfall_low, r.shortfall_high = j.shortfall(k)
+        r.bootstrap_rounds = j.rounds
+
+
+def _compare(row: Row, prefix: str, j: Judgement, k: int, other: int, p: float) -> None:
+    point, lo, hi = j.interval(k, other)
+    for suffix, value in (("", point), ("_low", lo), ("_high", hi), ("_p", p), ("_name", j.names[other])):
+        setattr(row, prefix + suffix, value)
+
+
+def sentences(rows: list[Row], scores: Scores, confidence: float) -> list[str]:
+    """One plain sentence per OK candidate comparing it with the best one."""
+    m = scores.primary
+    out = []
+    for r in rows:
+        if not r.ok or r.vs_best_name is None or r.vs_best_name == r.name:
+            continue
+        assert r.vs_best is not None and r.vs_best_low is not None and r.vs_best_high is not None
+        best = next(o for o in rows if o.name == r.vs_best_name)
+        gap = abs(r.vs_best)
+        worse = "higher" if r.vs_best > 0 else "lower"
+        lo, hi, rounds = r.vs_best_low, r.vs_best_high, r.bootstrap_rounds or 0
+        ci = (f" ({ci_label(confidence)} simultaneous interval of the difference {lo:+.3g} to {hi:+.3g}, "
+              f"adjusted {format_p(r.vs_best_p, rounds)})") if rounds and math.isfinite(lo) else ""
+        diff = f"has the same {m.label}" if gap == 0 else f"its {m.label} is {gap:.3g} {worse}{ci}"
+        if r.best_set:
+            verdict = "the difference is not shown; both are in the set of the best"
+        elif rounds and lo <= 0 <= hi:
+            verdict = "not in the set of the best: another candidate is shown better"
+        else:
+            verdict = "the difference is real"
+        ratio = _ratio(best, r)
+        joiner = "as" if ratio.endswith("as cheap to run") else "than"
+        out.append(f"{r.name} is {ratio} {joiner} {best.name} and {diff}: {verdict}.")
+    return out
+
+
+def ci_label(confidence: float) -> str:
+    """``95%``, ``90%``, ``97.5%``: the configured confidence as a label."""
+    return f"{100 * confidence:.4g}%"
+
+
+def _ratio(best: Row, r: Row) -> str:
+    a, b = usd_of(r), usd_of(best)
+    if a is None or b is None or a <= 0 or b <= 0:
+        return "as cheap to run"
+    ratio = b / a
+    if ratio >= 1.05:
+        return f"{ratio:,.0f}× cheaper to run" if ratio >= 10 else f"{ratio:.1f}× cheaper to run"
+    if ratio <= 1 / 1.05:
+        inv = 1 / ratio
+        return f"{inv:,.0f}× more expensive to run" if inv >= 10 else f"{inv:.1f}× more expensive to run"
+    return "about as cheap to run"
+
+
+def to_frame(rows: list[Row], primary: str, chosen: str | None) -> pd.DataFrame:
+    """The flat table: one row per candidate, metrics and costs as columns (see :meth:`Row.flat`)."""
+    return pd.DataFrame([r.flat(primary, chosen) for r in rows]).set_index("name")

@@ -1,0 +1,123 @@
+"""Score a finished climb: metrics, costs, the judgement, the value report and the :class:`Result`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bakeoff.candidates.metrics import METRICS
+from bakeoff.config.experiment import Experiment
+from bakeoff.core.records import Row
+from bakeoff.cost.model import cost_of
+from bakeoff.data.frame import Frame, Problem
+from bakeoff.judge.champion import verdict
+from bakeoff.judge.choice import choose
+from bakeoff.judge.diagnostics import calibration_tables, ranking_flips, segment_scores
+from bakeoff.judge.front import Margins, annotate, sentences, to_frame
+from bakeoff.judge.scoring import Scores, score_all
+
+
+def reports_bias(problem: Problem) -> bool:
+    """True where a total bias (predicted vs actual total) means something: customer-base, count, binary."""
+    return problem.kind == "customer_base" or problem.task in ("count", "binary")
+
+
+@dataclass
+class Judged:
+    """What the judge adds to a finished climb: the table, the choice and its reasons, and the evidence."""
+
+    rows: list[Row]
+    table: pd.DataFrame
+    primary: str
+    chosen: str | None
+    reason: str
+    sentences: list[str]
+    holdout_y: np.ndarray
+    predictions: dict[str, np.ndarray]
+    models: dict[str, bytes]
+    segments: pd.DataFrame | None
+    segment_notes: list[str]
+    calibration: dict[str, list[dict[str, Any]]]
+    champion: dict[str, Any] | None
+    value: Any
+
+
+def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ...]) -> Judged:
+    """Score OK rows on the holdout, add costs, CIs, dominance, the choice and the sentences."""
+    assert frame.holdout_y is not None
+    y = frame.holdout_y.to_numpy(dtype=float)
+    preds = {r.name: r.predictions for r in rows if r.ok and r.predictions is not None}
+    models = {r.name: r.model for r in rows if r.model}
+    for r in rows:
+        r.predictions, r.model = None, None
+    scores = score_all(y, preds, names, rounds=exp.score.bootstrap, confidence=exp.score.confidence,
+                       seed=exp.seed)
+    for r in rows:
+        if r.ok:
+            r.metrics = scores.metrics[r.name]
+            r.cost = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
+            if reports_bias(frame.problem) and r.name in preds:
+                r.bias_pct = METRICS["bias_pct"](y, preds[r.name])
+    value = _value(exp, frame, rows, preds, y)
+    margins = Margins.of(exp.cost)
+    annotate(rows, scores, margins)
+    champion = verdict(rows, scores)
+    said = [champion["sentence"]] if champion else []
+    choice = choose(rows, scores, exp.choose, margins)
+    chosen, reason, lines = choice.name, choice.reason, []
+    if value is not None:
+        chosen, reason, lines = _value_verdict(exp, value, rows, chosen, reason, margins, scores)
+    table = to_frame(rows, names[0], chosen)
+    best = next((r.vs_best_name for r in rows if r.vs_best_name), None)
+    seg = segment_scores(frame.segments, y, preds, scores.primary)
+    return Judged(rows=rows, table=table, primary=names[0], chosen=chosen, reason=reason,
+                  sentences=said + lines + sentences(rows, scores, exp.score.confidence), holdout_y=y,
+                  predictions=preds, models=models, segments=seg,
+                  segment_notes=ranking_flips(seg, scores.primary, best),
+                  calibration=calibration_tables(frame.problem, frame.holdout, y, preds), champion=champion,
+                  value=value)
+
+
+def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.ndarray], y: np.ndarray) -> Any:
+    """The ``[value]`` report (None without the section); the rows' inner-validation data is dropped after."""
+    if exp.value is None:
+        return None
+    from bakeoff.judge.scoring import bootstrap_chunks
+    from bakeoff.judge.valuation import attach
+
+    rounds = exp.score.bootstrap
+    report = attach(exp.value, rows, frame.problem.kind, frame.problem.target, y, preds,
+                    lambda: bootstrap_chunks(len(y), rounds, exp.seed) if rounds else [],
+                    population=exp.value.population_per_month or exp.cost.predictions_per_month,
+                    confidence=exp.score.confidence)
+    for r in rows:
+        r.validation = None
+    return report
+
+
+def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | None,
+                   reason: str, margins: Margins, scores: Scores) -> tuple[str | None, str, list[str]]:
+    """With ``[value]``: the dollar sentences, and the choice when ``rule = "max_net_value"``."""
+    from bakeoff.judge.value_choice import (
+        below_sentences,
+        choose_net_value,
+        keep_above_trivial,
+        net_judge,
+        value_sentences,
+    )
+
+    ok = [r for r in rows if r.ok]
+    verdict = choose_net_value(value, ok, net_judge, tolerance=exp.choose.tolerance, relative=exp.choose.relative,
+                               confidence=exp.score.confidence, margins=margins,
+                               flag=exp.choose.rule == "max_net_value")
+    value.leaders = verdict.leaders
+    lines = value_sentences(value, ok, verdict.leaders, exp.score.confidence)
+    lines += below_sentences(value, ok, exp.score.confidence)
+    if exp.choose.rule == "max_net_value":
+        return verdict.name, verdict.reason, lines
+    chosen, reason = keep_above_trivial(value, ok, chosen, reason,
+                                        lambda keep: choose(keep, scores, exp.choose, margins))
+    return chosen, reason, lines

@@ -1,0 +1,1 @@
+"""What outlives a run: the DuckDB run history, the champion lookup, MLflow tracking."""
