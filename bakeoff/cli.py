@@ -136,12 +136,12 @@ def compare(
 def demo(
     run: Annotated[str, typer.Argument(help="Run folder or run-history id.")],
     candidate: Annotated[str | None, typer.Option(help="Candidate (default: the chosen one).")] = None,
-    n: Annotated[int, typer.Option(help="Rows per case.")] = 3,
+    per_case: Annotated[int, typer.Option("--n", help="Rows per case.")] = 3,
 ) -> None:
     """Write demo.csv: real holdout rows showing typical, best and worst cases."""
     from bakeoff.export.pack import demo as make_demo
 
-    rows = _guard(make_demo, run, candidate, n)
+    rows = _guard(make_demo, run, candidate, per_case)
     typer.echo(rows.to_string(float_format=lambda x: f"{x:.4g}"))
 
 

@@ -49,11 +49,11 @@ def leakage_warnings(exp: Experiment, frame: Frame) -> list[str]:
     return out + _after_cutoff(exp, frame)
 
 
-def _determines(s: pd.Series, y: pd.Series) -> bool:
-    n_values = s.nunique()
-    if n_values > 0.5 * len(s) or y.nunique() < 2:
+def _determines(series: pd.Series, actual: pd.Series) -> bool:
+    n_values = series.nunique()
+    if n_values > 0.5 * len(series) or actual.nunique() < 2:
         return False  # near-unique columns (ids) trivially map to one target each
-    return bool((y.groupby(s.to_numpy()).nunique() <= 1).all())
+    return bool((actual.groupby(series.to_numpy()).nunique() <= 1).all())
 
 
 def _after_cutoff(exp: Experiment, frame: Frame) -> list[str]:

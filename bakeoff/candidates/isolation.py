@@ -202,16 +202,16 @@ def collect(running: list[Launched], wait_s: float) -> list[tuple[Launched, Outc
     return out
 
 
-def _finish(r: Launched) -> Outcome:
+def _finish(launched: Launched) -> Outcome:
     try:
-        value = r.conn.recv()
+        value = launched.conn.recv()
     except (EOFError, OSError):
         value = None
-    elapsed = time.monotonic() - r.started
-    _stop(r.proc, graceful=value is not None)
-    r.conn.close()
+    elapsed = time.monotonic() - launched.started
+    _stop(launched.proc, graceful=value is not None)
+    launched.conn.close()
     if value is None:
-        return Outcome(Status.FAILED, message=_death(r.proc.exitcode), elapsed=elapsed)
+        return Outcome(Status.FAILED, message=_death(launched.proc.exitcode), elapsed=elapsed)
     returned, payload, trace = value
     if not returned:
         return Outcome(Status.FAILED, message=payload, elapsed=elapsed, traceback=trace)

@@ -212,14 +212,14 @@ def _inner_turn(turn: _Turn, stop: EarlyStop) -> _Turn:
     return _Turn(turn.exp, stop.frame, [str(path)], folder, turn.deadline, 1, stop=stop)
 
 
-def _observe_inner(turn: _Turn, spec: Spec, i: int, row: Row) -> None:
+def _observe_inner(turn: _Turn, spec: Spec, index: int, row: Row) -> None:
     """Fit ``row``'s candidate on the inner split when its decision can still matter; feed the early stop."""
     inner = turn.inner
     if inner is None or inner.stop is None:
         return
     preds = None
     if row.ok and inner.stop.needs_inner(spec.name):
-        task, box = _task(inner, spec, new_row(spec), i)
+        task, box = _task(inner, spec, new_row(spec), index)
         if task is not None:
             outcome = make_executor(inner.exp, {inner.frame_paths[0]: inner.frame})(task, box)
             fitted = outcome.value if outcome.status is Status.OK else None
@@ -227,7 +227,7 @@ def _observe_inner(turn: _Turn, spec: Spec, i: int, row: Row) -> None:
     row.inner_score = inner.stop.observe(spec.name, preds)
 
 
-def _start(turn: _Turn, state: Climb, i: int, spec: Spec, stop: EarlyStop | None, done: dict[str, Row],
+def _start(turn: _Turn, state: Climb, index: int, spec: Spec, stop: EarlyStop | None, done: dict[str, Row],
            launch: Launch, progress: Progress, save: Callable[[Row], None] | None) -> None:
     """Start candidate ``i``, or settle it at once (early stop, checkpoint, not applicable, box spent)."""
     row = new_row(spec)
@@ -237,16 +237,16 @@ def _start(turn: _Turn, state: Climb, i: int, spec: Spec, stop: EarlyStop | None
     elif spec.name in done:
         row = done[spec.name]
     elif row.status is not Status.FAILED:  # FAILED already: its class cannot be loaded
-        task, box = _task(turn, spec, row, i)
+        task, box = _task(turn, spec, row, index)
         if task is not None:
             progress("start", {"name": row.name, "rung": row.rung, "box": box})
-            state.running.append(Slot(i, row, launch(task, box), Path(task.progress or "")))
+            state.running.append(Slot(index, row, launch(task, box), Path(task.progress or "")))
             return
-    _settle(state, i, row, turn, progress, save if row.status is not Status.SKIPPED and why is None
+    _settle(state, index, row, turn, progress, save if row.status is not Status.SKIPPED and why is None
             and spec.name not in done else None, spec)
 
 
-def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float]:
+def _task(turn: _Turn, spec: Spec, row: Row, index: int) -> tuple[Task | None, float]:
     """The worker's task and box, or (None, 0) with ``row`` marked SKIPPED / FAILED."""
     try:
         cand = spec.build()
@@ -270,7 +270,7 @@ def _task(turn: _Turn, spec: Spec, row: Row, i: int) -> tuple[Task | None, float
     key = probecache.key(spec.target, spec.params, type(cand), turn.digests[path], ex.threads, seed) \
         if path in turn.digests and not getattr(cand, "fills_box", False) else None
     return Task(spec, path, seed, time.monotonic() + box, ex.threads, ex.memory_mb or default_memory_mb(),
-                turn.workers, str(turn.workdir / f"progress-{i}.jsonl"), box, NESTED[ex.engine],
+                turn.workers, str(turn.workdir / f"progress-{index}.jsonl"), box, NESTED[ex.engine],
                 validate=validate, chunk_rows=PREDICT_CHUNK_ROWS if rowwise else None,
                 probe_key=key, cache_dir=str(probecache.folder()) if key else None), box
 
@@ -294,13 +294,13 @@ def _outcome_row(row: Row, outcome: Outcome) -> Row:
     return row
 
 
-def _settle(state: Climb, i: int, row: Row, turn: _Turn, progress: Progress,
+def _settle(state: Climb, index: int, row: Row, turn: _Turn, progress: Progress,
             save: Callable[[Row], None] | None, spec: Spec | None = None) -> None:
     if save and row.status is not Status.SKIPPED:
         save(row)
     if turn.inner is not None and spec is not None:
-        _observe_inner(turn, spec, i, row)
-    state.rows[i] = row
+        _observe_inner(turn, spec, index, row)
+    state.rows[index] = row
     progress("done", row)
 
 

@@ -52,16 +52,17 @@ def finishing_reserve(frame: Frame, names: tuple[str, ...], n_candidates: int, r
     return min(reserve, total / 2)
 
 
-def _probe(frame: Frame, y: np.ndarray, m: int, names: tuple[str, ...], rounds: int, confidence: float) -> float:
-    """Seconds to score and write two synthetic candidates on the first ``m`` holdout rows."""
+def _probe(frame: Frame, actual: np.ndarray, count: int, names: tuple[str, ...], rounds: int,
+           confidence: float) -> float:
+    """Seconds to score and write two synthetic candidates on the first ``count`` holdout rows."""
     from bakeoff.judge.scoring import score_all
 
-    ys, rng = y[:m], np.random.default_rng(0)
+    ys, rng = actual[:count], np.random.default_rng(0)
     base = float(np.clip(ys.mean(), 0.05, 0.95)) if frame.problem.task == "binary" else max(float(ys.mean()), 1e-3)
-    preds = {f"probe{i}": base * (0.9 + 0.2 * rng.random(m)) for i in range(2)}
+    preds = {f"probe{i}": base * (0.9 + 0.2 * rng.random(count)) for i in range(2)}
     t = time.perf_counter()
     score_all(ys, preds, names, rounds=rounds, confidence=confidence, seed=0)
-    table = frame.holdout.iloc[:m].assign(**preds, actual=ys)
+    table = frame.holdout.iloc[:count].assign(**preds, actual=ys)
     with tempfile.TemporaryDirectory() as tmp:
         table.to_parquet(Path(tmp) / "probe.parquet")
     return time.perf_counter() - t

@@ -218,7 +218,7 @@ def _pickled(cand: Any, most: int = 256 * 1024 * 1024) -> bytes | None:
     return blob if len(blob) <= most else None
 
 
-def _thread_limits(n: int) -> Any:
+def _thread_limits(count: int) -> Any:
     """Limit BLAS/OpenMP pools to ``n`` threads; a no-op when the process started with them at ``n``.
 
     Workers forked from a forkserver started by :func:`bakeoff.climb.executor.warm_up` loaded their
@@ -227,17 +227,17 @@ def _thread_limits(n: int) -> Any:
     """
     import contextlib
 
-    if os.environ.get(POOL_THREADS) == str(n):
+    if os.environ.get(POOL_THREADS) == str(count):
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=n)
+    return threadpool_limits(limits=count)
 
 
-def limit_threads(n: int) -> None:
+def limit_threads(count: int) -> None:
     """Ask BLAS/OpenMP libraries loaded later to use ``n`` threads."""
     for var in THREAD_VARS:
-        os.environ[var] = str(n)
+        os.environ[var] = str(count)
 
 
 def check_predictions(raw: Any, frame: Frame, name: str) -> np.ndarray:

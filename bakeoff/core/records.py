@@ -307,8 +307,8 @@ def _base_type(hint: Any) -> type:
     return str if issubclass(base, enum.Enum) or base is list else base
 
 
-def _is_list(f: dataclasses.Field) -> bool:
-    return "list[" in str(f.type)
+def _is_list(declared: dataclasses.Field) -> bool:
+    return "list[" in str(declared.type)
 
 
 def _plain(value: Any) -> Any:

@@ -55,9 +55,9 @@ def column_profile(values: pd.Series) -> dict[str, Any]:
     return out
 
 
-def _numeric_shares(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    counts = np.bincount(np.searchsorted(edges, x, side="right"), minlength=len(edges) + 1)
-    return counts / max(len(x), 1)
+def _numeric_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    counts = np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1)
+    return counts / max(len(values), 1)
 
 
 def profile(df: pd.DataFrame) -> dict[str, dict[str, Any]]:

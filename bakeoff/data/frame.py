@@ -134,39 +134,39 @@ def _named_columns(exp: Experiment) -> list[tuple[str, str]]:
     return named
 
 
-def _positive(y: pd.Series, kind: str, positive: Any, origin: str) -> tuple[pd.Series, str]:
+def _positive(actual: pd.Series, kind: str, positive: Any, origin: str) -> tuple[pd.Series, str]:
     """A binary target as 0/1, and the sentence naming the class that counts as 1.
 
     ``positive`` may name a label in any spelling present in the file (case aside), or a
     yes/true word for a yes/no, y/n, true/false or t/f column; without it such a column counts
     its yes/true level as 1, and other text labels must be named.
     """
-    values = sorted(map(str, y.dropna().unique()))
+    values = sorted(map(str, actual.dropna().unique()))
     if kind != "binary" or not values:
-        return y, ""  # an empty target is reported by _clean_target
-    numeric = pd.api.types.is_numeric_dtype(y) and not isinstance(y.dtype, pd.CategoricalDtype)
+        return actual, ""  # an empty target is reported by _clean_target
+    numeric = pd.api.types.is_numeric_dtype(actual) and not isinstance(actual.dtype, pd.CategoricalDtype)
     flag = flag_levels(values)
     if positive is None:
         if numeric:
-            return y, ""
+            return actual, ""
         if flag is None:
             shown = ", ".join(repr(v) for v in values[:5])
-            raise DataError(f"{origin}: binary target column '{y.name}' holds labels ({shown}); set "
+            raise DataError(f"{origin}: binary target column '{actual.name}' holds labels ({shown}); set "
                             f"[problem].positive = {values[-1]!r} (the label that counts as 1).")
         label = flag[1]
     else:
         label = _label_of(positive, values, flag, numeric)
         if label is None:
             raise DataError(f"{origin}: [problem].positive = {positive!r} is not a value of target column "
-                            f"'{y.name}'; expected one of {', '.join(repr(v) for v in values[:10])}"
+                            f"'{actual.name}'; expected one of {', '.join(repr(v) for v in values[:10])}"
                             f"{' (any case)' if not numeric else ''}.")
     if numeric:
-        hit = y.to_numpy(float) == float(label)
+        hit = actual.to_numpy(float) == float(label)
     else:
-        hit = (y.astype(object).astype(str) == label).to_numpy()
-    out = pd.Series(hit.astype(float), index=y.index, name=y.name).where(y.notna())
-    n = int(y.notna().sum())
-    return out, f"Positive class: {label!r} ({int(np.nansum(out)):,} of {n:,} rows) of target '{y.name}'."
+        hit = (actual.astype(object).astype(str) == label).to_numpy()
+    out = pd.Series(hit.astype(float), index=actual.index, name=actual.name).where(actual.notna())
+    n = int(actual.notna().sum())
+    return out, f"Positive class: {label!r} ({int(np.nansum(out)):,} of {n:,} rows) of target '{actual.name}'."
 
 
 def _label_of(positive: Any, values: list[str], flag: tuple[str, str] | None, numeric: bool) -> str | None:
@@ -204,24 +204,24 @@ def _split_dates(df: pd.DataFrame, exp: Experiment, train_mask: np.ndarray) -> s
     return text
 
 
-def _clean_target(y: pd.Series, kind: str, origin: str, name: str) -> pd.Series:
-    if y.isna().all():
-        raise DataError(f"{origin}: target column '{name}' is empty (all {len(y)} values missing).")
-    if not pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+def _clean_target(actual: pd.Series, kind: str, origin: str, name: str) -> pd.Series:
+    if actual.isna().all():
+        raise DataError(f"{origin}: target column '{name}' is empty (all {len(actual)} values missing).")
+    if not pd.api.types.is_numeric_dtype(actual) and not pd.api.types.is_bool_dtype(actual):
         raise DataError(f"{origin}: target column '{name}' must be numeric for a {kind} problem; "
-                        f"found {y.dtype} values such as {y.dropna().iloc[0]!r}.")
-    n_nan = int(y.isna().sum())
+                        f"found {actual.dtype} values such as {actual.dropna().iloc[0]!r}.")
+    n_nan = int(actual.isna().sum())
     if n_nan:
         raise DataError(f"{origin}: target column '{name}' has {n_nan} missing values; expected none.")
-    y = y.astype(float)
-    if kind == "binary" and not set(np.unique(y)) <= {0.0, 1.0}:
+    actual = actual.astype(float)
+    if kind == "binary" and not set(np.unique(actual)) <= {0.0, 1.0}:
         raise DataError(f"{origin}: target column '{name}' must hold 0/1 for a binary problem; "
-                        f"found values {sorted(np.unique(y))[:5]}.")
-    if kind == "binary" and y.nunique() < 2:
+                        f"found values {sorted(np.unique(actual))[:5]}.")
+    if kind == "binary" and actual.nunique() < 2:
         raise DataError(f"{origin}: target column '{name}' has one class only; a binary problem needs two.")
-    if kind == "count" and ((y < 0).any() or (y != np.round(y)).any()):
+    if kind == "count" and ((actual < 0).any() or (actual != np.round(actual)).any()):
         raise DataError(f"{origin}: target column '{name}' must hold non-negative whole counts.")
-    return y
+    return actual
 
 
 def _feature_columns(df: pd.DataFrame, exp: Experiment, key: str, origin: str) -> tuple[tuple[str, ...], list[str]]:
@@ -254,7 +254,7 @@ def _feature_columns(df: pd.DataFrame, exp: Experiment, key: str, origin: str) -
     return tuple(keep), notes
 
 
-def _split(df: pd.DataFrame, y: pd.Series, exp: Experiment, origin: str, given: np.ndarray | None) -> np.ndarray:
+def _split(df: pd.DataFrame, actual: pd.Series, exp: Experiment, origin: str, given: np.ndarray | None) -> np.ndarray:
     s = exp.problem.split
     if s.method in ("fixed", "group"):
         return ~holdout_mask(df, exp, origin, given)
@@ -275,7 +275,7 @@ def _split(df: pd.DataFrame, y: pd.Series, exp: Experiment, origin: str, given: 
     holdout = np.zeros(len(df), dtype=bool)
     groups = [np.arange(len(df))]
     if s.stratify and exp.problem.kind == "binary":
-        groups = [np.flatnonzero(y.to_numpy() == v) for v in (0.0, 1.0)]
+        groups = [np.flatnonzero(actual.to_numpy() == v) for v in (0.0, 1.0)]
     for idx in groups:
         n = int(round(len(idx) * s.holdout))
         holdout[rng.permutation(idx)[:n]] = True

@@ -87,12 +87,12 @@ def write_frame(frame: Frame, folder: Path) -> Path:
     return folder
 
 
-def _array(s: pd.Series):  # noqa: ANN202 - a pyarrow Array (pyarrow is imported lazily)
+def _array(series: pd.Series):  # noqa: ANN202 - a pyarrow Array (pyarrow is imported lazily)
     import pyarrow as pa
 
-    if s.dtype.kind in "fiub":
-        return pa.array(s.to_numpy(), from_pandas=False)  # NaN stays a float value: zero-copy back
-    return pa.Array.from_pandas(s)
+    if series.dtype.kind in "fiub":
+        return pa.array(series.to_numpy(), from_pandas=False)  # NaN stays a float value: zero-copy back
+    return pa.Array.from_pandas(series)
 
 
 def read_frame(folder: Path) -> Frame:

@@ -202,9 +202,9 @@ def apply_factor(pred: np.ndarray, task: str, factor: float) -> np.ndarray:
     return p * factor
 
 
-def cloglog_shift(p: np.ndarray, target_mean: float) -> tuple[np.ndarray, float]:
+def cloglog_shift(predicted: np.ndarray, target_mean: float) -> tuple[np.ndarray, float]:
     """``1 - (1 - p) ** e`` with ``e`` chosen so that the mean is ``target_mean``; returns (probabilities, e)."""
-    q = np.clip(np.asarray(p, float), P_CLIP, 1 - P_CLIP)
+    q = np.clip(np.asarray(predicted, float), P_CLIP, 1 - P_CLIP)
     goal = min(max(target_mean, P_CLIP), 1 - P_CLIP)
     log1m = np.log1p(-q)
 

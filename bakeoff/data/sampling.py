@@ -20,26 +20,26 @@ from bakeoff.data.frame import Frame
 QUINTILES = 5
 
 
-def strata(y: np.ndarray, task: str) -> np.ndarray:
+def strata(actual: np.ndarray, task: str) -> np.ndarray:
     """Stratum label per training row (see module docstring)."""
     if task == "binary":
-        return (y > 0.5).astype(np.int64)
-    labels = np.zeros(len(y), dtype=np.int64)
-    nonzero = y != 0
+        return (actual > 0.5).astype(np.int64)
+    labels = np.zeros(len(actual), dtype=np.int64)
+    nonzero = actual != 0
     if nonzero.sum() >= QUINTILES:
-        cuts = np.quantile(y[nonzero], np.linspace(0, 1, QUINTILES + 1)[1:-1])
-        labels[nonzero] = 1 + np.searchsorted(cuts, y[nonzero], side="right")
+        cuts = np.quantile(actual[nonzero], np.linspace(0, 1, QUINTILES + 1)[1:-1])
+        labels[nonzero] = 1 + np.searchsorted(cuts, actual[nonzero], side="right")
     else:
         labels[nonzero] = 1
     return labels
 
 
-def stratified_indices(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
+def stratified_indices(labels: np.ndarray, count: int, seed: int) -> np.ndarray:
     """``n`` row positions drawn without replacement, each stratum in proportion (largest remainder), sorted."""
     values, counts = np.unique(labels, return_counts=True)
-    exact = counts * n / len(labels)
+    exact = counts * count / len(labels)
     take = np.floor(exact).astype(np.int64)
-    short = n - int(take.sum())
+    short = count - int(take.sum())
     take[np.argsort(-(exact - take), kind="stable")[:short]] += 1
     rng = np.random.default_rng(seed)
     picked = [rng.choice(np.flatnonzero(labels == v), size=k, replace=False)
@@ -47,11 +47,11 @@ def stratified_indices(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(picked))
 
 
-def sample_train(frame: Frame, n: int, experiment_seed: int) -> Frame:
+def sample_train(frame: Frame, count: int, experiment_seed: int) -> Frame:
     """The frame with ``n`` training rows (stratified, seeded); unchanged when it has ``n`` or fewer."""
-    if n <= 0 or len(frame.train) <= n:
+    if count <= 0 or len(frame.train) <= count:
         return frame
     y = frame.y_train.to_numpy(float)
-    idx = stratified_indices(strata(y, frame.problem.task), n, derive_seed(experiment_seed, "train_sample"))
+    idx = stratified_indices(strata(y, frame.problem.task), count, derive_seed(experiment_seed, "train_sample"))
     when = frame.train_time[idx] if frame.train_time is not None else None
     return dataclasses.replace(frame, train=frame.train.iloc[idx], train_time=when)

@@ -48,7 +48,7 @@ def _pick(results: dict[str, Any], candidate: str | None) -> Row:
     return ok[name]
 
 
-def demo(run: str | Path, candidate: str | None = None, n: int = 3) -> pd.DataFrame:
+def demo(run: str | Path, candidate: str | None = None, count: int = 3) -> pd.DataFrame:
     """Write ``demo.csv`` (and a report section): ``n`` typical, best and worst holdout rows."""
     folder = run_folder(run)
     results, table = _load(folder)
@@ -57,8 +57,8 @@ def demo(run: str | Path, candidate: str | None = None, n: int = 3) -> pd.DataFr
     err = (pred - table["actual"]).abs()
     order = err.sort_values(kind="stable").index
     mid = len(order) // 2
-    picks = [("best", order[:n]), ("typical", order[max(0, mid - n // 2): max(0, mid - n // 2) + n]),
-             ("worst", order[::-1][:n])]
+    picks = [("best", order[:count]), ("typical", order[max(0, mid - count // 2): max(0, mid - count // 2) + count]),
+             ("worst", order[::-1][:count])]
     feats = [c for c in table.columns if not c.startswith("pred:") and c != "actual"][:12]
     rows = []
     for case, idx in picks:
@@ -85,8 +85,8 @@ def _add_to_reports(folder: Path, demo_rows: pd.DataFrame, name: str) -> None:
 def _md_table(df: pd.DataFrame) -> str:
     cols = [str(df.index.name or "key"), *map(str, df.columns)]
 
-    def fmt(v: Any) -> str:
-        return f"{v:.4g}" if isinstance(v, float) else str(v)
+    def fmt(value: Any) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
 
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for i, row in zip(df.index, df.to_numpy(), strict=True):
@@ -156,8 +156,8 @@ def _key_label(results: dict[str, Any]) -> str:
                                and p["source_key"] != p["key"] else "")
 
 
-def _ci(x: Any) -> str:
-    return f"{x:.4g}" if isinstance(x, int | float) and np.isfinite(x) else "n/a"
+def _ci(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, int | float) and np.isfinite(value) else "n/a"
 
 
 def model_card(results: dict[str, Any], cand: Row) -> str:

@@ -33,7 +33,7 @@ def verdict(rows: list[Row], scores: Scores) -> dict[str, Any] | None:
     return {"champion": champ.name, "beaten_by": better, "sentence": text}
 
 
-def shown_better(scores: Scores, family: list[str], a: str, b: str) -> bool:
+def shown_better(scores: Scores, family: list[str], first: str, second: str) -> bool:
     """The table's evidence says ``a`` is better than ``b`` (within the table's family of candidates)."""
     j = scores.judge(tuple(family))
-    return bool(j.shown_better(j.index(a), j.index(b)))
+    return bool(j.shown_better(j.index(first), j.index(second)))

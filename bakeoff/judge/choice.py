@@ -12,6 +12,20 @@ the same with the lowest rung first. ``evidence = "shown_within"`` is stricter: 
 must be *shown* within the tolerance (its simultaneous upper bound below it). ``best`` takes the
 best point estimate.
 
+``max_net_value`` (with ``[value]``) holds net value (value - running cost, a month) to the same evidence
+standard as the rest of the table: the net-value replicates are paired on the primary metric's resamples and
+compared with the same simultaneous machinery; the chosen candidate is the cheapest to run whose shortfall in
+net value from the best is **not shown** to exceed the tolerance (in dollars), among the candidates on the
+Pareto front of net value and running cost. As above, that benefit of the doubt holds only against candidates
+that cost more to run by a real margin: a candidate that costs about as much and nets more by over the
+tolerance wins. Running costs compare with the table's noise margin (:class:`~bakeoff.judge.front.Margins`); a
+tie goes to the lower rung, then to the higher net value. The judgement itself nets off only running costs of
+at least one margin (:meth:`~bakeoff.judge.front.Margins.material`): two candidates that take the same
+decisions would otherwise differ in net value by the timing noise of sub-margin running costs alone, with
+every resample agreeing, and that noise would be "shown". (A cost that sits right at the margin can still fall
+either side of it between runs.) Under this rule the table's Pareto flags are drawn on net value too, so the
+chosen and the best candidate are always on the front the business reads.
+
 Tolerances default per metric (absolute for bounded scores such as AUC and R², relative to
 the best value for losses such as RMSE or deviance); ``[choose] tolerance`` and ``relative``
 override them.
@@ -19,14 +33,30 @@ override them.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from bakeoff.config.experiment import ChooseSection
-from bakeoff.core.money import usd
+from bakeoff.core.money import usd, usd_cents, usd_rounded
 from bakeoff.core.records import Row, keep_words
-from bakeoff.judge.front import DEFAULT_MARGINS, Margins, ci_label, cost_ratio, dominance, judged, usd_of
+from bakeoff.judge.front import (
+    DEFAULT_MARGINS,
+    Margins,
+    ci_label,
+    cost_ratio,
+    dominance,
+    flag_front,
+    judged,
+    usd_of,
+)
 from bakeoff.judge.maxt import Judgement
 from bakeoff.judge.scoring import Scores
+from bakeoff.judge.value import EPS as VALUE_EPS
+from bakeoff.judge.value import Judge, ValueReport, mark_below, net_judge
 
 # metric -> (default tolerance, relative to the best value?)
 TOLERANCES: dict[str, tuple[float, bool]] = {
@@ -35,14 +65,18 @@ TOLERANCES: dict[str, tuple[float, bool]] = {
     "rmse": (0.02, True), "mae": (0.02, True), "poisson_deviance": (0.02, True),
 }
 EPS = 1e-12
+DEFAULT_TOLERANCE = 0.01  # of the best net value, when [choose] sets none (max_net_value)
+NET = "shown to net more"
 
 
 @dataclass(frozen=True)
 class Choice:
-    """The chosen candidate and the plain sentence saying why."""
+    """What every rule returns: the chosen candidate (None: nothing is), the plain sentence saying why, and
+    for ``max_net_value`` the leaders (the set of the best in net value)."""
 
     name: str | None
     reason: str
+    leaders: tuple[str, ...] = ()
 
 
 def tolerance_for(metric: str, rule: ChooseSection) -> tuple[float, bool]:
@@ -71,7 +105,7 @@ def choose(rows: list[Row], scores: Scores, rule: ChooseSection, margins: Margin
     allowed = [i for i, r in enumerate(ok) if _within_limits(r, rule)]
     if not allowed:
         return Choice(None, "No candidate finished within the limits of [choose]; nothing was chosen.")
-    front = [i for i in allowed if not any(a != i and dominance(ok[a], ok[i], j, a, i, margins) for a in allowed)]
+    front = [i for i in allowed if not any(a != i and dominance(ok, j, a, i, margins) for a in allowed)]
     front = front or allowed
     top = max(j.util[i] for i in allowed)
     best = next((i for i in front if j.util[i] == top), next(i for i in allowed if j.util[i] == top))
@@ -92,12 +126,12 @@ def choose(rows: list[Row], scores: Scores, rule: ChooseSection, margins: Margin
     return Choice(ok[pick].name, _keep(c, pick) + text + _passed_over(c, pick, scores) + _leaders(c, pick, scores))
 
 
-def _keep(c: _Ctx, pick: int) -> str:
+def _keep(ctx: _Ctx, pick: int) -> str:
     """When the champion is chosen, say so first in the business's words: keep the model already running."""
-    return keep_words(c.ok[pick], [c.ok[q].label for q in c.allowed if q != pick and c.j.shown_better(q, pick)])
+    return keep_words(ctx.ok[pick], [ctx.ok[q].label for q in ctx.allowed if q != pick and ctx.j.shown_better(q, pick)])
 
 
-def _led(c: _Ctx, i: int) -> list[int]:
+def _led(ctx: _Ctx, index: int) -> list[int]:
     """The candidates that cost about as much as ``i`` or less and lead it by more than the tolerance on the point.
 
     The benefit of the doubt ("not shown to exceed the tolerance") protects a candidate only against
@@ -105,139 +139,251 @@ def _led(c: _Ctx, i: int) -> list[int]:
     saved by keeping the weaker estimate, so the better point estimate wins unless its lead is within the
     tolerance.
     """
-    return [q for q in c.allowed if q != i and not c.m.cheaper(c.ok[i], c.ok[q])
-            and c.j.util[q] - c.j.util[i] > c.tol_abs + EPS]
+    return [q for q in ctx.allowed if q != index and not ctx.m.cheaper(ctx.ok[index], ctx.ok[q])
+            and ctx.j.util[q] - ctx.j.util[index] > ctx.tol_abs + EPS]
 
 
-def _cheapest(c: _Ctx, pool: list[int]) -> int:
+def _cheapest(ctx: _Ctx, pool: list[int]) -> int:
     """Not beaten on $/month beyond the noise margin; among those tied on cost, the lowest rung, then the best
     point estimate (the burden of proof is on complexity too).
 
     ($/month already bills the fitting; fit seconds are not counted twice.)
     """
-    return min(c.m.not_beaten(c.ok, pool), key=lambda i: (c.ok[i].rung, -c.j.util[i], i))
+    return min(ctx.m.not_beaten(ctx.ok, pool), key=lambda i: (ctx.ok[i].rung, -ctx.j.util[i], i))
 
 
-def _tol_text(c: _Ctx) -> str:
-    return f"{c.tol:.3g}" if not c.relative else f"{c.tol:.0%} of the best, {c.tol_abs:.3g}"
+def _tol_text(ctx: _Ctx) -> str:
+    return f"{ctx.tol:.3g}" if not ctx.relative else f"{ctx.tol:.0%} of the best, {ctx.tol_abs:.3g}"
 
 
-def _val(c: _Ctx, i: int) -> str:
-    return f"{c.j.point[i]:.4g}"
+def _val(ctx: _Ctx, index: int) -> str:
+    return f"{ctx.j.point[index]:.4g}"
 
 
-def _best_reason(c: _Ctx, scores: Scores) -> str:
-    return f"Chose {c.ok[c.best].label}: the best {scores.primary.label} ({_val(c, c.best)})."
+def _best_reason(ctx: _Ctx, scores: Scores) -> str:
+    return f"Chose {ctx.ok[ctx.best].label}: the best {scores.primary.label} ({_val(ctx, ctx.best)})."
 
 
-def _none_shown(c: _Ctx, scores: Scores) -> str:
-    return (f"Chose {c.ok[c.best].label}, the best {scores.primary.label} ({_val(c, c.best)}): no candidate's "
-            f"shortfall from the best is shown to be within the tolerance ({_tol_text(c)}) at "
-            f"{ci_label(c.j.confidence)} confidence, so the burden of proof was not met by a cheaper one.")
+def _none_shown(ctx: _Ctx, scores: Scores) -> str:
+    return (f"Chose {ctx.ok[ctx.best].label}, the best {scores.primary.label} ({_val(ctx, ctx.best)}): no candidate's "
+            f"shortfall from the best is shown to be within the tolerance ({_tol_text(ctx)}) at "
+            f"{ci_label(ctx.j.confidence)} confidence, so the burden of proof was not met by a cheaper one.")
 
 
-def _best_kept(c: _Ctx, rule: ChooseSection, bound: int, scores: Scores) -> str:
+def _best_kept(ctx: _Ctx, rule: ChooseSection, bound: int, scores: Scores) -> str:
     """The best was kept: name the cheaper (simpler) front candidate that came closest, and its evidence."""
-    b, m = c.best, scores.primary
+    b, m = ctx.best, scores.primary
     if rule.rule == "simplest_within":
-        rivals, what = [i for i in c.front if c.ok[i].rung < c.ok[b].rung], "simpler"
+        rivals, what = [i for i in ctx.front if ctx.ok[i].rung < ctx.ok[b].rung], "simpler"
     else:
-        rivals = [i for i in c.front if c.m.cheaper(c.ok[i], c.ok[b])]
+        rivals = [i for i in ctx.front if ctx.m.cheaper(ctx.ok[i], ctx.ok[b])]
         what = "cheaper"
-    head = f"Chose {c.ok[b].label}: it has the best {m.label} ({_val(c, b)})"
+    head = f"Chose {ctx.ok[b].label}: it has the best {m.label} ({_val(ctx, b)})"
     if not rivals:
         return head + f" and no {what} candidate is on the Pareto front."
-    near = min(rivals, key=lambda i: c.j.shortfall(i, c.allowed)[bound])
-    gap, lo, hi = c.j.shortfall(near, c.allowed)
+    near = min(rivals, key=lambda i: ctx.j.shortfall(i, ctx.allowed)[bound])
+    gap, lo, hi = ctx.j.shortfall(near, ctx.allowed)
     how = "shown to exceed" if bound == 1 else "not shown to be within"
     claim = ("fall short by more than the tolerance" if bound == 1
              else "are not shown to be within the tolerance")
-    return (head + f"; the {what} candidates {claim} ({_tol_text(c)}): the closest, "
-            f"{c.ok[near].label} ({m.label} {_val(c, near)}), is {gap:.3g} short, {ci_label(c.j.confidence)} "
+    return (head + f"; the {what} candidates {claim} ({_tol_text(ctx)}): the closest, "
+            f"{ctx.ok[near].label} ({m.label} {_val(ctx, near)}), is {gap:.3g} short, {ci_label(ctx.j.confidence)} "
             f"simultaneous interval {lo:.3g} to {hi:.3g}, {how} the tolerance.")
 
 
-def _pick_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str:
-    if not c.m.cheaper(c.ok[pick], c.ok[c.best]) and not c.m.cheaper(c.ok[c.best], c.ok[pick]):
-        return _tied_reason(c, pick, rule, scores)
-    b, m = c.best, scores.primary
-    gap, lo, hi = c.j.shortfall(pick, c.allowed)
+def _pick_reason(ctx: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str:
+    if not ctx.m.cheaper(ctx.ok[pick], ctx.ok[ctx.best]) and not ctx.m.cheaper(ctx.ok[ctx.best], ctx.ok[pick]):
+        return _tied_reason(ctx, pick, rule, scores)
+    b, m = ctx.best, scores.primary
+    gap, lo, hi = ctx.j.shortfall(pick, ctx.allowed)
     how = "cheapest" if rule.rule == "cheapest_within" else "simplest (lowest-rung)"
     test = "is not shown to exceed" if rule.evidence == "not_shown_worse" else "is shown to be within"
-    usd_p = usd_of(c.ok[pick])
-    usd_b = usd_of(c.ok[b])
+    usd_p = usd_of(ctx.ok[pick])
+    usd_b = usd_of(ctx.ok[b])
     cost = ""
     if usd_p is not None and usd_b is not None:
-        ratio = (f"{cost_ratio(usd_p, usd_b)} cheaper" if c.m.cheaper(c.ok[pick], c.ok[b])
-                 else f"{cost_ratio(usd_b, usd_p)} dearer" if c.m.cheaper(c.ok[b], c.ok[pick])
-                 else f"a tie within the cost noise margin: under 2× or ${c.m.usd:g} a month apart")
+        ratio = (f"{cost_ratio(usd_p, usd_b)} cheaper" if ctx.m.cheaper(ctx.ok[pick], ctx.ok[b])
+                 else f"{cost_ratio(usd_b, usd_p)} dearer" if ctx.m.cheaper(ctx.ok[b], ctx.ok[pick])
+                 else f"a tie within the cost noise margin: under 2× or ${ctx.m.usd:g} a month apart")
         cost = f" It costs {usd(usd_p)} a month against {usd(usd_b)} ({ratio})."
-    return (f"Chose {c.ok[pick].label}: the {how} candidate whose shortfall from the best {test} the "
-            f"tolerance. Its {m.label} is {_val(c, pick)} against {_val(c, b)} for {c.ok[b].label}: a gap of "
-            f"{gap:.3g}, {ci_label(c.j.confidence)} simultaneous interval of the shortfall {lo:.3g} to {hi:.3g}, "
-            f"tolerance {_tol_text(c)}.{cost}")
+    return (f"Chose {ctx.ok[pick].label}: the {how} candidate whose shortfall from the best {test} the "
+            f"tolerance. Its {m.label} is {_val(ctx, pick)} against {_val(ctx, b)} for {ctx.ok[b].label}: a gap of "
+            f"{gap:.3g}, {ci_label(ctx.j.confidence)} simultaneous interval of the shortfall {lo:.3g} to {hi:.3g}, "
+            f"tolerance {_tol_text(ctx)}.{cost}")
 
 
-def _tied_reason(c: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str:
+def _tied_reason(ctx: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> str:
     """The pick costs about as much as the best: it is kept because the best's lead is within the tolerance."""
-    b, m = c.best, scores.primary
-    gap = c.j.util[b] - c.j.util[pick]
-    what = "lower-rung" if c.ok[pick].rung < c.ok[b].rung else ("cheaper" if rule.rule == "cheapest_within"
+    b, m = ctx.best, scores.primary
+    gap = ctx.j.util[b] - ctx.j.util[pick]
+    what = "lower-rung" if ctx.ok[pick].rung < ctx.ok[b].rung else ("cheaper" if rule.rule == "cheapest_within"
                                                                else "simpler")
-    return (f"Chose {c.ok[pick].label}: it costs about as much as the best, {c.ok[b].label} "
-            f"({_costs(c, pick, b)}), and trails its {m.label} ({_val(c, pick)} against {_val(c, b)}) by "
-            f"{_gap(gap, c)}, within the tolerance "
-            f"({_tol_text(c)}); with a lead that small, the {what} candidate is kept.")
+    return (f"Chose {ctx.ok[pick].label}: it costs about as much as the best, {ctx.ok[b].label} "
+            f"({_costs(ctx, pick, b)}), and trails its {m.label} ({_val(ctx, pick)} against {_val(ctx, b)}) by "
+            f"{_gap(gap, ctx)}, within the tolerance "
+            f"({_tol_text(ctx)}); with a lead that small, the {what} candidate is kept.")
 
 
-def _gap(gap: float, c: _Ctx) -> str:
+def _gap(gap: float, ctx: _Ctx) -> str:
     """A point-estimate gap with the digits that tell it from the tolerance (0.01004 is not 0.01)."""
     for digits in (3, 4, 5, 6):
         text = f"{gap:.{digits}g}"
-        if float(text) != float(f"{c.tol_abs:.{digits}g}") or digits == 6:
+        if float(text) != float(f"{ctx.tol_abs:.{digits}g}") or digits == 6:
             return text
     return f"{gap:.6g}"
 
 
-def _costs(c: _Ctx, a: int, b: int) -> str:
-    usd_a, usd_b = usd_of(c.ok[a]), usd_of(c.ok[b])
+def _costs(ctx: _Ctx, first: int, second: int) -> str:
+    usd_a, usd_b = usd_of(ctx.ok[first]), usd_of(ctx.ok[second])
     if usd_a is None or usd_b is None:
         return "costs not measured"
     return f"{usd(usd_a)} against {usd(usd_b)} a month, a tie within the cost noise margin"
 
 
-def _passed_over(c: _Ctx, chosen: int, scores: Scores) -> str:
+def _passed_over(ctx: _Ctx, chosen: int, scores: Scores) -> str:
     """Name the lower-rung candidates that cost about as much as the chosen one and trail it beyond the tolerance."""
-    near = [i for i in c.front if c.ok[i].rung < c.ok[chosen].rung and chosen in _led(c, i)
-            and not c.m.cheaper(c.ok[chosen], c.ok[i])]
+    near = [i for i in ctx.front if ctx.ok[i].rung < ctx.ok[chosen].rung and chosen in _led(ctx, i)
+            and not ctx.m.cheaper(ctx.ok[chosen], ctx.ok[i])]
     if not near:
         return ""
-    i = max(near, key=lambda k: (c.j.util[k], -k))
-    gap = c.j.util[chosen] - c.j.util[i]
-    return (f" {c.ok[i].label} costs about as much ({_costs(c, i, chosen)}) and trails by {_gap(gap, c)} on the "
+    i = max(near, key=lambda k: (ctx.j.util[k], -k))
+    gap = ctx.j.util[chosen] - ctx.j.util[i]
+    return (f" {ctx.ok[i].label} costs about as much ({_costs(ctx, i, chosen)}) and trails by {_gap(gap, ctx)} on the "
             f"{scores.primary.label}, more than the tolerance: with nothing to save, the better estimate wins.")
 
 
-def _leaders(c: _Ctx, pick: int, scores: Scores) -> str:
+def _leaders(ctx: _Ctx, pick: int, scores: Scores) -> str:
     """When the holdout cannot separate the leaders, say so with the smallest difference it could detect."""
-    j = c.j
-    lead = [i for i in c.allowed if not any(j.shown_better(a, i) for a in c.allowed)]
+    j = ctx.j
+    lead = [i for i in ctx.allowed if not any(j.shown_better(a, i) for a in ctx.allowed)]
     if len(lead) < 2 or j.points_only:
         return ""
-    other = pick if pick != c.best and pick in lead else max((i for i in lead if i != c.best),
+    other = pick if pick != ctx.best and pick in lead else max((i for i in lead if i != ctx.best),
                                                              key=lambda i: (j.util[i], -i))
-    mde = j.detectable(c.best, other)
-    names = ", ".join(c.ok[i].label for i in lead[:6]) + (", …" if len(lead) > 6 else "")
+    mde = j.detectable(ctx.best, other)
+    names = ", ".join(ctx.ok[i].label for i in lead[:6]) + (", …" if len(lead) > 6 else "")
     rows = f"The {scores.n:,}-row holdout" if scores.n else "The holdout"
     return (f" {rows} cannot separate the "
             f"{len(lead)} leaders (the set of the best: {names}); the smallest {scores.primary.label} difference "
-            f"it would detect between {c.ok[c.best].label} and {c.ok[other].label} is about {mde:.3g} "
+            f"it would detect between {ctx.ok[ctx.best].label} and {ctx.ok[other].label} is about {mde:.3g} "
             f"(80% power).")
 
 
-def _within_limits(r: Row, rule: ChooseSection) -> bool:
-    usd = usd_of(r)
+def _within_limits(row: Row, rule: ChooseSection) -> bool:
+    usd = usd_of(row)
     if rule.max_monthly_usd is not None and (usd is None or usd > rule.max_monthly_usd):
         return False
     limit = rule.max_predict_ms_per_1k
-    return limit is None or (r.predict_ms_per_1k is not None and r.predict_ms_per_1k <= limit)
+    return limit is None or (row.predict_ms_per_1k is not None and row.predict_ms_per_1k <= limit)
+
+
+@dataclass(frozen=True)
+class _Net:
+    """The net-value judgement a choice is explained with: candidates, their values, the best and the tolerance."""
+
+    ok: list[Row]
+    vals: list[Any]
+    judgement: Judgement
+    best: int
+    tol_abs: float
+    confidence: float
+
+
+def choose_net_value(report: ValueReport, rows: list[Row], rule: ChooseSection, *, confidence: float,
+                     margins: Margins = DEFAULT_MARGINS, judge: Judge = net_judge) -> Choice:
+    """The cheapest candidate on the net-value front whose shortfall from the best is not shown to exceed the
+    tolerance; under ``rule = "max_net_value"`` the rows' Pareto flags are set on net value and running cost."""
+    ok = [r for r in rows if r.name in report.candidates]
+    if not ok:
+        return Choice(None, "No candidate finished; nothing was chosen.", ())
+    names = tuple(r.name for r in ok)
+    vals = [report.candidates[n] for n in names]
+    cost = np.array([margins.material(v.running) for v in vals])
+    point = np.array([v.value for v in vals]) - cost
+    reps = (np.column_stack([v.replicates for v in vals]) - cost[None, :]
+            if all(len(v.replicates) for v in vals) else None)
+    j = judge(names, point, reps, confidence)
+    best = int(np.argmax(point))
+    tol = DEFAULT_TOLERANCE if rule.tolerance is None else rule.tolerance
+    net = _Net(ok, vals, j, best, tol * abs(point[best]) if rule.relative in (None, True) else tol, confidence)
+    front = [i for i in range(len(ok))
+             if not any(a != i and dominance(ok, j, a, i, margins, NET) for a in range(len(ok)))]
+    led = {i: [q for q in range(len(ok)) if q != i and not margins.cheaper(ok[i], ok[q])
+               and point[q] - point[i] > net.tol_abs + VALUE_EPS] for i in range(len(ok))}
+    mark_below(report, ok, point, reps, judge, confidence)
+    eligible = _above_floor(report, point, best, [i for i in front if j.shortfall(i)[1] <= net.tol_abs + VALUE_EPS
+                                                  and not led[i]] or [best])
+    if rule.rule == "max_net_value":
+        flag_front(ok, j, margins, NET)
+    leaders = tuple(names[i] for i in range(len(ok)) if not any(j.shown_better(a, i) for a in range(len(ok))))
+    if not eligible:
+        return Choice(None, _nothing_beats(report, ok, vals, best), leaders)
+    pick = min(margins.not_beaten(ok, eligible), key=lambda i: (ok[i].rung, -point[i], i))
+    tied = not margins.cheaper(ok[pick], ok[best]) and not margins.cheaper(ok[best], ok[pick])
+    reason = _net_keep(ok, pick, j) + _net_reason(net, pick, tied=tied)
+    passed = [i for i in front if ok[i].rung < ok[pick].rung and pick in led[i]]
+    if passed:
+        i = max(passed, key=lambda k: (point[k], -k))
+        reason += (f" {ok[i].label} costs about as much to run and nets {usd_rounded(point[pick] - point[i])} a "
+                   "month less, more than the tolerance: with nothing to save, the better estimate wins.")
+    return Choice(names[pick], reason, leaders)
+
+
+def _above_floor(report: ValueReport, point: np.ndarray, best: int, pool: list[int]) -> list[int]:
+    """The candidates of ``pool`` that net at least as much as the best trivial policy (else the best, if it does)."""
+    floor = max((v for v, _ in report.trivial.values()), default=-math.inf)
+    return [i for i in pool if point[i] >= floor - VALUE_EPS] or ([best] if point[best] >= floor - VALUE_EPS else [])
+
+
+def _net_keep(ok: list[Row], pick: int, judgement: Judgement) -> str:
+    """When the champion is chosen, say so first: keep the model already running."""
+    better = [ok[q].label for q in range(len(ok)) if q != pick and judgement.shown_better(q, pick)]
+    return keep_words(ok[pick], better, "shown to net more")
+
+
+def keep_above_trivial(report: ValueReport, rows: list[Row], chosen: str | None, reason: str,
+                       rechoose: Callable[[list[Row]], Any]) -> tuple[str | None, str]:
+    """A choice made on accuracy, moved off a candidate that nets less than doing nothing clever.
+
+    When the chosen candidate's net value is below the best trivial policy's (point estimates), the
+    rule is applied again to the candidates that are not (``rechoose`` returns a
+    :class:`~bakeoff.judge.choice.Choice`); when none is left, nothing is chosen.
+    """
+    if not report.trivial:
+        return chosen, reason
+    policy, (floor, _) = max(report.trivial.items(), key=lambda kv: kv[1][0])
+    row = next((r for r in rows if r.name == chosen), None)
+    if row is None or row.value is None or row.value.net_usd_month >= floor - VALUE_EPS:
+        return chosen, reason
+    head = (f"{row.label} nets {usd_rounded(row.value.net_usd_month)} a month under [value], less than {policy} "
+            f"({usd_rounded(floor)}), so it is not chosen. ")
+    keep = [r for r in rows if r.ok and r.value is not None and r.value.net_usd_month >= floor - VALUE_EPS]
+    if not keep:
+        return None, head + f"No candidate nets more: doing nothing clever is the verdict, keep {policy}."
+    again = rechoose(keep)
+    return again.name, head + again.reason
+
+
+def _nothing_beats(report: ValueReport, ok: list[Row], vals: list[Any], best: int) -> str:
+    name, (value, _) = max(report.trivial.items(), key=lambda kv: kv[1][0])
+    return (f"No candidate nets more a month than {name} ({usd_rounded(value)}): the best, {ok[best].label}, nets "
+            f"{usd_rounded(vals[best].net)} after running cost. Doing nothing clever is the verdict: keep {name}.")
+
+
+def _net_reason(net: _Net, pick: int, *, tied: bool = False) -> str:
+    ok, b, p, judgement = net.ok, net.vals[net.best], net.vals[pick], net.judgement
+    head = (f"Chose {ok[pick].label}: it nets {usd_rounded(p.net)} a month ({net.confidence:.0%} interval "
+            f"{usd_rounded(p.low - p.running)} to {usd_rounded(p.high - p.running)}) after "
+            f"{usd_cents(p.running)} of running cost")
+    if pick == net.best:
+        return head + ", the most of any candidate, and no cheaper one on the front is within the tolerance of it."
+    gap, lo, hi = judgement.shortfall(pick)
+    if tied:
+        lead = judgement.point[net.best] - judgement.point[pick]
+        return (head + f"; it costs about as much to run as the best, {ok[net.best].label} ({usd_rounded(b.net)}), "
+                f"whose lead of {usd_rounded(lead)} is within the tolerance of {usd_rounded(net.tol_abs)}, so the "
+                "simpler candidate is kept.")
+    return (head + "; it is the cheapest candidate on the front whose shortfall from the best net value "
+            f"({ok[net.best].label}, {usd_rounded(b.net)}) is not shown to exceed the tolerance of "
+            f"{usd_rounded(net.tol_abs)}: a gap of {usd_rounded(gap)}, {net.confidence:.0%} interval of the "
+            f"shortfall {usd_rounded(lo)} to {usd_rounded(hi)}.")

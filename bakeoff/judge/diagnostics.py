@@ -21,7 +21,7 @@ MIN_ROWS = 20
 X_BINS = 7  # x = 0..6 and 7+
 
 
-def segment_scores(segments: pd.DataFrame | None, y: np.ndarray, preds: dict[str, np.ndarray],
+def segment_scores(segments: pd.DataFrame | None, actual: np.ndarray, preds: dict[str, np.ndarray],
                    metric: Metric) -> pd.DataFrame:
     """Long table: column, value, n, candidate, the primary metric."""
     cols = ["column", "value", "n", "candidate", metric.name]
@@ -35,7 +35,7 @@ def segment_scores(segments: pd.DataFrame | None, y: np.ndarray, preds: dict[str
         for value in pd.unique(grouped):
             mask = grouped == value
             for name, p in preds.items():
-                score = metric(y[mask], p[mask]) if mask.sum() >= 2 else float("nan")
+                score = metric(actual[mask], p[mask]) if mask.sum() >= 2 else float("nan")
                 out.append((col, value, int(mask.sum()), name, score))
     return pd.DataFrame(out, columns=cols)
 
@@ -58,27 +58,27 @@ def ranking_flips(table: pd.DataFrame, metric: Metric, overall_best: str | None)
     return notes
 
 
-def calibration_tables(problem: Problem, holdout: pd.DataFrame | None, y: np.ndarray,
+def calibration_tables(problem: Problem, holdout: pd.DataFrame | None, actual: np.ndarray,
                        preds: dict[str, np.ndarray]) -> dict[str, list[dict]]:
     """Per candidate: rows of (bin, n, actual mean, predicted mean)."""
     if problem.task == "binary":
-        return {name: _bins(np.minimum((np.clip(p, 0, 1) * 10).astype(int), 9), y, p,
+        return {name: _bins(np.minimum((np.clip(p, 0, 1) * 10).astype(int), 9), actual, p,
                             lambda b: f"{b / 10:.1f}-{(b + 1) / 10:.1f}") for name, p in preds.items()}
     if problem.kind == "customer_base" and holdout is not None and "x" in holdout:
         x = np.minimum(holdout["x"].to_numpy(int), X_BINS)
-        return {name: _bins(x, y, p, lambda b: f"{b}+" if b == X_BINS else str(b)) for name, p in preds.items()}
+        return {name: _bins(x, actual, p, lambda b: f"{b}+" if b == X_BINS else str(b)) for name, p in preds.items()}
     out = {}
     for name, p in preds.items():
         ranks = pd.Series(p).rank(method="first").to_numpy()
         dec = np.minimum(((ranks - 1) / len(p) * 10).astype(int), 9)
-        out[name] = _bins(dec, y, p, lambda b: f"decile {b + 1}")
+        out[name] = _bins(dec, actual, p, lambda b: f"decile {b + 1}")
     return out
 
 
-def _bins(idx: np.ndarray, y: np.ndarray, p: np.ndarray, label) -> list[dict]:
+def _bins(idx: np.ndarray, actual: np.ndarray, predicted: np.ndarray, label) -> list[dict]:
     rows = []
     for b in np.unique(idx):
         mask = idx == b
-        rows.append({"bin": label(int(b)), "n": int(mask.sum()), "actual": float(y[mask].mean()),
-                     "predicted": float(p[mask].mean())})
+        rows.append({"bin": label(int(b)), "n": int(mask.sum()), "actual": float(actual[mask].mean()),
+                     "predicted": float(predicted[mask].mean())})
     return rows

@@ -33,11 +33,11 @@ FIT_FLOOR_S = 10.0
 USD_FLOOR = 1.0
 
 
-def cheaper(a: float | None, b: float | None, floor: float) -> bool:
+def cheaper(first: float | None, second: float | None, floor: float) -> bool:
     """``a`` is cheaper than ``b`` beyond the noise margin (ratio above ``COST_RATIO`` and gap above ``floor``)."""
-    if a is None or b is None:
+    if first is None or second is None:
         return False
-    return b > COST_RATIO * a and b - a > floor
+    return second > COST_RATIO * first and second - first > floor
 
 
 @dataclass(frozen=True)
@@ -57,21 +57,21 @@ class Margins:
         """The margins of an experiment's ``[cost]`` section."""
         return cls(usd=cost.negligible_usd)
 
-    def cheaper(self, a: Row, b: Row) -> bool:
+    def cheaper(self, first: Row, second: Row) -> bool:
         """``a`` costs less a month than ``b`` beyond the margin.
 
         Upkeep (``[cost] upkeep_usd_per_month``) is declared, not measured: the ratio test, there for
         timing noise, applies to the measured dollars only, and an upkeep gap above the floor is real.
         """
-        usd_a, usd_b = usd_of(a), usd_of(b)
+        usd_a, usd_b = usd_of(first), usd_of(second)
         if usd_a is None or usd_b is None or usd_b - usd_a <= self.usd:
             return False
-        keep_a, keep_b = upkeep_of(a), upkeep_of(b)
+        keep_a, keep_b = upkeep_of(first), upkeep_of(second)
         return keep_b - keep_a > self.usd or cheaper(usd_a - keep_a, usd_b - keep_b, 0.0)
 
-    def faster(self, a: Row, b: Row) -> bool:
+    def faster(self, first: Row, second: Row) -> bool:
         """``a`` fits faster than ``b`` beyond the margin."""
-        return cheaper(a.fit_s, b.fit_s, self.fit_s)
+        return cheaper(first.fit_s, second.fit_s, self.fit_s)
 
     def not_beaten(self, rows: list[Row], pool: list[int]) -> list[int]:
         """The indices in ``pool`` whose monthly cost no other in ``pool`` beats beyond the margin."""
@@ -90,11 +90,11 @@ class Margins:
 DEFAULT_MARGINS = Margins()
 
 
-def cost_ratio(a: float, b: float) -> str:
+def cost_ratio(first: float, second: float) -> str:
     """How many times ``b`` is ``a``, in words: ``38×``, ``2.5×``."""
-    if a <= 0:
+    if first <= 0:
         return "many times"
-    r = b / a
+    r = second / first
     return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
 
 
@@ -104,40 +104,41 @@ def judged(rows: list[Row], scores: Scores) -> tuple[list[Row], Judgement]:
     return ok, scores.judge(tuple(r.name for r in ok))
 
 
-def upkeep_of(r: Row) -> float:
+def upkeep_of(row: Row) -> float:
     """The candidate's declared upkeep a month (part of its monthly dollars; 0 when none)."""
-    return (r.cost.upkeep_usd or 0.0) if r.cost is not None else 0.0
+    return (row.cost.upkeep_usd or 0.0) if row.cost is not None else 0.0
 
 
-def usd_of(r: Row) -> float | None:
+def usd_of(row: Row) -> float | None:
     """The candidate's monthly dollars (None before costing)."""
-    return r.cost.monthly_usd if r.cost is not None else None
+    return row.cost.monthly_usd if row.cost is not None else None
 
 
-def dominance(a: Row, b: Row, j: Judgement, ia: int, ib: int, m: Margins = DEFAULT_MARGINS,
+def dominance(ok: list[Row], judgement: Judgement, ia: int, ib: int, margins: Margins = DEFAULT_MARGINS,
               shown: str = "shown more accurate") -> str | None:
-    """Why ``a`` dominates ``b`` in words (its real margin), or None when it does not.
+    """Why ``ok[ia]`` dominates ``ok[ib]`` in words (its real margin), or None when it does not.
 
-    ``j`` judges the quantity the front is drawn on (the primary metric, or net value under
-    ``rule = "max_net_value"``); ``shown`` names a real margin in it.
+    ``judgement`` judges the quantity the front is drawn on (the primary metric, or net value under
+    ``rule = "max_net_value"``), indexed like ``ok``; ``shown`` names a real margin in it.
     """
-    if j.util[ia] < j.util[ib] or m.cheaper(b, a) or m.faster(b, a):
+    first, second = ok[ia], ok[ib]
+    if judgement.util[ia] < judgement.util[ib] or margins.cheaper(second, first) or margins.faster(second, first):
         return None
-    margins = []
-    if j.shown_better(ia, ib):
-        d, lo, hi = j.interval(ia, ib)
-        margins.append(f"{shown} ({d:+.3g}, interval {lo:+.3g} to {hi:+.3g})")
-    if m.cheaper(a, b):
-        margins.append(f"{cost_ratio(usd_of(a) or 0.0, usd_of(b) or 0.0)} cheaper a month")
-    if m.faster(a, b):
-        margins.append(f"fits {cost_ratio(a.fit_s or 0.0, b.fit_s or 0.0)} faster")
-    return f"{a.name}: " + ", ".join(margins) if margins else None
+    reasons = []
+    if judgement.shown_better(ia, ib):
+        d, lo, hi = judgement.interval(ia, ib)
+        reasons.append(f"{shown} ({d:+.3g}, interval {lo:+.3g} to {hi:+.3g})")
+    if margins.cheaper(first, second):
+        reasons.append(f"{cost_ratio(usd_of(first) or 0.0, usd_of(second) or 0.0)} cheaper a month")
+    if margins.faster(first, second):
+        reasons.append(f"fits {cost_ratio(first.fit_s or 0.0, second.fit_s or 0.0)} faster")
+    return f"{first.name}: " + ", ".join(reasons) if reasons else None
 
 
-def flag_front(ok: list[Row], j: Judgement, m: Margins, shown: str = "shown more accurate") -> None:
+def flag_front(ok: list[Row], judgement: Judgement, margins: Margins, shown: str = "shown more accurate") -> None:
     """Set each row's Pareto flag, dominated-by names and dominance reasons from judgement ``j``."""
     for ib, b in enumerate(ok):
-        why = [w for ia, a in enumerate(ok) if ia != ib and (w := dominance(a, b, j, ia, ib, m, shown))]
+        why = [w for ia in range(len(ok)) if ia != ib and (w := dominance(ok, judgement, ia, ib, margins, shown))]
         b.dominated_by = [w.split(":", 1)[0] for w in why]
         b.dominance = why
         b.pareto = not why
@@ -163,9 +164,9 @@ def annotate(rows: list[Row], scores: Scores, margins: Margins = DEFAULT_MARGINS
         r.bootstrap_rounds = j.rounds
 
 
-def _compare(row: Row, prefix: str, j: Judgement, k: int, other: int, p: float) -> None:
-    point, lo, hi = j.interval(k, other)
-    for suffix, value in (("", point), ("_low", lo), ("_high", hi), ("_p", p), ("_name", j.names[other])):
+def _compare(row: Row, prefix: str, judgement: Judgement, index: int, other: int, share: float) -> None:
+    point, lo, hi = judgement.interval(index, other)
+    for suffix, value in (("", point), ("_low", lo), ("_high", hi), ("_p", share), ("_name", judgement.names[other])):
         setattr(row, prefix + suffix, value)
 
 
@@ -201,8 +202,8 @@ def ci_label(confidence: float) -> str:
     return f"{100 * confidence:.4g}%"
 
 
-def _ratio(best: Row, r: Row) -> str:
-    a, b = usd_of(r), usd_of(best)
+def _ratio(best: Row, row: Row) -> str:
+    a, b = usd_of(row), usd_of(best)
     if a is None or b is None or a <= 0 or b <= 0:
         return "as cheap to run"
     ratio = b / a

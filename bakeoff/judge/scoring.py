@@ -90,27 +90,27 @@ class Scores:
         sub = self.moments.select(names)
         return sub.point_se(), sub.replicate_se()
 
-    def diff(self, a: str, b: str) -> tuple[float, float, float, float]:
+    def diff(self, first: str, second: str) -> tuple[float, float, float, float]:
         """Paired difference a - b on its own (two candidates, no multiplicity): point, interval, p."""
-        j = self.judge((a, b)) if a != b else self.judge((a,))
-        if a == b:
+        j = self.judge((first, second)) if first != second else self.judge((first,))
+        if first == second:
             return (0.0, 0.0, 0.0, 1.0)
         point, lo, hi = j.interval(0, 1)
         up = j.p_value(0, 1)
         return (point, lo, hi, up)
 
-    def tied(self, a: str, b: str) -> bool:
+    def tied(self, first: str, second: str) -> bool:
         """True if neither of the two is shown better than the other (pair on its own)."""
-        if a == b:
+        if first == second:
             return True
-        j = self.judge((a, b))
+        j = self.judge((first, second))
         return not (j.shown_better(0, 1) or j.shown_better(1, 0))
 
 
 CHUNK_ELEMENTS = 2_000_000
 
 
-def bootstrap_chunks(n: int, rounds: int, seed: int) -> Iterator[np.ndarray]:
+def bootstrap_chunks(count: int, rounds: int, seed: int) -> Iterator[np.ndarray]:
     """Resampling indices, ``rounds`` rows of ``n`` in all, yielded a few rows at a time.
 
     Ordinary (multinomial) bootstrap of holdout rows. Chunk ``c`` comes from its own
@@ -118,14 +118,14 @@ def bootstrap_chunks(n: int, rounds: int, seed: int) -> Iterator[np.ndarray]:
     one resample), so memory is bounded whatever ``rounds`` is, and the same (n, rounds, seed)
     always gives the same resamples.
     """
-    per = max(1, CHUNK_ELEMENTS // max(n, 1))
-    dtype = np.int32 if n < 2**31 else np.int64
+    per = max(1, CHUNK_ELEMENTS // max(count, 1))
+    dtype = np.int32 if count < 2**31 else np.int64
     for c, start in enumerate(range(0, rounds, per)):
         rng = np.random.default_rng([seed, 0xB007, c])
-        yield rng.integers(0, n, size=(min(per, rounds - start), n), dtype=dtype)
+        yield rng.integers(0, count, size=(min(per, rounds - start), count), dtype=dtype)
 
 
-def score_all(y: np.ndarray, predictions: dict[str, np.ndarray], names: tuple[str, ...], *,
+def score_all(actual: np.ndarray, predictions: dict[str, np.ndarray], names: tuple[str, ...], *,
               rounds: int, confidence: float, seed: int) -> Scores:
     """Point metrics for every candidate and paired bootstrap replicates of the primary one.
 
@@ -133,16 +133,16 @@ def score_all(y: np.ndarray, predictions: dict[str, np.ndarray], names: tuple[st
     before the next is drawn: identical pairing across candidates, no ``rounds x n`` matrix.
     """
     primary = METRICS[names[0]]
-    scores = Scores(primary, confidence, rounds=rounds, n=len(y))
+    scores = Scores(primary, confidence, rounds=rounds, n=len(actual))
     for cand, p in predictions.items():
-        scores.metrics[cand] = {m: METRICS[m](y, p) for m in names}
+        scores.metrics[cand] = {m: METRICS[m](actual, p) for m in names}
     if not rounds or not predictions:
         return scores
-    scores.replicates, scores.moments = _replicates(primary, y, predictions, rounds, seed)
+    scores.replicates, scores.moments = _replicates(primary, actual, predictions, rounds, seed)
     return scores
 
 
-def _replicates(primary: Metric, y: np.ndarray, predictions: dict[str, np.ndarray], rounds: int,
+def _replicates(primary: Metric, actual: np.ndarray, predictions: dict[str, np.ndarray], rounds: int,
                 seed: int) -> tuple[dict[str, np.ndarray], RowMoments | None]:
     """The primary metric on every resample, for every candidate (the same resamples for all).
 
@@ -154,23 +154,23 @@ def _replicates(primary: Metric, y: np.ndarray, predictions: dict[str, np.ndarra
     (:mod:`bakeoff.judge.studentize`), for the bootstrap-t; other metrics get None.
     """
     if primary.row_terms is not None and primary.from_mean is not None:
-        return _replicates_of_means(primary, y, predictions, rounds, seed)
+        return _replicates_of_means(primary, actual, predictions, rounds, seed)
     parts: dict[str, list[np.ndarray]] = {cand: [] for cand in predictions}
-    for idx in bootstrap_chunks(len(y), rounds, seed):
-        ys = y[idx]
+    for idx in bootstrap_chunks(len(actual), rounds, seed):
+        ys = actual[idx]
         for cand, p in predictions.items():
             parts[cand].append(np.asarray(primary.fn(ys, p[idx]), dtype=float))
     return {cand: np.concatenate(v) for cand, v in parts.items()}, None
 
 
-def _replicates_of_means(primary: Metric, y: np.ndarray, predictions: dict[str, np.ndarray], rounds: int,
+def _replicates_of_means(primary: Metric, actual: np.ndarray, predictions: dict[str, np.ndarray], rounds: int,
                          seed: int) -> tuple[dict[str, np.ndarray], RowMoments | None]:
     """:func:`_replicates` for a metric of the mean of per-row terms: resample counts times the terms."""
     assert primary.row_terms is not None and primary.from_mean is not None
-    names, n = list(predictions), len(y)
+    names, n = list(predictions), len(actual)
     terms = np.empty((n, len(names)))
     for j, cand in enumerate(names):
-        terms[:, j] = primary.row_terms(y[None, :], predictions[cand][None, :])[0]
+        terms[:, j] = primary.row_terms(actual[None, :], predictions[cand][None, :])[0]
     means = []
     sums = MomentSums(tuple(names), terms) if len(names) > 1 and affordable(rounds, n, len(names)) else None
     for idx in bootstrap_chunks(n, rounds, seed):

@@ -14,10 +14,12 @@ from bakeoff.core.records import Row
 from bakeoff.cost.model import cost_of
 from bakeoff.data.frame import Frame, Problem
 from bakeoff.judge.champion import verdict
-from bakeoff.judge.choice import choose
+from bakeoff.judge.choice import Choice, choose, choose_net_value, keep_above_trivial
 from bakeoff.judge.diagnostics import calibration_tables, ranking_flips, segment_scores
 from bakeoff.judge.front import Margins, annotate, sentences, to_frame
 from bakeoff.judge.scoring import Scores, score_all
+from bakeoff.judge.value import ValueReport, attach
+from bakeoff.judge.words import below_sentences, value_sentences
 
 
 def reports_bias(problem: Problem) -> bool:
@@ -67,9 +69,10 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
     champion = verdict(rows, scores)
     said = [champion["sentence"]] if champion else []
     choice = choose(rows, scores, exp.choose, margins)
-    chosen, reason, lines = choice.name, choice.reason, []
+    lines: list[str] = []
     if value is not None:
-        chosen, reason, lines = _value_verdict(exp, value, rows, chosen, reason, margins, scores)
+        choice, lines = _value_verdict(exp, value, rows, choice, margins, scores)
+    chosen, reason = choice.name, choice.reason
     table = to_frame(rows, names[0], chosen)
     best = next((r.vs_best_name for r in rows if r.vs_best_name), None)
     seg = segment_scores(frame.segments, y, preds, scores.primary)
@@ -81,16 +84,15 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
                   value=value)
 
 
-def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.ndarray], y: np.ndarray) -> Any:
+def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.ndarray], actual: np.ndarray) -> Any:
     """The ``[value]`` report (None without the section); the rows' inner-validation data is dropped after."""
     if exp.value is None:
         return None
     from bakeoff.judge.scoring import bootstrap_chunks
-    from bakeoff.judge.valuation import attach
 
     rounds = exp.score.bootstrap
-    report = attach(exp.value, rows, frame.problem.kind, frame.problem.target, y, preds,
-                    lambda: bootstrap_chunks(len(y), rounds, exp.seed) if rounds else [],
+    report = attach(exp.value, rows, frame.problem.kind, frame.problem.target, actual, preds,
+                    lambda: bootstrap_chunks(len(actual), rounds, exp.seed) if rounds else [],
                     population=exp.value.population_per_month or exp.cost.predictions_per_month,
                     confidence=exp.score.confidence)
     for r in rows:
@@ -98,26 +100,16 @@ def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.n
     return report
 
 
-def _value_verdict(exp: Experiment, value: Any, rows: list[Row], chosen: str | None,
-                   reason: str, margins: Margins, scores: Scores) -> tuple[str | None, str, list[str]]:
+def _value_verdict(exp: Experiment, value: ValueReport, rows: list[Row], choice: Choice, margins: Margins,
+                   scores: Scores) -> tuple[Choice, list[str]]:
     """With ``[value]``: the dollar sentences, and the choice when ``rule = "max_net_value"``."""
-    from bakeoff.judge.value_choice import (
-        below_sentences,
-        choose_net_value,
-        keep_above_trivial,
-        net_judge,
-        value_sentences,
-    )
-
     ok = [r for r in rows if r.ok]
-    verdict = choose_net_value(value, ok, net_judge, tolerance=exp.choose.tolerance, relative=exp.choose.relative,
-                               confidence=exp.score.confidence, margins=margins,
-                               flag=exp.choose.rule == "max_net_value")
+    verdict = choose_net_value(value, ok, exp.choose, confidence=exp.score.confidence, margins=margins)
     value.leaders = verdict.leaders
     lines = value_sentences(value, ok, verdict.leaders, exp.score.confidence)
     lines += below_sentences(value, ok, exp.score.confidence)
     if exp.choose.rule == "max_net_value":
-        return verdict.name, verdict.reason, lines
-    chosen, reason = keep_above_trivial(value, ok, chosen, reason,
+        return verdict, lines
+    chosen, reason = keep_above_trivial(value, ok, choice.name, choice.reason,
                                         lambda keep: choose(keep, scores, exp.choose, margins))
-    return chosen, reason, lines
+    return Choice(chosen, reason), lines

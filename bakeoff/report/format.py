@@ -7,21 +7,20 @@ from typing import Any
 
 from bakeoff.candidates.metrics import METRICS
 from bakeoff.core.durations import format_seconds
-from bakeoff.core.money import usd
+from bakeoff.core.money import usd, usd_rounded
 from bakeoff.core.records import Row, Value
 from bakeoff.judge.front import Margins, ci_label
-from bakeoff.judge.value import money
 from bakeoff.report.result import Result
 
 HEADERS = ("rung", "candidate", "status", "{primary}", "{ci} CI", "vs best", "best set", "fit", "predict/1k",
            "size", "$/month", "pareto")
 
 
-def num(x: Any, digits: int = 4) -> str:
+def num(value: Any, digits: int = 4) -> str:
     """A number with ``digits`` significant digits, or an empty string."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
-    return f"{x:.{digits}g}"
+    return f"{value:.{digits}g}"
 
 
 VALUE_HEADERS = ("value $/mo (CI)", "net $/mo (CI)", "share")
@@ -92,22 +91,23 @@ def uses(row: Row) -> str:
     return f" (on {feature if len(feature) <= USES_WIDTH else feature[:USES_WIDTH - 1] + '…'})"
 
 
-def value_cells(v: Value | None) -> list[str]:
+def value_cells(value: Value | None) -> list[str]:
     """Value and net value a month with their intervals, share of attainable value (``[value]`` runs)."""
-    if v is None:
+    if value is None:
         return ["", "", ""]
-    share = v.value_share
+    share = value.value_share
     below = ""
-    if v.below:  # a trivial policy nets more: shown (⚠) or on the point estimate
-        policy = v.below.removesuffix(" (point)").removeprefix("acting on ").removeprefix("ordering ")
-        below = f" < {policy}" if v.below.endswith("(point)") else f" ⚠ < {policy}"
-    return [f"{money(v.value_usd_month)} ({money(v.value_low)} to {money(v.value_high)})",
-            f"{money(v.net_usd_month)} ({money(v.net_low)} to {money(v.net_high)}){below}",
+    if value.below:  # a trivial policy nets more: shown (⚠) or on the point estimate
+        policy = value.below.removesuffix(" (point)").removeprefix("acting on ").removeprefix("ordering ")
+        below = f" < {policy}" if value.below.endswith("(point)") else f" ⚠ < {policy}"
+    money = usd_rounded
+    return [f"{money(value.value_usd_month)} ({money(value.value_low)} to {money(value.value_high)})",
+            f"{money(value.net_usd_month)} ({money(value.net_low)} to {money(value.net_high)}){below}",
             f"{share:.0%}" if share is not None and math.isfinite(share) else ""]
 
 
-def _ms(x: float) -> str:
-    return "<0.01ms" if x < 0.01 else f"{x:.3g}ms"
+def _ms(amount: float) -> str:
+    return "<0.01ms" if amount < 0.01 else f"{amount:.3g}ms"
 
 
 def _per_1k(row: Row) -> float:

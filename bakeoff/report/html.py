@@ -149,10 +149,10 @@ def _records(rows: list[dict[str, Any]]) -> str:
     return "".join(out) + "</table>"
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return "" if v is None else str(v)
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
 
 
 def _footer(result: Result) -> str:

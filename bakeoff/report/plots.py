@@ -14,6 +14,7 @@ from html import escape
 from typing import Any, Protocol
 
 from bakeoff.candidates.metrics import METRICS
+from bakeoff.core.money import usd_rounded, usd_tick
 from bakeoff.core.records import Status
 from bakeoff.data.frame import Problem
 from bakeoff.report.fields import val
@@ -60,19 +61,6 @@ def _value(row: Any, metric: str) -> float:
     return val(row, "metrics")[metric]
 
 
-def dollars(x: float, _pos: Any = None) -> str:
-    """A dollar tick label: ``$0.01``, ``$0.0001``, ``$12``, ``$1.5k``."""
-    import math
-
-    if x >= 1000:
-        return f"${x / 1000:g}k"
-    if x >= 1:
-        return f"${x:g}"
-    if x >= 0.01:
-        return f"${x:.2f}"
-    return f"${x:.{min(-math.floor(math.log10(x)), 9)}f}"
-
-
 def contender_limits(values: list[float], best: float, higher_is_better: bool, spread: float = 3.0) -> float:
     """The metric value beyond which a point is off-scale: ``spread`` times the best-to-median gap past the best."""
     ordered = sorted(values)
@@ -111,7 +99,7 @@ def frontier(result: Result) -> Any:
     ax.set_ylim(*(ylim if not m.higher_is_better else ylim))
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(base=10, numticks=5))  # every decade would crowd a phone screen
-    ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+    ax.xaxis.set_major_formatter(FuncFormatter(usd_tick))
     ax.set_xlabel("monthly cost")
     ax.set_ylabel(f"{m.label} ({'higher' if m.higher_is_better else 'lower'} is better)")
     ax.set_title("Accuracy vs cost")
@@ -124,14 +112,14 @@ def frontier(result: Result) -> Any:
     return fig
 
 
-def _point(ax: Any, r: Any, result: Result, pin: float | None) -> None:
-    chosen = val(r, "name") == result.chosen
-    colour = CHOSEN if chosen else (FRONT if val(r, "pareto") else OTHER)
-    y = _value(r, result.primary) if pin is None else pin
+def _point(ax: Any, row: Any, result: Result, pin: float | None) -> None:
+    chosen = val(row, "name") == result.chosen
+    colour = CHOSEN if chosen else (FRONT if val(row, "pareto") else OTHER)
+    y = _value(row, result.primary) if pin is None else pin
     marker = "o" if pin is None else ("^" if y > ax.get_ylim()[0] else "v")
-    art = ax.scatter([_usd(r)], [y], s=110 if chosen else 45, zorder=3, color=colour, marker=marker,
+    art = ax.scatter([_usd(row)], [y], s=110 if chosen else 45, zorder=3, color=colour, marker=marker,
                      edgecolors="white", linewidths=0.8)
-    art.set_gid(f"pt-{val(r, 'name')}")
+    art.set_gid(f"pt-{val(row, 'name')}")
 
 
 def _legend(ax: Any, fig: Any, rows: list[Any], off: list[Any]) -> None:
@@ -261,15 +249,13 @@ def hover_titles(result: Result) -> dict[str, str]:
     """Hover text for every frontier point: name, metric and monthly cost."""
     label = METRICS[result.primary].label
     return {f"pt-{val(r, 'name')}": f"{val(r, 'name')}: {label} {_value(r, result.primary):.4g}, "
-            f"{dollars(_usd(r))} a month" for r in _ok(result)}
+            f"{usd_tick(_usd(r))} a month" for r in _ok(result)}
 
 
-def _dollars(ax: Any, axis: str = "y") -> None:
+def _dollar_axis(ax: Any, axis: str = "y") -> None:
     from matplotlib.ticker import FuncFormatter
 
-    from bakeoff.judge.value import money
-
-    fmt = FuncFormatter(lambda v, _: money(v))
+    fmt = FuncFormatter(lambda v, _: usd_rounded(v))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
@@ -299,10 +285,10 @@ def value_frontier(result: Result) -> Any | None:
     if rep.everybody is not None:
         lines.append((rep.everybody, "act on everybody", "#ff7f0e"))
     for y, label, colour in lines:
-        ax.axhline(y, ls="--", lw=1, color=colour, label=f"{label} ({_money(y)})")
+        ax.axhline(y, ls="--", lw=1, color=colour, label=f"{label} ({usd_rounded(y)})")
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(base=10, numticks=5))
-    ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+    ax.xaxis.set_major_formatter(FuncFormatter(usd_tick))
     ax.margins(x=0.15)
     fig = _value_axes(fig, ax, "running cost a month (log scale)", "net value a month (value - running cost)",
                       "Net value vs running cost (bars: interval; blue: leaders; hover for names)")
@@ -317,7 +303,7 @@ def value_frontier(result: Result) -> Any | None:
 
 def value_hover(result: Result) -> dict[str, str]:
     """Hover text for every point of :func:`value_frontier`: name, net value and running cost a month."""
-    return {f"val-{r.name}": f"{r.name}: nets {_money(r.value.net_usd_month)} a month at {dollars(_usd(r))} "
+    return {f"val-{r.name}": f"{r.name}: nets {usd_rounded(r.value.net_usd_month)} a month at {usd_tick(_usd(r))} "
             "running cost" for r in _ok(result) if getattr(r, "value", None) is not None}
 
 
@@ -346,15 +332,9 @@ def value_curves(result: Result) -> Any | None:
                        "net value a month", "Value curves: net value against the share acted on")
 
 
-def _money(x: float) -> str:
-    from bakeoff.judge.value import money
-
-    return money(x)
-
-
 def _value_axes(fig: Any, ax: Any, xlabel: str, ylabel: str, title: str) -> Any:
     """The value plots' common finish: dollar ticks on y, labels, legend, grid, tight layout."""
-    _dollars(ax)
+    _dollar_axis(ax)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)

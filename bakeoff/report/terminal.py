@@ -55,7 +55,7 @@ def dollar_sentences(result: Result) -> list[str]:
     """With ``[value]``: one sentence in dollars per leader in net value (at most four)."""
     if result.value is None or not result.value.leaders:
         return []
-    from bakeoff.judge.value_choice import value_sentences
+    from bakeoff.judge.words import value_sentences
 
     ok = [r for r in result.rows if r.ok]
     return value_sentences(result.value, ok, result.value.leaders, result.experiment.score.confidence)

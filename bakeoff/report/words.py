@@ -16,12 +16,12 @@ from bakeoff.report.fields import val
 from bakeoff.report.result import Result
 
 
-def _metric(r: Any, name: str) -> float:
-    return val(r, "metrics")[name]
+def _metric(row: Any, name: str) -> float:
+    return val(row, "metrics")[name]
 
 
-def _monthly(r: Any) -> float:
-    return val(val(r, "cost"), "monthly_usd")
+def _monthly(row: Any) -> float:
+    return val(val(row, "cost"), "monthly_usd")
 
 MEANING = {
     "roc_auc": "how well it ranks positives above negatives (0.5 is a coin flip, 1 is perfect)",
@@ -92,22 +92,22 @@ def _ok(result: Result) -> list[Any]:
     return [r for r in result.rows if Status(val(r, "status")) is Status.OK and val(r, "metrics")]
 
 
-def _close(r: Any) -> bool:
+def _close(row: Any) -> bool:
     """In the set of the best (no candidate is shown better), the table's one notion of "tied"."""
-    in_set = val(r, "best_set")
+    in_set = val(row, "best_set")
     if in_set is not None:
         return bool(in_set)
-    low, high = val(r, "vs_best_low"), val(r, "vs_best_high")
-    if val(r, "vs_best_name") in (None, val(r, "name")):
+    low, high = val(row, "vs_best_low"), val(row, "vs_best_high")
+    if val(row, "vs_best_name") in (None, val(row, "name")):
         return True
     return low is not None and high is not None and low <= 0 <= high
 
 
-def _said(label: str, r: Any, result: Result) -> str:
+def _said(label: str, row: Any, result: Result) -> str:
     m = METRICS[result.primary]
-    name = label_of(val(r, "name"), val(r, "family"), val(r, "params"))  # a champion names the model it keeps
-    return (f"{label}: {name} ({_family(r)}), {m.label} {_metric(r, result.primary):.4g} "
-            f"at {usd(_monthly(r))} a month")
+    name = label_of(val(row, "name"), val(row, "family"), val(row, "params"))  # a champion names the model it keeps
+    return (f"{label}: {name} ({_family(row)}), {m.label} {_metric(row, result.primary):.4g} "
+            f"at {usd(_monthly(row))} a month")
 
 
 def summary(result: Result) -> list[str]:

@@ -218,3 +218,59 @@ def test_every_module_is_in_a_layer():
 
 def test_no_import_reaches_up_a_layer():
     assert upward_imports() == []
+
+
+# Sizes for reading: small modules and functions, few parameters, names that say what they hold.
+MAX_MODULE_LINES, MAX_FUNCTION_LINES, MAX_PARAMETERS = 400, 50, 6
+# Math kernels keep the names of their formulas (y, p, x, t, a, b ...), as the papers they follow write them.
+MATH_KERNELS = ("bakeoff.candidates.metrics", "bakeoff.judge.maxt", "bakeoff.judge.studentize", "baselines.btyd",
+                "baselines.btyd_math", "baselines.glm_irls", "baselines.xgb_cv")
+
+
+def _functions() -> list[tuple[str, Path, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    out = []
+    for mod, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                out.append((mod, path, node))
+    return out
+
+
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = node.args
+    named = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    return [n for n in named if n not in ("self", "cls")]
+
+
+def _is_hyperparameters(mod: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A candidate's ``__init__``: its keyword-only hyperparameters are the contract (``Candidate(**params)``)."""
+    return mod.startswith("baselines.") and node.name == "__init__" and not node.args.args[1:]
+
+
+def _is_command(mod: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A CLI command: Typer reads its options from the signature (it calls ``bakeoff.api`` with them)."""
+    return mod == "bakeoff.cli" and any("app.command" in ast.unparse(d) for d in node.decorator_list)
+
+
+def test_no_module_over_the_limit():
+    long = [f"{p.relative_to(ROOT)}: {n}" for p in modules().values()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    assert long == []
+
+
+def test_no_function_over_the_limit():
+    long = [f"{p.relative_to(ROOT)}:{f.lineno} {f.name}: {n} lines" for _, p, f in _functions()
+            if (n := f.end_lineno - f.lineno + 1) > MAX_FUNCTION_LINES]
+    assert long == []
+
+
+def test_no_function_takes_more_than_six_parameters():
+    many = [f"{p.relative_to(ROOT)}:{f.lineno} {f.name}: {len(_parameters(f))}" for mod, p, f in _functions()
+            if len(_parameters(f)) > MAX_PARAMETERS and not _is_hyperparameters(mod, f) and not _is_command(mod, f)]
+    assert many == []
+
+
+def test_no_one_letter_parameters_outside_math_kernels():
+    short = [f"{p.relative_to(ROOT)}:{f.lineno} {f.name}({name})" for mod, p, f in _functions()
+             if mod not in MATH_KERNELS for name in _parameters(f) if len(name) == 1]
+    assert short == []

@@ -100,7 +100,7 @@ def _value_case(y, preds, rungs):
 
     from bakeoff.config.sections import ValueSection
     from bakeoff.core.records import Cost, Row, Status, Value
-    from bakeoff.judge.valuation import evaluate
+    from bakeoff.judge.value import evaluate
 
     section = ValueSection(fraction=0.1, margin=0.3, cost_per_contact=5.0)
     y = np.asarray(y, dtype=float)
@@ -117,14 +117,15 @@ def test_nothing_chosen_when_mailing_everybody_earns_more():
     customers while any top-10% list earns 100 x $7 = $700."""
     import numpy as np
 
-    from bakeoff.judge.value_choice import below_sentences, choose_net_value, net_judge
+    from bakeoff.judge.choice import choose_net_value
+    from bakeoff.judge.words import below_sentences
 
     y = np.full(1000, 40.0)
     rng = np.random.default_rng(1)
     rep, rows = _value_case(y, {"run_rate": rng.random(1000), "glm": rng.random(1000)}, {"run_rate": 0, "glm": 2})
     assert rep.trivial["acting on everybody"][0] == pytest.approx(7000.0)
     assert rep.candidates["glm"].value == pytest.approx(700.0)
-    pick = choose_net_value(rep, rows, net_judge, tolerance=None, relative=None, confidence=0.95)
+    pick = choose_net_value(rep, rows, ChooseSection(), confidence=0.95)
     assert pick.name is None
     assert pick.reason.startswith("No candidate nets more a month than acting on everybody ($7k)")
     assert "Doing nothing clever is the verdict: keep acting on everybody." in pick.reason
@@ -138,7 +139,7 @@ def test_a_model_below_everybody_is_flagged_and_never_chosen():
     100 x 55 - 900 x 5 = $1,000; a model that ranks the spenders first earns 100 x 55 = $5,500."""
     import numpy as np
 
-    from bakeoff.judge.value_choice import choose_net_value, net_judge
+    from bakeoff.judge.choice import choose_net_value
     from bakeoff.report.format import value_cells
 
     y = np.r_[np.full(100, 200.0), np.zeros(900)]
@@ -147,7 +148,7 @@ def test_a_model_below_everybody_is_flagged_and_never_chosen():
     rep, rows = _value_case(y, preds, {"mean": 0, "xgboost": 4})
     assert rep.trivial["acting on everybody"][0] == pytest.approx(1000.0)
     assert rep.candidates["xgboost"].value == pytest.approx(5500.0)
-    pick = choose_net_value(rep, rows, net_judge, tolerance=None, relative=None, confidence=0.95)
+    pick = choose_net_value(rep, rows, ChooseSection(), confidence=0.95)
     by = {r.name: r for r in rows}
     assert pick.name == "xgboost" and by["xgboost"].value.below is None
     assert by["mean"].value.below.startswith("acting on everybody")  # random targeting: ~$100 a month
@@ -181,15 +182,16 @@ def test_without_resamples_a_trivial_policy_is_a_point_comparison():
 
     from bakeoff.config.sections import ValueSection
     from bakeoff.core.records import Cost, Row, Status, Value
-    from bakeoff.judge.valuation import evaluate
-    from bakeoff.judge.value_choice import below_sentences, choose_net_value, net_judge
+    from bakeoff.judge.choice import choose_net_value
+    from bakeoff.judge.value import evaluate
+    from bakeoff.judge.words import below_sentences
 
     y = np.full(100, 40.0)
     rep = evaluate(ValueSection(fraction=0.1, margin=0.3, cost_per_contact=5.0), "customer_base", "spend", y,
                    {"glm": np.arange(100.0)}, {"glm": 0.0}, {}, lambda: [], population=100, confidence=0.95)
     rows = [Row(name="glm", rung=2, status=Status.OK, cost=Cost(monthly_usd=0.0),
                 value=Value(**rep.candidates["glm"].fields()))]
-    choose_net_value(rep, rows, net_judge, tolerance=None, relative=None, confidence=0.95)
+    choose_net_value(rep, rows, ChooseSection(), confidence=0.95)
     assert rows[0].value.below == "acting on everybody (point)"
     assert "on the point estimate, not shown" in below_sentences(rep, rows, 0.95)[0]
 
@@ -200,7 +202,7 @@ def test_a_choice_made_on_accuracy_moves_off_a_candidate_worth_less_than_doing_n
     from types import SimpleNamespace
 
     from bakeoff.core.records import Value
-    from bakeoff.judge.value_choice import keep_above_trivial
+    from bakeoff.judge.choice import keep_above_trivial
 
     rows, scores = CASES["cost_tied_small_gap"].table()
     first = choose(rows, scores, ChooseSection())
@@ -234,14 +236,14 @@ def test_the_report_states_the_upkeep(tmp_path):
 def test_a_champion_chosen_on_net_value_is_kept_by_name():
     import numpy as np
 
-    from bakeoff.judge.value_choice import choose_net_value, net_judge
+    from bakeoff.judge.choice import choose_net_value
 
     y = np.r_[np.full(100, 200.0), np.zeros(900)]
     rng = np.random.default_rng(2)
     rep, rows = _value_case(y, {"mean": np.full(1000, 20.0), "champion": y + rng.random(1000)},
                             {"mean": 0, "champion": 4})
     rows[1].family, rows[1].params = "champion", {"candidate": "xgboost", "champion_of": "spend/20261207T180512"}
-    pick = choose_net_value(rep, rows, net_judge, tolerance=None, relative=None, confidence=0.95)
+    pick = choose_net_value(rep, rows, ChooseSection(), confidence=0.95)
     assert pick.name == "champion"
     assert pick.reason.startswith("Keep xgboost from 2026-12-07: no challenger is shown to net more. "
                                   "Chose champion (xgboost, run 20261207T180512): it nets $5.5k a month")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bakeoff.config.experiment import experiment_from_dict
+from bakeoff.config.experiment import ChooseSection, experiment_from_dict
 from bakeoff.config.sections import ValueSection
 from bakeoff.core.errors import ConfigError
+from bakeoff.core.money import usd_rounded
 from bakeoff.core.records import Cost, Row, Status
-from bakeoff.judge.valuation import evaluate
-from bakeoff.judge.value import best_threshold, bootstrapped, money, payoff, top_share
-from bakeoff.judge.value_choice import choose_net_value, net_judge
+from bakeoff.judge.choice import choose_net_value
+from bakeoff.judge.value import best_threshold, bootstrapped, evaluate, payoff, top_share
 
 BASE = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"}}
 CUSTOMERS = {"data": {"builtin": "cdnow_sample"},
@@ -121,7 +121,7 @@ def test_max_net_value_picks_the_cheapest_not_shown_worse():
               running={"good": 50.0, "near": 1.0, "bad": 0.1})
     rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=c))
             for n, r, c in (("good", 4, 50.0), ("near", 2, 1.0), ("bad", 0, 0.1))]
-    pick = choose_net_value(rep, rows, net_judge, tolerance=0.05, relative=True, confidence=0.9)
+    pick = choose_net_value(rep, rows, ChooseSection(tolerance=0.05, relative=True), confidence=0.9)
     assert pick.name == "near"  # bad is shown to fall short; near is cheaper than good and not shown worse
     assert "bad" not in pick.leaders and "$" in pick.reason
 
@@ -138,7 +138,8 @@ def test_under_max_net_value_the_front_is_net_value_against_running_cost():
     rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=running[n]), pareto=True)
             for n, r in (("rule", 1), ("pricey", 4), ("bad", 0))]
 
-    pick = choose_net_value(rep, rows, net_judge, tolerance=0.01, relative=True, confidence=0.95, flag=True)
+    pick = choose_net_value(rep, rows, ChooseSection(rule="max_net_value", tolerance=0.01, relative=True),
+                                confidence=0.95)
     by = {r.name: r for r in rows}
     assert pick.name == "rule" and by["rule"].pareto  # same ranking, 80x cheaper: nets more, on the front
     assert by["pricey"].dominated_by == ["rule"] and "cheaper a month" in by["pricey"].dominance[0]
@@ -176,7 +177,7 @@ def test_without_value_the_table_has_no_value_columns():
 
 
 def test_money_reads_like_a_sentence():
-    assert [money(x) for x in (41_234, -1_250_000, 950, 0.42, 123_456)] == ["$41.2k", "-$1.25M", "$950", "$0.42",
+    assert [usd_rounded(x) for x in (41_234, -1_250_000, 950, 0.42, 123_456)] == ["$41.2k", "-$1.25M", "$950", "$0.42",
                                                                              "$123k"]
 
 
@@ -192,7 +193,8 @@ def test_running_costs_within_the_margin_never_make_a_net_value_difference():
         rep = run(sec, "binary", y, {"mean": score, "rule": score.copy()}, chunks=lambda: [idx], running=costs)
         rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=costs[n]))
                 for n, r in (("mean", 0), ("rule", 1))]
-        pick = choose_net_value(rep, rows, net_judge, tolerance=0.01, relative=True, confidence=0.95, flag=True)
+        pick = choose_net_value(rep, rows, ChooseSection(rule="max_net_value", tolerance=0.01, relative=True),
+                                confidence=0.95)
         outcomes.append((pick.name, [(r.name, r.pareto, tuple(r.dominated_by or ())) for r in rows]))
     # same decisions, costs a few hundredths of a cent apart: both on the front, the lower rung chosen, either way
     assert outcomes[0] == outcomes[1] == ("mean", [("mean", True, ()), ("rule", True, ())])

@@ -1,0 +1,69 @@
+"""The run's plain sentences in dollars: what the leading candidates' decisions earn, and who nets less than
+doing nothing clever (``[value]``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from bakeoff.core.money import usd_rounded
+from bakeoff.core.records import Row
+from bakeoff.judge.value import ValueReport
+
+
+def below_sentences(report: ValueReport, rows: list[Row], confidence: float) -> list[str]:
+    """One sentence per candidate that nets less a month than doing nothing clever."""
+    out = []
+    for r in rows:
+        below = r.value.below if r.value is not None else None
+        if not below:
+            continue
+        policy = below.removesuffix(" (point)")
+        how = (f"shown at {confidence:.0%} confidence" if not below.endswith("(point)")
+               else "on the point estimate, not shown")
+        out.append(f"{r.label} is worth less than {policy}: it nets {usd_rounded(r.value.net_usd_month)} a month "
+                   f"against {usd_rounded(report.trivial[policy][0])} ({how}).")
+    return out
+
+
+def _running(row: Row) -> float:
+    return row.cost.monthly_usd if row.cost is not None else 0.0
+
+
+def value_sentences(report: ValueReport, rows: list[Row], leaders: tuple[str, ...],
+                    confidence: float) -> list[str]:
+    """One plain sentence in dollars per leading candidate (the set of the best in net value)."""
+    if not leaders:
+        return []
+    cost = {r.name: _running(r) for r in rows if r.name in report.candidates}
+    top = max(leaders, key=lambda n: report.candidates[n].net)
+    out = []
+    for name in sorted(leaders, key=lambda n: -report.candidates[n].net)[:4]:
+        v = report.candidates[name]
+        share = f", {v.share:.0%} of what perfect foresight would" if math.isfinite(v.share) else ""
+        text = (f"{_acting(report, name, v)} about {usd_rounded(v.value)} a month ({confidence:.0%} interval "
+                f"{usd_rounded(v.low)} to {usd_rounded(v.high)}){share}")
+        if name != top:
+            text += (f"; the holdout cannot tell it from {top} in net value, and it costs "
+                     f"{_ratio(cost[name], cost[top])} to run")
+        out.append(text + ".")
+    return out
+
+
+def _acting(report: ValueReport, name: str, value: Any) -> str:
+    if report.policy == "top_fraction":
+        return f"Acting on {name}'s top {report.section.fraction:.0%} returns"
+    if report.policy == "threshold":
+        return (f"Acting where {name}'s score reaches {value.threshold:.3g} (chosen on training data; "
+                f"{value.acted:.0%} of cases) returns")
+    return f"Ordering {name}'s forecast returns"
+
+
+def _ratio(first: float, second: float) -> str:
+    if first <= 0 or second <= 0:
+        return "about as much"
+    r = first / second
+    if 1 / 1.05 < r < 1.05:
+        return "about as much"
+    word, r = ("more", r) if r > 1 else ("less", 1 / r)
+    return f"{r:,.0f}× {word}" if r >= 10 else f"{r:.1f}× {word}"
