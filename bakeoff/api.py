@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from bakeoff.candidates.champion import TARGET as CHAMPION
 from bakeoff.candidates.guards import check_candidates, leakage_warnings
@@ -16,7 +16,7 @@ from bakeoff.candidates.registry import Spec, resolve_ladder
 from bakeoff.climb.checkpoint import Checkpoint, run_key
 from bakeoff.climb.earlystop import EarlyStop
 from bakeoff.climb.earlystop import for_experiment as early_stop_for
-from bakeoff.climb.ladder import Progress, climb, workers_of
+from bakeoff.climb.ladder import ClimbPlan, Progress, climb, workers_of
 from bakeoff.climb.prepare import load, prepare
 from bakeoff.climb.wallclock import finishing_reserve
 from bakeoff.climb.worker import new_row
@@ -33,7 +33,7 @@ from bakeoff.report.result import Result
 from bakeoff.store.champion import champion_specs
 from bakeoff.store.track import require_mlflow
 
-__all__ = ["Validation", "prepare", "run", "validate"]
+__all__ = ["RunOptions", "Validation", "prepare", "run", "validate"]
 
 
 @dataclass(frozen=True)
@@ -77,14 +77,27 @@ def validate(config: str | Path | Experiment) -> Validation:
     return Validation(experiment=exp, frame=frame, ladder=tuple(specs), origin=origin)
 
 
-def run(config: str | Path | Experiment, *, timebox: str | float | None = None, seed: int | None = None,
-        out: str | Path | None = None, engine: str | None = None, progress: Progress | None = None,
-        workers: int | None = None, write: bool = True, resume: bool = False, checkpoint_dir: str | Path | None = None,
-        history: str | Path | None = DEFAULT_DB, started: float | None = None) -> Result:
-    """Run a bake-off and return its :class:`Result` (also written to ``out`` unless ``write=False``).
+class RunKeywords(TypedDict, total=False):
+    """The keyword arguments of :func:`run` (see :class:`RunOptions` for what each means)."""
 
-    Args:
-        config: A TOML path or a loaded :class:`Experiment`.
+    timebox: str | float | None
+    seed: int | None
+    out: str | Path | None
+    engine: str | None
+    progress: Progress | None
+    workers: int | None
+    write: bool
+    resume: bool
+    checkpoint_dir: str | Path | None
+    history: str | Path | None
+    started: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """How to run a bake-off, beside its config.
+
+    Attributes:
         timebox, seed: Override ``[timebox].total`` (``"2m"``, seconds) and ``[experiment].seed``.
         out: Output folder (default ``runs/<name>/<timestamp>/``).
         engine, workers: Override ``[executor].engine`` (local, inline, ray) and ``.workers``.
@@ -95,40 +108,91 @@ def run(config: str | Path | Experiment, *, timebox: str | float | None = None, 
         history: The DuckDB run-history file a written run is recorded in (None: not recorded).
         started: The ``time.monotonic()`` reading the box counts from (default: now; the CLI passes its
             process start): loading, candidates, scoring, reports and history all fit in the box.
+    """
+
+    timebox: str | float | None = None
+    seed: int | None = None
+    out: str | Path | None = None
+    engine: str | None = None
+    progress: Progress | None = None
+    workers: int | None = None
+    write: bool = True
+    resume: bool = False
+    checkpoint_dir: str | Path | None = None
+    history: str | Path | None = DEFAULT_DB
+    started: float | None = None
+
+    @property
+    def history_path(self) -> Path | None:
+        """The run-history file, or None when runs are not recorded."""
+        return Path(self.history) if self.history else None
+
+
+@dataclass
+class _Session:
+    """What one run carries from loading the data to writing its folder."""
+
+    exp: Experiment
+    frame: Frame
+    origin: str
+    specs: list[Spec]
+    names: tuple[str, ...]
+    notes: list[str]
+    reserve: float
+    stop: EarlyStop | None
+    key_data: str
+    started: float
+    warming: Any
+    progress: Progress
+
+
+def run(config: str | Path | Experiment, **options: Unpack[RunKeywords]) -> Result:
+    """Run a bake-off and return its :class:`Result` (also written to ``out`` unless ``write=False``).
+
+    Args:
+        config: A TOML path or a loaded :class:`Experiment`.
+        **options: Any field of :class:`RunOptions` (``timebox="2m"``, ``seed=7``, ``write=False`` ...).
 
     Raises:
         Interrupted: After Ctrl-C during the climb, once the partial result has been written
             (``exc.result``, ``exc.out_dir``; finish it with ``resume=True``).
     """
-    exp = _with_overrides(config, timebox, seed, engine, workers)
+    opts = RunOptions(**options)
+    session = _open(config, opts)
+    exp = session.exp
+    ckpt, done = _checkpoint(exp, session.key_data, opts.resume, opts.checkpoint_dir)
+    interrupted = False
+    try:
+        plan = ClimbPlan(stop=session.stop, done=done, save=ckpt.save,
+                         deadline=session.started + exp.timebox.total - session.reserve)
+        rows = climb(exp, session.frame, session.specs, session.progress, plan)
+    except Interrupted as exc:
+        rows, interrupted = exc.rows, True
+    result = _finish(session, rows, opts, interrupted=interrupted)
+    if interrupted:
+        raise Interrupted(f"interrupted (Ctrl-C){_partial(result)}; finish it with --resume", rows, result,
+                          result.out_dir)
+    ckpt.clear()
+    return result
+
+
+def _open(config: str | Path | Experiment, opts: RunOptions) -> _Session:
+    """Load the config and the data, and ready the ladder: everything before the climb."""
+    exp = with_overrides(config, opts.timebox, opts.seed, opts.engine, opts.workers)
     require_mlflow(exp.track)
     specs = resolve_ladder(exp)  # candidate parameters are checked before the data is loaded
-    started = time.monotonic() if started is None else started
-    progress = progress or _default_progress()
-    warming = _warm_up(exp, write)
+    started = time.monotonic() if opts.started is None else opts.started
+    progress = opts.progress or _default_progress()
+    warming = _warm_up(exp, opts.write)
     frame, origin = load(exp, progress)
-    specs, notes = _with_champion(exp, specs, history)
+    specs, notes = _with_champion(exp, specs, opts.history)
     names = metric_names(frame.problem, exp.score.primary, exp.score.metrics)
     reserve = finishing_reserve(frame, names, len(specs), exp.score.bootstrap, exp.score.confidence,
                                 exp.timebox.total)
     stop = _early_stop(exp, frame, names[0], specs)
     check_candidates(specs, frame)
     key_data = data_hash(frame.train) + data_hash(frame.holdout)
-    ckpt, done = _checkpoint(exp, key_data, resume, checkpoint_dir)
-    interrupted = False
-    try:
-        rows = climb(exp, frame, specs, progress, stop, done=done, save=ckpt.save,
-                     deadline=started + exp.timebox.total - reserve)
-    except Interrupted as exc:
-        rows, interrupted = exc.rows, True
-    result = _finish(exp, frame, rows, names, origin, started=started, early=stop is not None, notes=notes,
-                     key_data=key_data, reserve=reserve, history=history, out=out, write=write, warming=warming,
-                     interrupted=interrupted, progress=progress)
-    if interrupted:
-        raise Interrupted(f"interrupted (Ctrl-C){_partial(result)}; finish it with --resume", rows, result,
-                          result.out_dir)
-    ckpt.clear()
-    return result
+    return _Session(exp, frame, origin, specs, names, notes, reserve, stop, key_data, started, warming, progress)
 
 
 def _with_champion(exp: Experiment, specs: list[Spec], history: str | Path | None) -> tuple[list[Spec], list[str]]:
@@ -141,26 +205,25 @@ def _partial(result: Result) -> str:
     return f"; partial result in {result.out_dir}" if result.out_dir else ""
 
 
-def _finish(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ...], origin: str, *,
-            started: float, early: bool, notes: list[str], key_data: str, reserve: float,
-            history: str | Path | None, out: str | Path | None, write: bool, warming: Any, interrupted: bool,
-            progress: Progress) -> Result:
+def _finish(session: _Session, rows: list[Row], opts: RunOptions, *, interrupted: bool) -> Result:
     """Score the climb, watch the data, write the run folder, record and track it (all inside the box)."""
+    exp, frame, progress = session.exp, session.frame, session.progress
     progress("phase", {"text": "scoring (bootstrap)"})
-    judged = tabulate(exp, frame, rows, names)
-    result = Result.assemble(exp, frame, judged, origin=origin, wall_s=time.monotonic() - started)
+    judged = tabulate(exp, frame, rows, session.names)
+    result = Result.assemble(exp, frame, judged, origin=session.origin, wall_s=time.monotonic() - session.started)
+    early = session.stop is not None
     result.workers = 1 if early else workers_of(exp.executor.workers, exp.executor.engine)
-    result.leakage, result.data_hash = leakage_warnings(exp, frame), key_data
-    result.profile, result.drift, drift_notes = watch_data(exp, frame, Path(history) if history else None)
-    result.notes = [*frame.notes, *notes, *drift_notes]
-    result.reserve_s, result.started_at = reserve, started
-    if write:
-        if warming is not None:
-            warming.join()  # pyplot half-imported by the warm-up thread must not be imported again here
-        _write(result, out, None if interrupted or harness_failed(rows) else history, progress)
+    result.leakage, result.data_hash = leakage_warnings(exp, frame), session.key_data
+    result.profile, result.drift, drift_notes = watch_data(exp, frame, opts.history_path)
+    result.notes = [*frame.notes, *session.notes, *drift_notes]
+    result.reserve_s, result.started_at = session.reserve, session.started
+    if opts.write:
+        if session.warming is not None:
+            session.warming.join()  # pyplot half-imported by the warm-up thread must not be imported again here
+        _write(result, opts.out, None if interrupted or harness_failed(rows) else opts.history, progress)
         if exp.track.mlflow and not interrupted:
             track(result)
-    result.wall_s = time.monotonic() - started
+    result.wall_s = time.monotonic() - session.started
     progress("end", {})
     return result
 
@@ -175,7 +238,7 @@ def _checkpoint(exp: Experiment, key_data: str, resume: bool,
     return ckpt, {}
 
 
-def _with_overrides(config: str | Path | Experiment, timebox: str | float | None, seed: int | None,
+def with_overrides(config: str | Path | Experiment, timebox: str | float | None, seed: int | None,
                     engine: str | None, workers: int | None = None) -> Experiment:
     """The experiment, with the command line's overrides applied (validated again)."""
     exp = config if isinstance(config, Experiment) else load_experiment(config)

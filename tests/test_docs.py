@@ -28,6 +28,7 @@ import json
 import re
 import shutil
 import tomllib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -310,6 +311,42 @@ def test_a_fragment_replaces_whole_tables_of_its_base() -> None:
     whole = Block(ROOT / "x.md", 1, ("toml",), (ROOT / "docs" / "examples" / "churn.toml").read_text())
     merged, folder = experiment_of(whole)
     assert folder is None and merged["data"] == {"source": "churn.csv"}  # not under the root: left relative
+
+
+def _section_models(experiment: Any) -> dict[str, Any]:
+    """Each section of the experiment file -> its model class (``[[candidate]]`` -> one table's model)."""
+    out = {}
+    for name, field in type(experiment).model_fields.items():
+        kinds = [field.annotation, *typing.get_args(field.annotation)]
+        kinds += [inner for kind in kinds for inner in typing.get_args(kind)]
+        model = next((k for k in kinds if hasattr(k, "model_fields")), None)
+        if model is not None:
+            out[name] = model
+    return out
+
+
+def undocumented(text: str, models: dict[str, Any]) -> list[str]:
+    """Fields of each section that its ``## `[section]``` part of configuration.md does not name."""
+    missing = []
+    for name, model in models.items():
+        head = "[[candidate]]" if name == "candidate" else f"[{name}]"
+        found = re.search(rf"^## `{re.escape(head)}`\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+        section = found.group(1) if found else ""
+        for field_name, field in model.model_fields.items():
+            keys = [field_name, *getattr(field.annotation, "model_fields", {})]  # [problem].split's keys too
+            missing += [f"{head} {key}" for key in keys if not re.search(rf"\b{key}\b", section)]
+    return missing
+
+
+def test_configuration_documents_every_section_and_field() -> None:
+    import bakeoff
+
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    models = _section_models(bakeoff.load_experiment(ROOT / DEFAULT_BASE))
+    assert set(models) == SECTIONS, "a new section: add it to SECTIONS and to docs/configuration.md"
+    assert not undocumented(text, models), f"docs/configuration.md does not document {undocumented(text, models)}"
+    assert undocumented(text.replace("probe_cache", "cache").replace("stratify", "strata"), models) == [
+        "[problem] stratify", "[cost] probe_cache"]
 
 
 def test_readme_is_short() -> None:

@@ -114,35 +114,53 @@ def poll(climb: Climb, collect: Callable[[list[Any], float], list[tuple[Any, Any
     return out
 
 
+@dataclass(frozen=True)
+class ClimbPlan:
+    """How a climb runs beside its ladder: the early stop, a checkpoint's rows, and where the box ends.
+
+    Attributes:
+        stop: The ladder's early stop (``[ladder].early_stop``), or None.
+        done: Rows a checkpoint already holds, by name (reused, not run again).
+        save: Called with every new row as soon as it finishes (the checkpoint), or None.
+        deadline: ``time.monotonic()`` reading where the total box ends (default: ``[timebox].total`` from now).
+    """
+
+    stop: EarlyStop | None = None
+    done: dict[str, Row] = field(default_factory=dict)
+    save: Callable[[Row], None] | None = None
+    deadline: float | None = None
+
+
 def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
-          stop: EarlyStop | None = None, *, done: dict[str, Row] | None = None,
-          save: Callable[[Row], None] | None = None, deadline: float | None = None) -> list[Row]:
+          plan: ClimbPlan | None = None) -> list[Row]:
     """Run every candidate under the per-candidate and total boxes, ``[executor] workers`` at a time.
 
     Candidates from rung ``[ladder] sample_from_rung`` up fit on the seeded stratified training
-    sample (:mod:`bakeoff.data.sampling`); the total box ends at ``deadline`` (``time.monotonic()``
-    reading; default: ``[timebox].total`` from now).
+    sample (:mod:`bakeoff.data.sampling`); the total box ends at ``plan.deadline``.
 
     With several workers the ``slots - 1`` highest-rung candidates start first (their long turns
     overlap the rest), the others climb in ladder order; each candidate is fitted and scored on
-    its own, so the table does not depend on the order. With ``stop`` (``[ladder].early_stop``)
+    its own, so the table does not depend on the order. With ``plan.stop`` (``[ladder].early_stop``)
     candidates run one at a time; each OK candidate below the top decision rung is also scored on
     the inner validation split, and candidates above two successive rungs shown not to improve
-    on the best so far are SKIPPED with the reason. Rows in ``done`` (a checkpoint) are reused;
-    every new row is passed to ``save`` as soon as it finishes.
+    on the best so far are SKIPPED with the reason. Rows in ``plan.done`` (a checkpoint) are reused;
+    every new row is passed to ``plan.save`` as soon as it finishes.
 
     Raises:
         Interrupted: On Ctrl-C, after the running workers were killed.
     """
+    plan = plan or ClimbPlan()
+    stop = plan.stop
     workdir = work_folder()
     state = Climb(len(specs))
     try:
         frames = _frame_files(exp, frame.without_truth(), workdir)
-        deadline = time.monotonic() + exp.timebox.total if deadline is None else deadline
+        deadline = time.monotonic() + exp.timebox.total if plan.deadline is None else plan.deadline
         workers = 1 if stop else workers_of(exp.executor.workers, exp.executor.engine)
         slots = workers if exp.executor.engine == "local" else 1
         order = start_order([new_row(s).rung for s in specs], slots)
-        turn = _Turn(exp, frame, list(frames), workdir, deadline, workers, digests=_digests(exp, frames))
+        turn = _Turn(exp, frame, list(frames), workdir, deadline, workers, digests=_digests(exp, frames),
+                     plan=plan, progress=progress)
         launch, collect, close = make_launcher(
             exp, frames, lambda path: any(frame_path(turn.frame_paths, specs[i], exp) == path for i in order))
         progress("begin", {"total": exp.timebox.total, "n": len(specs), "workers": slots})
@@ -151,10 +169,9 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
             while order or state.running:
                 while order and len(state.running) < slots:
                     i = order.pop(0)
-                    _start(turn, state, i, specs[i], stop, done or {}, launch, progress, save)
+                    _start(turn, state, i, specs[i], launch)
                 for slot, outcome in poll(state, collect, progress):
-                    _settle(state, slot.index, _outcome_row(slot.row, outcome), turn, progress, save,
-                            specs[slot.index])
+                    _settle(turn, state, slot.index, _outcome_row(slot.row, outcome), specs[slot.index])
         except KeyboardInterrupt:
             _interrupted(state, specs, collect)
         finally:
@@ -200,6 +217,8 @@ class _Turn:
     inner: _Turn | None = None
     stop: EarlyStop | None = None
     digests: dict[str, str] = field(default_factory=dict)  # frame path -> digest, for the probe cache
+    plan: ClimbPlan = field(default_factory=ClimbPlan)
+    progress: Progress = field(default=lambda *_: None)
 
 
 def _inner_turn(turn: _Turn, stop: EarlyStop) -> _Turn:
@@ -227,9 +246,9 @@ def _observe_inner(turn: _Turn, spec: Spec, index: int, row: Row) -> None:
     row.inner_score = inner.stop.observe(spec.name, preds)
 
 
-def _start(turn: _Turn, state: Climb, index: int, spec: Spec, stop: EarlyStop | None, done: dict[str, Row],
-           launch: Launch, progress: Progress, save: Callable[[Row], None] | None) -> None:
-    """Start candidate ``i``, or settle it at once (early stop, checkpoint, not applicable, box spent)."""
+def _start(turn: _Turn, state: Climb, index: int, spec: Spec, launch: Launch) -> None:
+    """Start candidate ``index``, or settle it at once (early stop, checkpoint, not applicable, box spent)."""
+    stop, done = turn.plan.stop, turn.plan.done
     row = new_row(spec)
     why = stop.before(stop.groups.get(row.name, row.rung)) if stop else None
     if why:
@@ -239,11 +258,11 @@ def _start(turn: _Turn, state: Climb, index: int, spec: Spec, stop: EarlyStop | 
     elif row.status is not Status.FAILED:  # FAILED already: its class cannot be loaded
         task, box = _task(turn, spec, row, index)
         if task is not None:
-            progress("start", {"name": row.name, "rung": row.rung, "box": box})
+            turn.progress("start", {"name": row.name, "rung": row.rung, "box": box})
             state.running.append(Slot(index, row, launch(task, box), Path(task.progress or "")))
             return
-    _settle(state, index, row, turn, progress, save if row.status is not Status.SKIPPED and why is None
-            and spec.name not in done else None, spec)
+    _settle(turn, state, index, row, spec, save=row.status is not Status.SKIPPED and why is None
+            and spec.name not in done)
 
 
 def _task(turn: _Turn, spec: Spec, row: Row, index: int) -> tuple[Task | None, float]:
@@ -294,14 +313,14 @@ def _outcome_row(row: Row, outcome: Outcome) -> Row:
     return row
 
 
-def _settle(state: Climb, index: int, row: Row, turn: _Turn, progress: Progress,
-            save: Callable[[Row], None] | None, spec: Spec | None = None) -> None:
-    if save and row.status is not Status.SKIPPED:
-        save(row)
-    if turn.inner is not None and spec is not None:
+def _settle(turn: _Turn, state: Climb, index: int, row: Row, spec: Spec, *, save: bool = True) -> None:
+    """Record a finished row: checkpoint it, feed the early stop, show it."""
+    if save and turn.plan.save and row.status is not Status.SKIPPED:
+        turn.plan.save(row)
+    if turn.inner is not None:
         _observe_inner(turn, spec, index, row)
     state.rows[index] = row
-    progress("done", row)
+    turn.progress("done", row)
 
 
 def _interrupted(state: Climb, specs: list[Spec], collect: Collect) -> None:

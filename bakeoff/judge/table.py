@@ -18,7 +18,7 @@ from bakeoff.judge.choice import Choice, choose, choose_net_value, keep_above_tr
 from bakeoff.judge.diagnostics import calibration_tables, ranking_flips, segment_scores
 from bakeoff.judge.front import Margins, annotate, sentences, to_frame
 from bakeoff.judge.scoring import Scores, score_all
-from bakeoff.judge.value import ValueReport, attach
+from bakeoff.judge.value import Decision, Resamples, ValueReport, attach
 from bakeoff.judge.words import below_sentences, value_sentences
 
 
@@ -84,17 +84,19 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
                   value=value)
 
 
-def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.ndarray], actual: np.ndarray) -> Any:
+def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.ndarray],
+           actual: np.ndarray) -> ValueReport | None:
     """The ``[value]`` report (None without the section); the rows' inner-validation data is dropped after."""
     if exp.value is None:
         return None
     from bakeoff.judge.scoring import bootstrap_chunks
 
     rounds = exp.score.bootstrap
-    report = attach(exp.value, rows, frame.problem.kind, frame.problem.target, actual, preds,
-                    lambda: bootstrap_chunks(len(actual), rounds, exp.seed) if rounds else [],
-                    population=exp.value.population_per_month or exp.cost.predictions_per_month,
-                    confidence=exp.score.confidence)
+    decision = Decision(exp.value, frame.problem.kind, frame.problem.target,
+                        exp.value.population_per_month or exp.cost.predictions_per_month)
+    resamples = Resamples(lambda: bootstrap_chunks(len(actual), rounds, exp.seed) if rounds else [],
+                          exp.score.confidence)
+    report = attach(decision, rows, actual, preds, resamples)
     for r in rows:
         r.validation = None
     return report

@@ -204,31 +204,53 @@ class ValueReport:
                 "nobody_usd_month": self.nobody, "everybody_usd_month": self.everybody}
 
 
-def evaluate(section: ValueSection, kind: str, target: str, actual: np.ndarray, predictions: dict[str, np.ndarray],
-             running: dict[str, float], validation: dict[str, dict[str, list[float]]],
-             chunks: Callable[[], Iterable[np.ndarray]], *, population: float, confidence: float) -> ValueReport:
+@dataclass(frozen=True)
+class Decision:
+    """The decision a ``[value]`` policy takes: the section, the problem it acts on, and decisions a month."""
+
+    section: ValueSection
+    kind: str  # problem kind: binary, regression, count, customer_base
+    target: str  # the customer_base target (purchases, active, spend); other kinds: any
+    population: float  # decisions a month
+
+    @property
+    def policy(self) -> str:
+        """The policy named in ``[value]``, or the kind's default."""
+        return self.section.resolved_policy(self.kind)
+
+    def payoff(self, actual: np.ndarray) -> Payoff:
+        """Per-row dollars of acting or not on the realised outcomes ``actual``."""
+        return payoff(self.section, self.kind, self.target, actual)
+
+
+@dataclass(frozen=True)
+class Resamples:
+    """The primary metric's bootstrap resamples (``chunks()`` yields rows of indices, the same each call)."""
+
+    chunks: Callable[[], Iterable[np.ndarray]]
+    confidence: float
+
+
+def evaluate(decision: Decision, actual: np.ndarray, predictions: dict[str, np.ndarray], running: dict[str, float],
+             validation: dict[str, dict[str, list[float]]], resamples: Resamples) -> ValueReport:
     """Price every candidate's decisions on the holdout.
 
     Args:
-        section: The ``[value]`` section.
-        kind: Problem kind (binary, regression, count, customer_base).
-        target: The customer_base target (purchases, active, spend).
-        y: Realised holdout outcomes.
+        decision: The ``[value]`` policy and the problem it acts on.
+        actual: Realised holdout outcomes.
         predictions: Holdout predictions per candidate.
         running: Running cost a month per candidate.
         validation: Inner-validation ``{"y": ..., "p": ...}`` on training rows per candidate (threshold and
             quantile policies); holdout outcomes are never used to tune the policy.
-        chunks: Yields the primary metric's bootstrap resamples (rows of indices), the same each call.
-        population: Decisions a month.
-        confidence: Interval level.
+        resamples: The primary metric's bootstrap resamples and the interval level.
     """
-    policy = section.resolved_policy(kind)
+    policy = decision.policy
     actual = np.asarray(actual, dtype=float)
-    rep = _baselines(section, kind, target, actual, policy, population)
-    alpha = (1 - confidence) / 2
+    rep = _baselines(decision, actual)
+    alpha = (1 - resamples.confidence) / 2
     for name, pred in predictions.items():
-        contrib, acted, thr = _contributions(section, kind, target, actual, pred, validation.get(name) or {}, policy)
-        reps = bootstrapped(contrib, chunks(), rep.scale)
+        contrib, acted, thr = _contributions(decision, actual, pred, validation.get(name) or {})
+        reps = bootstrapped(contrib, resamples.chunks(), rep.scale)
         value = float(contrib.sum() * rep.scale)
         lo, hi = (float(np.quantile(reps, alpha)), float(np.quantile(reps, 1 - alpha))) if len(reps) \
             else (math.nan, math.nan)
@@ -236,36 +258,36 @@ def evaluate(section: ValueSection, kind: str, target: str, actual: np.ndarray, 
         share = (value - rep.nobody) / gap if gap > 0 else math.nan
         rep.candidates[name] = CandidateValue(value, lo, hi, running.get(name, 0.0), share, acted, thr, reps)
         if policy != "order":
-            shares, vals = curve(pred, payoff(section, kind, target, actual), rep.scale)
+            shares, vals = curve(pred, decision.payoff(actual), rep.scale)
             rep.curves[name] = (shares, vals - running.get(name, 0.0))
     if policy != "order":
-        pay = payoff(section, kind, target, actual)
+        pay = decision.payoff(actual)
         rep.oracle_curve = curve(pay.gain, pay, rep.scale)
-    rep.trivial = trivial_policies(section, kind, target, actual, policy, chunks, rep.scale)
+    rep.trivial = trivial_policies(decision, actual, resamples.chunks, rep.scale)
     return rep
 
 
-def trivial_policies(section: ValueSection, kind: str, target: str, actual: np.ndarray, policy: str,
-                     chunks: Callable[[], Iterable[np.ndarray]], scale: float) -> dict[str, tuple[float, np.ndarray]]:
+def trivial_policies(decision: Decision, actual: np.ndarray, chunks: Callable[[], Iterable[np.ndarray]],
+                     scale: float) -> dict[str, tuple[float, np.ndarray]]:
     """What doing nothing clever earns a month, on the same resamples as the candidates (paired with them).
 
     Binary and customer policies: acting on everybody and acting on nobody; ``order``: ordering nothing.
     """
-    if policy == "order":
-        contribs = {"ordering nothing": order_cost(section, actual, np.zeros_like(actual))}
+    if decision.policy == "order":
+        contribs = {"ordering nothing": order_cost(decision.section, actual, np.zeros_like(actual))}
     else:
-        pay = payoff(section, kind, target, actual)
+        pay = decision.payoff(actual)
         contribs = {"acting on everybody": pay.base + pay.gain, "acting on nobody": pay.base}
     return {name: (float(c.sum() * scale), bootstrapped(c, chunks(), scale)) for name, c in contribs.items()}
 
 
-def _baselines(section: ValueSection, kind: str, target: str, actual: np.ndarray, policy: str,
-               population: float) -> ValueReport:
+def _baselines(decision: Decision, actual: np.ndarray) -> ValueReport:
+    section, policy, population = decision.section, decision.policy, decision.population
     scale = population / max(len(actual), 1)
     if policy == "order":
         nobody = float(order_cost(section, actual, np.zeros_like(actual)).sum() * scale)
         return ValueReport(section, policy, population, len(actual), 0.0, nobody, None)
-    pay = payoff(section, kind, target, actual)
+    pay = decision.payoff(actual)
     base = float(pay.base.sum())
     if policy == "top_fraction":
         best = top_share(pay.gain, section.fraction or 0.0) @ pay.gain
@@ -275,23 +297,21 @@ def _baselines(section: ValueSection, kind: str, target: str, actual: np.ndarray
                        float((base + pay.gain.sum()) * scale))
 
 
-def _contributions(section: ValueSection, kind: str, target: str, actual: np.ndarray, pred: np.ndarray,
-                   val: dict[str, list[float]], policy: str) -> tuple[np.ndarray, float, float | None]:
+def _contributions(decision: Decision, actual: np.ndarray, pred: np.ndarray,
+                   val: dict[str, list[float]]) -> tuple[np.ndarray, float, float | None]:
     """Per-row dollars on the holdout, the share of rows acted on and the threshold used (if any)."""
     pred = np.asarray(pred, dtype=float)
-    if policy == "order":
+    if decision.policy == "order":
         resid = np.asarray(val.get("y", []), float) - np.asarray(val.get("p", []), float) if val else None
-        qty = order_quantity(section, pred, resid)
-        return order_cost(section, actual, qty), 1.0, None
-    pay = payoff(section, kind, target, actual)
-    thr = None
-    if policy == "threshold":
-        thr = threshold_from(section, kind, target, val)
-    act = act_weights(section, kind, pred, thr)
+        qty = order_quantity(decision.section, pred, resid)
+        return order_cost(decision.section, actual, qty), 1.0, None
+    pay = decision.payoff(actual)
+    thr = threshold_from(decision, val) if decision.policy == "threshold" else None
+    act = act_weights(decision.section, decision.kind, pred, thr)
     return pay.base + act * pay.gain, float(act.mean()) if len(act) else 0.0, thr
 
 
-def threshold_from(section: ValueSection, kind: str, target: str, val: dict[str, list[float]]) -> float:
+def threshold_from(decision: Decision, val: dict[str, list[float]]) -> float:
     """The value-maximising threshold on the inner-validation rows (training data only).
 
     Without them (the candidate could not be refitted on a part of its training rows) the
@@ -299,23 +319,21 @@ def threshold_from(section: ValueSection, kind: str, target: str, val: dict[str,
     ``p x (value_tp + cost_fn) + (1 - p) x value_fp - cost_action``, is positive.
     """
     if val.get("y"):
-        vy = np.asarray(val["y"], dtype=float)
-        return best_threshold(np.asarray(val["p"], dtype=float), payoff(section, kind, target, vy))
+        return best_threshold(np.asarray(val["p"], dtype=float), decision.payoff(np.asarray(val["y"], dtype=float)))
+    section = decision.section
     tp, fp = section.value_per_true_positive or 0.0, section.value_per_false_positive or 0.0
     fn, act = section.cost_per_false_negative or 0.0, section.cost_per_action or 0.0
     denom = tp + fn - fp
     return (act - fp) / denom if denom > 0 else math.inf
 
 
-def attach(section: ValueSection, rows: list[Row], kind: str, target: str, actual: np.ndarray,
-           predictions: dict[str, np.ndarray], chunks: Callable[[], Iterable[np.ndarray]], *, population: float,
-           confidence: float) -> ValueReport:
+def attach(decision: Decision, rows: list[Row], actual: np.ndarray, predictions: dict[str, np.ndarray],
+           resamples: Resamples) -> ValueReport:
     """Evaluate ``[value]`` for the OK rows and set their ``value`` (in place)."""
     ok = [r for r in rows if r.ok and r.name in predictions and r.cost is not None]
     running = {r.name: r.cost.monthly_usd for r in ok if r.cost is not None}
     validation = {r.name: r.validation or {} for r in ok}
-    report = evaluate(section, kind, target, actual, {r.name: predictions[r.name] for r in ok}, running, validation,
-                      chunks, population=population, confidence=confidence)
+    report = evaluate(decision, actual, {r.name: predictions[r.name] for r in ok}, running, validation, resamples)
     for r in ok:
         r.value = Value(**report.candidates[r.name].fields())
     return report

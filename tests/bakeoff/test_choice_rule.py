@@ -100,13 +100,13 @@ def _value_case(y, preds, rungs):
 
     from bakeoff.config.sections import ValueSection
     from bakeoff.core.records import Cost, Row, Status, Value
-    from bakeoff.judge.value import evaluate
+    from bakeoff.judge.value import Decision, Resamples, evaluate
 
     section = ValueSection(fraction=0.1, margin=0.3, cost_per_contact=5.0)
     y = np.asarray(y, dtype=float)
     idx = np.random.default_rng(0).integers(0, len(y), size=(200, len(y)))
-    rep = evaluate(section, "customer_base", "spend", y, preds, {n: 0.0 for n in preds}, {}, lambda: [idx],
-                   population=len(y), confidence=0.95)
+    rep = evaluate(Decision(section, "customer_base", "spend", len(y)), y, preds, {n: 0.0 for n in preds}, {},
+                   Resamples(lambda: [idx], 0.95))
     rows = [Row(name=n, rung=rungs[n], status=Status.OK, cost=Cost(monthly_usd=0.0),
                 value=Value(**rep.candidates[n].fields())) for n in preds]
     return rep, rows
@@ -183,12 +183,13 @@ def test_without_resamples_a_trivial_policy_is_a_point_comparison():
     from bakeoff.config.sections import ValueSection
     from bakeoff.core.records import Cost, Row, Status, Value
     from bakeoff.judge.choice import choose_net_value
-    from bakeoff.judge.value import evaluate
+    from bakeoff.judge.value import Decision, Resamples, evaluate
     from bakeoff.judge.words import below_sentences
 
     y = np.full(100, 40.0)
-    rep = evaluate(ValueSection(fraction=0.1, margin=0.3, cost_per_contact=5.0), "customer_base", "spend", y,
-                   {"glm": np.arange(100.0)}, {"glm": 0.0}, {}, lambda: [], population=100, confidence=0.95)
+    section = ValueSection(fraction=0.1, margin=0.3, cost_per_contact=5.0)
+    rep = evaluate(Decision(section, "customer_base", "spend", 100), y, {"glm": np.arange(100.0)}, {"glm": 0.0}, {},
+                   Resamples(lambda: [], 0.95))
     rows = [Row(name="glm", rung=2, status=Status.OK, cost=Cost(monthly_usd=0.0),
                 value=Value(**rep.candidates["glm"].fields()))]
     choose_net_value(rep, rows, ChooseSection(), confidence=0.95)

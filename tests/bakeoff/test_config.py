@@ -85,9 +85,9 @@ def test_retired_trial_key_says_where_the_trial_box_lives():
 
 def test_an_override_keeps_the_default_per_candidate_box_out_of_the_check(write_config):
     """A 1-minute total box with no per_candidate, run with --seed: the 2-minute default is not the user's."""
-    from bakeoff.api import _with_overrides
+    from bakeoff.api import with_overrides
 
     path = write_config('[data]\nbuiltin = "diabetes"\n[problem]\nkind = "regression"\ntarget = "progression"\n'
                         '[timebox]\ntotal = "1m"\n')
-    exp = _with_overrides(path, None, 1, None, 2)
+    exp = with_overrides(path, None, 1, None, 2)
     assert exp.seed == 1 and exp.executor.workers == 2 and exp.timebox.total == 60

@@ -8,7 +8,7 @@ import pytest
 
 from bakeoff import prepare, run
 from bakeoff.candidates.registry import Spec
-from bakeoff.climb.ladder import climb
+from bakeoff.climb.ladder import ClimbPlan, climb
 from bakeoff.config.experiment import experiment_from_dict
 from bakeoff.core.records import Status
 
@@ -96,7 +96,7 @@ def test_early_stop_skips_rungs_after_two_misses_decided_on_train(frame):
     ladder = [("mean", 0, "naive"), ("glm", 2, "glm"), ("tree", 3, "tree"), ("xgb", 4, "xgboost")]
     stop = for_experiment(e, frame, "roc_auc", ladder)
     assert stop.frame is not None and set(stop.frame.holdout.index) <= set(frame.train.index)
-    rows = climb(e, frame, specs, lambda *_: None, stop)
+    rows = climb(e, frame, specs, lambda *_: None, ClimbPlan(stop=stop))
     # neither glm (rung 2) nor the tree (rung 3) can beat the best so far by 0.9 AUC: rung 4 is not evaluated
     assert [r.status.value for r in rows] == ["OK", "OK", "OK", "SKIPPED"]
     assert rows[3].message.startswith("not evaluated: early stop (on an inner validation split of the training "

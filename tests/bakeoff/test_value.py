@@ -11,7 +11,7 @@ from bakeoff.core.errors import ConfigError
 from bakeoff.core.money import usd_rounded
 from bakeoff.core.records import Cost, Row, Status
 from bakeoff.judge.choice import choose_net_value
-from bakeoff.judge.value import best_threshold, bootstrapped, evaluate, payoff, top_share
+from bakeoff.judge.value import Decision, Resamples, best_threshold, bootstrapped, evaluate, payoff, top_share
 
 BASE = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"}}
 CUSTOMERS = {"data": {"builtin": "cdnow_sample"},
@@ -22,8 +22,9 @@ CUSTOMERS = {"data": {"builtin": "cdnow_sample"},
 def run(section: ValueSection, kind: str, y, preds, *, target: str = "", validation=None, chunks=None,
         population: float | None = None, running=None):
     y = np.asarray(y, dtype=float)
-    return evaluate(section, kind, target, y, {k: np.asarray(v, float) for k, v in preds.items()}, running or {},
-                    validation or {}, chunks or (lambda: []), population=population or len(y), confidence=0.9)
+    return evaluate(Decision(section, kind, target, population or len(y)), y,
+                    {k: np.asarray(v, float) for k, v in preds.items()}, running or {}, validation or {},
+                    Resamples(chunks or (lambda: []), 0.9))
 
 
 def test_top_share_acts_on_exactly_the_fraction_and_splits_ties():
