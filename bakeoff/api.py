@@ -337,6 +337,5 @@ def watch_data(exp: Experiment, frame: Frame,
     notes = [f"Data drift: compared with the previous run {prev[0]}" + (" and holdout with train." if within else ".")
              if prev else f"Data drift: no previous run of {exp.name} in the history"
              + ("; holdout compared with train only." if within else "; nothing to compare with yet.")]
-    flags = drift_flags(frame.train, frame.holdout, profile, prev[1] if prev else None, exp.checks.psi, within,
-                        exp.checks.alpha)
+    flags = drift_flags(frame.train, frame.holdout, profile, prev[1] if prev else None, exp.checks, within)
     return profile, flags, notes

@@ -20,9 +20,10 @@ def _log_2f1_shifted(a: np.ndarray, b: np.ndarray, z: np.ndarray) -> np.ndarray:
     return (1.0 - b) * np.log1p(-z) + np.log(hyp2f1(1.0, a + 1.0 - b, a + 1.0, z))
 
 
-def pareto_log_a0(r: float, alpha: float, s: float, beta: float, x: np.ndarray, t_x: np.ndarray,
+def pareto_log_a0(params: tuple[float, float, float, float], x: np.ndarray, t_x: np.ndarray,
                   T: np.ndarray) -> np.ndarray:
-    """log A0 of the Pareto/NBD likelihood (``-inf`` where t_x == T)."""
+    """log A0 of the Pareto/NBD likelihood (``-inf`` where t_x == T); ``params`` is (r, alpha, s, beta)."""
+    r, alpha, s, beta = params
     a = r + s + x
     if alpha >= beta:
         b, big, d = s + 1.0, alpha, alpha - beta
@@ -40,7 +41,7 @@ def pareto_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T:
     r, alpha, s, beta = params
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     first = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    second = np.log(s / (r + s + x)) + pareto_log_a0(r, alpha, s, beta, x, t_x, T)
+    second = np.log(s / (r + s + x)) + pareto_log_a0((r, alpha, s, beta), x, t_x, T)
     return head + np.logaddexp(first, second)
 
 
@@ -48,7 +49,7 @@ def pareto_p_alive(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.nda
     """P(alive at T | x, t_x, T)."""
     r, alpha, s, beta = params
     log_ratio = (np.log(s / (r + s + x)) + (r + x) * np.log(alpha + T) + s * np.log(beta + T)
-                 + pareto_log_a0(r, alpha, s, beta, x, t_x, T))
+                 + pareto_log_a0((r, alpha, s, beta), x, t_x, T))
     return 1.0 / (1.0 + np.exp(np.clip(log_ratio, -700, 700)))
 
 

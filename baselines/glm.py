@@ -24,7 +24,7 @@ import pandas as pd
 from bakeoff.candidates.contract import Budget, Candidate
 from bakeoff.data.frame import Frame
 from baselines._features import Design
-from baselines.glm_irls import fit_chunked, with_constant
+from baselines.glm_irls import IrlsControl, fit_chunked, with_constant
 
 RIDGE_ALPHA = 1e-2
 MAX_COEFS = 40
@@ -41,7 +41,7 @@ def _family(name: str) -> Any:
             "gamma": fams.Gamma(fams.links.Log())}[name]
 
 
-def fit_glm(y: np.ndarray, X: pd.DataFrame, family: str, *, seed: int,
+def fit_glm(actual: np.ndarray, features: pd.DataFrame, family: str, *, seed: int,
             deadline: float | None = None) -> tuple[Any, str]:
     """Fit a GLM with an intercept; fall back to a ridge fit. Returns (fitted, how).
 
@@ -52,24 +52,25 @@ def fit_glm(y: np.ndarray, X: pd.DataFrame, family: str, *, seed: int,
         seed: The ridge fallback's sample above :data:`RIDGE_ROWS` rows.
         deadline: ``time.monotonic()`` after which the chunked fit gives up for the fallback.
     """
-    if len(y) > CHUNKED_FROM_ROWS:
-        names = ["const", *map(str, X.columns)]
+    if len(actual) > CHUNKED_FROM_ROWS:
+        names = ["const", *map(str, features.columns)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=RuntimeWarning)  # as on the statsmodels path
             try:
-                fitted = fit_chunked(y, with_constant(X), names, _family(family), deadline=deadline)
+                fitted = fit_chunked(actual, with_constant(features), names, _family(family),
+                                     IrlsControl(deadline=deadline))
                 return fitted, "maximum likelihood (IRLS over row chunks)"
             except (ValueError, np.linalg.LinAlgError):  # NotConverged is a ValueError
-                return _ridge(y, X, family, seed)
-    return _statsmodels_fit(y, X, family, seed)
+                return _ridge(actual, features, family, seed)
+    return _statsmodels_fit(actual, features, family, seed)
 
 
-def _statsmodels_fit(y: np.ndarray, X: pd.DataFrame, family: str, seed: int) -> tuple[Any, str]:
+def _statsmodels_fit(actual: np.ndarray, features: pd.DataFrame, family: str, seed: int) -> tuple[Any, str]:
     """statsmodels' own IRLS (up to :data:`CHUNKED_FROM_ROWS` rows), else the ridge fallback."""
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-    model = sm.GLM(y, sm.add_constant(X, has_constant="add"), family=_family(family))
+    model = sm.GLM(actual, sm.add_constant(features, has_constant="add"), family=_family(family))
     with warnings.catch_warnings():
         warnings.simplefilter("error", category=PerfectSeparationWarning)
         warnings.simplefilter("error", category=ConvergenceWarning)
@@ -80,26 +81,26 @@ def _statsmodels_fit(y: np.ndarray, X: pd.DataFrame, family: str, seed: int) -> 
                 return fitted, "maximum likelihood"
         except (np.linalg.LinAlgError, ValueError, PerfectSeparationWarning, ConvergenceWarning):
             pass
-    return _ridge(y, X, family, seed)
+    return _ridge(actual, features, family, seed)
 
 
-def _ridge(y: np.ndarray, X: pd.DataFrame, family: str, seed: int) -> tuple[Any, str]:
+def _ridge(actual: np.ndarray, features: pd.DataFrame, family: str, seed: int) -> tuple[Any, str]:
     """The ridge-penalised fit after the plain one failed (on a seeded sample above RIDGE_ROWS rows)."""
     import statsmodels.api as sm
 
     how = f"ridge-penalised (alpha={RIDGE_ALPHA}) after the plain fit failed"
-    if len(y) > RIDGE_ROWS:
-        rows = np.sort(np.random.default_rng(seed).choice(len(y), RIDGE_ROWS, replace=False))
-        y, X = y[rows], X.iloc[rows]
+    if len(actual) > RIDGE_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(len(actual), RIDGE_ROWS, replace=False))
+        actual, features = actual[rows], features.iloc[rows]
         how += f", on a seeded sample of {RIDGE_ROWS:,} rows"
-    design = sm.add_constant(X, has_constant="add")
+    design = sm.add_constant(features, has_constant="add")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fitted = sm.GLM(y, design, family=_family(family)).fit_regularized(alpha=RIDGE_ALPHA, L1_wt=0.0)
+        fitted = sm.GLM(actual, design, family=_family(family)).fit_regularized(alpha=RIDGE_ALPHA, L1_wt=0.0)
     return fitted, how
 
 
-def full_rank(X: pd.DataFrame, tol: float = 1e-8) -> pd.DataFrame:
+def full_rank(features: pd.DataFrame, tol: float = 1e-8) -> pd.DataFrame:
     """Drop columns that are (near) linear combinations of the columns before them, keeping order.
 
     Unpivoted QR: ``|R[j, j]|`` is the part of column ``j`` outside the span of the columns before
@@ -107,12 +108,12 @@ def full_rank(X: pd.DataFrame, tol: float = 1e-8) -> pd.DataFrame:
     by the largest remaining norm, whose ties between collinear standardised columns were broken by
     BLAS rounding: the kept column, and with it the holdout predictions, changed with the thread count.)
     """
-    if X.shape[1] == 0:
-        return X
-    r = np.linalg.qr(X.to_numpy(dtype=float), mode="r")  # only the p x p factor
+    if features.shape[1] == 0:
+        return features
+    r = np.linalg.qr(features.to_numpy(dtype=float), mode="r")  # only the p x p factor
     diag = np.abs(np.diag(r))
     keep = np.flatnonzero(diag > tol * max(diag.max(), 1.0))
-    return X.iloc[:, keep]
+    return features.iloc[:, keep]
 
 
 def coef_table(fitted: Any) -> list[dict[str, Any]]:

@@ -107,18 +107,41 @@ def linear_predictor(A: np.ndarray, beta: np.ndarray, chunk: int = CHUNK_ROWS) -
     return out
 
 
-def fit_chunked(y: np.ndarray, A: np.ndarray, names: list[str], family: Any, *, tol: float = TOL,
-                maxiter: int = MAX_ITER, chunk: int = CHUNK_ROWS, deadline: float | None = None) -> ChunkedGLMResult:
+@dataclass(frozen=True)
+class IrlsControl:
+    """When chunked IRLS stops, and how many rows it reads at a time.
+
+    Attributes:
+        tol: Convergence: the deviance changes by at most this much (statsmodels' default).
+        maxiter: Iterations at most.
+        chunk: Rows per chunk.
+        deadline: ``time.monotonic()`` after which the fit gives up (the caller then falls back).
+    """
+
+    tol: float = TOL
+    maxiter: int = MAX_ITER
+    chunk: int = CHUNK_ROWS
+    deadline: float | None = None
+
+
+@dataclass(frozen=True)
+class _Converged:
+    beta: np.ndarray
+    mu: np.ndarray
+    rx: np.ndarray  # the last step's triangular factor
+    deviance: float
+    iterations: int
+
+
+def fit_chunked(y: np.ndarray, A: np.ndarray, names: list[str], family: Any,
+                control: IrlsControl = IrlsControl()) -> ChunkedGLMResult:
     """Fit ``family`` to ``y`` on the design ``A`` (constant column included, full column rank) by chunked IRLS.
 
     Args:
         y: The target.
         A: The design, one float row per observation, its columns named by ``names``.
         family: A statsmodels family instance (link included).
-        tol: Convergence: the deviance changes by at most this much (statsmodels' default).
-        maxiter: Iterations at most.
-        chunk: Rows per chunk.
-        deadline: ``time.monotonic()`` after which the fit gives up (the caller then falls back).
+        control: Tolerance, iterations, chunk size and deadline.
 
     Raises:
         NotConverged: When a step is singular or not finite, the fit predicts every row exactly
@@ -126,6 +149,7 @@ def fit_chunked(y: np.ndarray, A: np.ndarray, names: list[str], family: Any, *, 
             the deadline has passed.
     """
     y = np.asarray(y, dtype=float)
+    tol, maxiter, chunk, deadline = control.tol, control.maxiter, control.chunk, control.deadline
     mu = family.starting_mu(y)
     eta = family.predict(mu)
     dev = family.deviance(y, mu)
@@ -142,13 +166,14 @@ def fit_chunked(y: np.ndarray, A: np.ndarray, names: list[str], family: Any, *, 
             raise NotConverged(f"deviance or coefficients not finite at iteration {it}")
         settled, dev = abs(new - dev) <= tol, new
         if settled:
-            return _result(y, names, beta, mu, rx, dev, it, family)
+            return _result(y, names, family, _Converged(beta, mu, rx, dev, it))
     raise NotConverged(f"deviance still changing after {maxiter} iterations")
 
 
-def _result(y: np.ndarray, names: list[str], beta: np.ndarray, mu: np.ndarray, rx: np.ndarray,
-            deviance: float, iterations: int, family: Any) -> ChunkedGLMResult:
-    """Standard errors, p-values and AIC at the converged coefficients (``rx``: the last step's factor)."""
+def _result(y: np.ndarray, names: list[str], family: Any, converged: _Converged) -> ChunkedGLMResult:
+    """Standard errors, p-values and AIC at the converged coefficients."""
+    beta, mu, rx = converged.beta, converged.mu, converged.rx
+    deviance, iterations = converged.deviance, converged.iterations
     import statsmodels.api as sm
     from scipy import stats
     from scipy.linalg import solve_triangular

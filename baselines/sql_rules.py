@@ -132,7 +132,7 @@ class SqlRule(Candidate):
         from bakeoff.query.sandbox import run_rule
 
         text = self.render(frame.problem, params)
-        out = run_rule(text, as_numbers(train), as_numbers(holdout), key=frame.problem.key, name=self._sql().name,
+        out = run_rule(text, as_numbers(train), as_numbers(holdout), name=self._sql().name,
                        threads=getattr(self, "threads_", 1), on_query=self._count)
         return out.reindex(holdout.index).to_numpy(dtype=float)
 
@@ -216,12 +216,12 @@ def _validation_split(train: pd.DataFrame, seed: int, target: str | None = None,
     return train[~mask], train[mask]
 
 
-def _score(task: str, y: np.ndarray, pred: np.ndarray) -> float:
+def _score(task: str, actual: np.ndarray, pred: np.ndarray) -> float:
     """Higher is better: ROC AUC for binary targets, minus the mean squared error otherwise."""
     if not np.isfinite(pred).all():
         return float("nan")
     if task == "binary":
         from bakeoff.candidates.metrics import METRICS
 
-        return METRICS["roc_auc"](y, pred)
-    return -float(np.mean((y - pred) ** 2))
+        return METRICS["roc_auc"](actual, pred)
+    return -float(np.mean((actual - pred) ** 2))

@@ -9,15 +9,8 @@ import pandas as pd
 from bakeoff.candidates.contract import Budget, Candidate
 from bakeoff.data.frame import Frame
 from baselines._features import Design
-from baselines.xgb_cv import build_model, objective, predict_model
+from baselines.xgb_cv import build_model, category_kw, objective, predict_model
 from baselines.xgb_search import Search
-
-
-def category_kw(design: Design) -> dict[str, Any]:
-    """XGBoost keywords that mark the design's category-code columns (none when it has none)."""
-    if not design.codes_:
-        return {}
-    return {"enable_categorical": True, "feature_types": ["c" if c else "q" for c in design.categorical]}
 
 
 def make_model(frame: Frame, params: dict[str, Any], seed: int, threads: int) -> Any:
@@ -126,7 +119,7 @@ class TunedXGBoost(XGBoost):
         self.task_ = frame.problem.task
         X = self.design_.transform(frame.train).to_numpy()
         y = frame.y_train.to_numpy(float)
-        search = Search(self, frame, X, y, seed=seed, budget=budget, fixed=category_kw(self.design_))
+        search = Search(self, frame, X, y, seed=seed, budget=budget)
         self.best_ = search.run()
         self.search_ = search.summary(self.best_)
         self.objective_ = self.best_.kw["objective"]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from bakeoff.data.frame import Frame
+from baselines._features import Design
 
 Folds = list[tuple[np.ndarray, np.ndarray]]
 
@@ -178,3 +179,10 @@ def predict_seconds(info: dict[str, Any], n: int, rounds: int) -> float:
     per_round_row = np.mean([s / max(r, 1) / max(m, 1) for s, r, m in
                              zip(info["predict_s"], info["rounds"], info["n_val"], strict=True)])
     return float(per_round_row * rounds * n)
+
+
+def category_kw(design: Design) -> dict[str, Any]:
+    """XGBoost keywords that mark the design's category-code columns (none when it has none)."""
+    if not design.codes_:
+        return {}
+    return {"enable_categorical": True, "feature_types": ["c" if c else "q" for c in design.categorical]}

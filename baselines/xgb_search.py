@@ -39,6 +39,7 @@ from bakeoff.data.frame import Frame
 from baselines.xgb_cv import (
     DEFAULT_METRIC,
     EVAL_METRIC,
+    category_kw,
     cv_trial,
     make_folds,
     objective,
@@ -80,10 +81,10 @@ class Trial:
 class Space:
     """The search space with priors a practitioner would use, and the enqueued starting points."""
 
-    def __init__(self, task: str, y: np.ndarray, default_objective: str, fixed: dict[str, Any]) -> None:
+    def __init__(self, task: str, actual: np.ndarray, default_objective: str, fixed: dict[str, Any]) -> None:
         self.default_objective = default_objective
-        self.choose_objective = (task == "regression" and "objective" not in fixed and len(y) > 0
-                                 and float(np.min(y)) >= 0.0 and float(np.max(y)) > 0.0)
+        self.choose_objective = (task == "regression" and "objective" not in fixed and len(actual) > 0
+                                 and float(np.min(actual)) >= 0.0 and float(np.max(actual)) > 0.0)
 
     def suggest(self, trial: Any) -> dict[str, Any]:
         """Hyperparameters for one Optuna trial."""
@@ -130,11 +131,11 @@ class _Inline:
 class Search:
     """Runs the trials of one ``TunedXGBoost.fit`` and picks the set to refit."""
 
-    def __init__(self, cand: Any, frame: Frame, X: np.ndarray, y: np.ndarray, *, seed: int, budget: Budget,
-                 fixed: dict[str, Any] | None = None) -> None:
+    def __init__(self, cand: Any, frame: Frame, features: np.ndarray, actual: np.ndarray, *, seed: int,
+                 budget: Budget) -> None:
         from bakeoff.candidates.metrics import METRICS
 
-        self.cand, self.X, self.y, self.seed, self.budget = cand, X, y, seed, budget
+        self.cand, self.X, self.y, self.seed, self.budget = cand, features, actual, seed, budget
         self.task = frame.problem.task
         self.metric = cand.metric or DEFAULT_METRIC[self.task]
         if self.metric not in EVAL_METRIC or self.task not in METRICS[self.metric].tasks:
@@ -142,14 +143,14 @@ class Search:
             raise CandidateError(f"xgboost_tuned: metric '{self.metric}' cannot validate a {self.task} target; "
                                  f"expected one of {', '.join(usable)}.")
         self.sign = -1.0 if METRICS[self.metric].higher_is_better else 1.0
-        k = cand.folds or (3 if len(y) >= cand.LARGE_ROWS else 5)
-        self.folds, self.validation = make_folds(y, k, seed, task=self.task, time_order=frame.train_time,
+        k = cand.folds or (3 if len(actual) >= cand.LARGE_ROWS else 5)
+        self.folds, self.validation = make_folds(actual, k, seed, task=self.task, time_order=frame.train_time,
                                                  groups=getattr(frame, "train_groups", None))
         self.forward = self.validation.startswith("forward")
         self.base_kw = {"objective": objective(frame), "random_state": seed, "n_jobs": budget.threads,
-                        "tree_method": "hist", **(fixed or {}), **cand.params}
+                        "tree_method": "hist", **category_kw(cand.design_), **cand.params}
         self.reason = objective_reason(frame)
-        self.space = Space(self.task, y, self.base_kw["objective"], cand.params)
+        self.space = Space(self.task, actual, self.base_kw["objective"], cand.params)
         self.workers = max(1, int(cand.workers or budget.workers or 1))
         self.started = time.monotonic()
         self.window = budget.remaining()

@@ -42,9 +42,6 @@ SECTIONS = {"experiment", "data", "problem", "score", "timebox", "cost", "ladder
 EXTRAS = {"spark": "pyspark", "ray": "ray", "mlflow": "mlflow"}
 OPTIONS = ("base=", "requires=", "not-an-experiment")
 README_MAX_LINES = 150
-# Written by the engineer who moves the modules (the walk of one run through the layers); a link to it may
-# dangle until it lands, and is checked like any other once it exists.
-PENDING = {ROOT / "docs" / "design" / "overview.md"}
 
 
 @dataclass(frozen=True)
@@ -381,7 +378,7 @@ def test_relative_links_point_to_files(path: Path) -> None:
     broken = []
     for number, target in relative_links(path):
         file = (path.parent / target.split("#")[0]).resolve()
-        if not file.exists() and file not in PENDING:
+        if not file.exists():
             broken.append(f"{path.relative_to(ROOT)}:{number}: {target}")
     assert not broken, "links to missing files:\n" + "\n".join(broken)
 

@@ -26,7 +26,14 @@ from bakeoff.core.errors import CandidateError, NotApplicable
 from bakeoff.core.measure import Stopwatch, billed, model_kb, peak_rss_mb
 from bakeoff.core.records import Row, Status
 from bakeoff.cost import probecache
-from bakeoff.cost.probe import FIT_ALLOWANCE_S, PREDICT_ALLOWANCE_S, Probed, probe, validation_predictions
+from bakeoff.cost.probe import (
+    FIT_ALLOWANCE_S,
+    PREDICT_ALLOWANCE_S,
+    Fitting,
+    Probed,
+    probe,
+    validation_predictions,
+)
 from bakeoff.data.frame import Frame
 from bakeoff.data.framefile import read_frame
 from bakeoff.data.horizon import to_horizon
@@ -157,8 +164,8 @@ def _probe_or_reuse(task: Task, cand: Any, frame: Frame, fit_s: float, predict_s
         cached = probecache.lookup(name, folder)
         if cached is not None:
             return cached, True
-    probed = probe(task.spec.build, cand, frame, fit_s=fit_s, predict_s=predict_s, budget=budget, seed=task.seed,
-                   threads=task.threads)
+    probed = probe(Fitting(task.spec.build, budget, task.seed, task.threads), cand, frame, fit_s=fit_s,
+                   predict_s=predict_s)
     if name is not None and budget.remaining() >= 4 * (FIT_ALLOWANCE_S + PREDICT_ALLOWANCE_S):
         probecache.store(name, probed, folder)
     return probed, False

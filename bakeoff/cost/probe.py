@@ -34,7 +34,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -77,8 +77,16 @@ def stopwatch(call: Callable[[], Any]) -> float:
     return billed(sw)
 
 
+@dataclass(frozen=True)
+class Timed:
+    """Sizes already timed: (rows, wall seconds), copying the data included, and their billed seconds."""
+
+    walls: Points
+    billed: list[float] = field(default_factory=list)
+
+
 def grow(measure: Callable[[int], float | None], rows: int, secs: float, *, cap_rows: int,
-         allowance_s: float, walls: Points | None = None, billed: list[float] | None = None) -> Points:
+         allowance_s: float, timed: Timed | None = None) -> Points:
     """Time an operation at ``rows x 4, x 16, ...`` until its per-row part shows.
 
     On a fixed-cost plateau (a size under :data:`PLATEAU` times the previous one's seconds) the
@@ -91,8 +99,7 @@ def grow(measure: Callable[[int], float | None], rows: int, secs: float, *, cap_
         cap_rows: No size beyond this.
         allowance_s: Wall seconds the new sizes may take together, copying the data included (a
             next size is tried only if its expected wall time, :func:`next_wall`, still fits).
-        walls: (rows, wall seconds) of sizes already timed, if known (they seed :func:`next_wall`),
-            and ``billed`` their billed seconds.
+        timed: Sizes already timed, if known (they seed :func:`next_wall`).
 
     Returns:
         The new (rows, seconds) points; growth stops after the first size whose time is
@@ -103,8 +110,8 @@ def grow(measure: Callable[[int], float | None], rows: int, secs: float, *, cap_
     """
     points: Points = []
     started = time.perf_counter()
-    walls = list(walls or [])  # (rows, wall seconds), copying the grown data included
-    factor, billed_s = GROWTH, list(billed or []) + [max(secs, 0.0)]  # the last one is the last size's
+    walls = list(timed.walls) if timed else []  # (rows, wall seconds), copying the grown data included
+    factor, billed_s = GROWTH, list(timed.billed if timed else []) + [max(secs, 0.0)]  # the last is the last size's
     expected = next_wall(walls, billed_s, factor) if walls else GROWTH * max(secs, 0.0)
     while rows * factor <= cap_rows and time.perf_counter() - started + expected <= allowance_s:
         size, step = rows * factor, time.perf_counter()
@@ -205,8 +212,17 @@ def predict_points(cand: Any, frame: Frame, full_s: float, budget: Budget) -> Po
     return sorted(points + grown)
 
 
-def fit_points(build: Callable[[], Any], frame: Frame, fit_s: float, budget: Budget, seed: int,
-               threads: int = 1, main: tuple[int, float] | None = None) -> Points:
+@dataclass(frozen=True)
+class Fitting:
+    """How fresh instances of a candidate are fitted for timing: the builder, the box, the seed, the threads."""
+
+    build: Callable[[], Any]
+    budget: Budget
+    seed: int
+    threads: int = 1
+
+
+def fit_points(fitting: Fitting, frame: Frame, fit_s: float, main: tuple[int, float] | None = None) -> Points:
     """(training rows, billed seconds) of more fits, or ``[]`` when the first was too long to repeat.
 
     Fits fresh instances on a quarter of the training rows and on all of them, then on
@@ -215,7 +231,7 @@ def fit_points(build: Callable[[], Any], frame: Frame, fit_s: float, budget: Bud
     the first fit when it has one (a warehouse candidate's query seconds carry no import cost),
     and stands for the full size in the points.
     """
-    n = len(frame.train)
+    n, budget, seed, threads = len(frame.train), fitting.budget, fitting.seed, fitting.threads
     room = budget.remaining() / 4
     if n < 4 * FIT_SHARE or fit_s > FIT_PROBE_S or 1.25 * fit_s + 1 > room:
         return [main] if main else []
@@ -230,7 +246,8 @@ def fit_points(build: Callable[[], Any], frame: Frame, fit_s: float, budget: Bud
         try:
             with Stopwatch() as sw:
                 part = with_rows(frame, "train", train, stamps)
-                inst = build().fit(part, budget=Budget.of(max(1.0, budget.remaining() / 2), threads), seed=seed)
+                inst = fitting.build().fit(part, budget=Budget.of(max(1.0, budget.remaining() / 2), threads),
+                                           seed=seed)
         except Exception:  # noqa: BLE001 - a candidate that cannot fit a subsample keeps the linear model
             return None
         return inst.fit_query_s_ if warehouse(inst) else billed(sw, threads)
@@ -248,7 +265,7 @@ def fit_points(build: Callable[[], Any], frame: Frame, fit_s: float, budget: Bud
     full = max(points, key=lambda p: p[0])
     allowance = min(FIT_ALLOWANCE_S, room - 1.25 * fit_s)
     return sorted(points + grow(measure, full[0], full[1], cap_rows=cap(frame.train), allowance_s=allowance,
-                                walls=walls, billed=[p[1] for p in points]))
+                                timed=Timed(walls, [p[1] for p in points])))
 
 
 def _try(points: Points, rows: int, call: Callable[[], Any], budget: Budget, guess: float,
@@ -270,12 +287,11 @@ class Probed:
     warehouse: bool
 
 
-def probe(build: Callable[[], Any], cand: Any, frame: Frame, *, fit_s: float, predict_s: float, budget: Budget,
-          seed: int, threads: int = 1) -> Probed:
+def probe(fitting: Fitting, cand: Any, frame: Frame, *, fit_s: float, predict_s: float) -> Probed:
     """Time predict and fit at several sizes (see the module docstring)."""
-    pred = predict_points(cand, frame, predict_s, budget)
+    pred = predict_points(cand, frame, predict_s, fitting.budget)
     main = (len(frame.train), cand.fit_query_s_) if warehouse(cand) else None
-    fit = [] if getattr(cand, "fills_box", False) else fit_points(build, frame, fit_s, budget, seed, threads, main)
+    fit = [] if getattr(cand, "fills_box", False) else fit_points(fitting, frame, fit_s, main)
     return Probed([list(p) for p in pred], [list(p) for p in fit], bool(getattr(cand, "in_warehouse", False)))
 
 

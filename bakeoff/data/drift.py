@@ -116,12 +116,11 @@ def psi_bins(reference: dict[str, Any], values: pd.Series) -> tuple[float, int] 
 
 
 def drift_flags(train: pd.DataFrame, holdout: pd.DataFrame, current: dict[str, Any],
-                previous: dict[str, Any] | None, threshold: float, within: bool = True,
-                alpha: float = 0.01) -> list[dict[str, Any]]:
-    """Columns whose PSI reaches ``threshold``: holdout vs train, and each part vs the previous run's part.
+                previous: dict[str, Any] | None, checks: ChecksSection, within: bool = True) -> list[dict[str, Any]]:
+    """Columns whose PSI reaches ``checks.psi``: holdout vs train, and each part vs the previous run's part.
 
     A column is flagged only when its PSI also exceeds what sampling noise alone gives at
-    these sample sizes (:func:`noise_level` at ``alpha``, Bonferroni-divided by the number of
+    these sample sizes (:func:`noise_level` at ``checks.alpha``, Bonferroni-divided by the number of
     columns compared), so a 100-row holdout does not flag features that did not move.
 
     Args:
@@ -131,6 +130,7 @@ def drift_flags(train: pd.DataFrame, holdout: pd.DataFrame, current: dict[str, A
     Returns:
         One dict per flag: column, comparison, psi, mean_before, mean_after and a sentence.
     """
+    threshold, alpha = checks.psi, checks.alpha
     pairs = [("holdout vs train", current["train"]["columns"], holdout)] if within else []
     if previous:
         pairs += [("train vs previous run", previous.get("train", {}).get("columns", {}), train),

@@ -32,8 +32,8 @@ def sandbox(tables: dict[str, pd.DataFrame], threads: int = 1) -> duckdb.DuckDBP
     return con
 
 
-def run_rule(sql: str, train: pd.DataFrame, holdout: pd.DataFrame, *, key: str, name: str,
-             threads: int = 1, on_query: Callable[[float], None] | None = None) -> pd.Series:
+def run_rule(sql: str, train: pd.DataFrame, holdout: pd.DataFrame, *, name: str, threads: int = 1,
+             on_query: Callable[[float], None] | None = None) -> pd.Series:
     """Run a rule and return its predictions indexed by key (a :func:`rule_session` of one query).
 
     Raises:

@@ -110,7 +110,8 @@ def test_one_slow_run_on_a_plateau_does_not_end_growth():
         spike = rows == 64_000 and calls[rows] == 1  # the first run at 64,000 rows is stalled
         return (0.5 if spike else 0.2) + 1e-7 * rows
 
-    pts = dict(probe.grow(measure, 1_000, 0.2001, cap_rows=10**9, allowance_s=60, walls=[(1_000, 0.2)]))
+    pts = dict(probe.grow(measure, 1_000, 0.2001, cap_rows=10**9, allowance_s=60,
+                              timed=probe.Timed([(1_000, 0.2)])))
     assert calls[64_000] == 2 and pts[64_000] == pytest.approx(0.2064)  # confirmed, the faster run kept
     assert max(pts) > 64_000  # and growth went on
 

@@ -14,6 +14,7 @@ from scipy.stats import norm
 
 from bakeoff import prepare, run
 from bakeoff.config.experiment import load_experiment
+from bakeoff.config.sections import ChecksSection
 from bakeoff.core.errors import DataError
 from bakeoff.data.drift import column_profile, drift_flags, frame_profile, noise_level, psi
 from bakeoff.store.history import previous_profile
@@ -51,7 +52,7 @@ def test_flags_only_the_moved_column() -> None:
     rng = np.random.default_rng(1)
     train = pd.DataFrame({"a": rng.normal(size=2000), "b": rng.normal(size=2000)})
     hold = pd.DataFrame({"a": rng.normal(size=1000), "b": rng.normal(1.0, 1.0, size=1000)})
-    flags = drift_flags(train, hold, frame_profile(train, hold), None, 0.2)
+    flags = drift_flags(train, hold, frame_profile(train, hold), None, ChecksSection(psi=0.2))
     assert [(f["column"], f["comparison"]) for f in flags] == [("b", "holdout vs train")]
     assert flags[0]["mean_after"] == pytest.approx(hold["b"].mean())
     assert "'b' moved, holdout vs train: PSI" in flags[0]["sentence"] and "a real shift" in flags[0]["sentence"]
@@ -67,7 +68,7 @@ def test_no_flags_from_sampling_noise_alone() -> None:
     prof = frame_profile(train, hold)
     raw = [psi(prof["train"]["columns"][c], hold[c]) for c in df.columns]
     assert np.mean(raw) == pytest.approx(10 * (1 / 427 + 1 / 142), rel=0.35)
-    assert drift_flags(train, hold, prof, None, 0.05) == []  # even with a low threshold
+    assert drift_flags(train, hold, prof, None, ChecksSection(psi=0.05)) == []  # even with a low threshold
 
 
 def test_noise_level_matches_simulated_psi_under_no_change() -> None:

@@ -9,7 +9,7 @@ import pytest
 sm = pytest.importorskip("statsmodels.api")
 
 from baselines import glm as glm_module  # noqa: E402
-from baselines.glm_irls import NotConverged, fit_chunked, with_constant  # noqa: E402
+from baselines.glm_irls import IrlsControl, NotConverged, fit_chunked, with_constant  # noqa: E402
 
 
 def _data(n: int = 6000, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
@@ -34,7 +34,8 @@ def test_chunked_irls_matches_statsmodels(kind):
     design, eta = _data()
     family, y = _family_and_target(kind, eta)
     ref = sm.GLM(y, design, family=family).fit()
-    got = fit_chunked(y, with_constant(design.drop(columns="const")), list(design.columns), family, chunk=997)
+    got = fit_chunked(y, with_constant(design.drop(columns="const")), list(design.columns), family,
+                      IrlsControl(chunk=997))
     np.testing.assert_allclose(got.params, ref.params, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(got.bse, ref.bse, rtol=1e-7)
     np.testing.assert_allclose(got.pvalues, ref.pvalues, rtol=1e-6, atol=1e-12)
@@ -49,7 +50,7 @@ def test_perfect_separation_is_refused():
     design = sm.add_constant(pd.DataFrame({"x": x}))
     with pytest.raises(NotConverged):
         fit_chunked((x > 0).astype(float), with_constant(design[["x"]]), ["const", "x"], sm.families.Binomial(),
-                    chunk=64)
+                    IrlsControl(chunk=64))
 
 
 def test_glm_candidate_uses_chunked_fit_above_the_threshold(monkeypatch):
@@ -98,7 +99,7 @@ def test_nearly_collinear_features_converge_like_statsmodels(eps):
     design = sm.add_constant(X)
     y = rng.poisson(np.exp(0.2 + 0.3 * a - 0.1 * c)).astype(float)
     ref = sm.GLM(y, design, family=sm.families.Poisson()).fit()
-    got = fit_chunked(y, with_constant(X), list(design.columns), sm.families.Poisson(), chunk=4096)
+    got = fit_chunked(y, with_constant(X), list(design.columns), sm.families.Poisson(), IrlsControl(chunk=4096))
     assert got.iterations <= ref.fit_history["iteration"] + 1
     np.testing.assert_allclose(got.params, ref.params, rtol=1e-6, atol=1e-6 * np.abs(ref.params).max())
     np.testing.assert_allclose(got.bse, ref.bse, rtol=1e-6)
@@ -108,4 +109,5 @@ def test_a_deadline_passed_gives_way_to_the_fallback():
     design, eta = _data(2000)
     family, y = _family_and_target("poisson", eta)
     with pytest.raises(NotConverged, match="out of time"):
-        fit_chunked(y, with_constant(design.drop(columns="const")), list(design.columns), family, deadline=0.0)
+        fit_chunked(y, with_constant(design.drop(columns="const")), list(design.columns), family,
+                    IrlsControl(deadline=0.0))

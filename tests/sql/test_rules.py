@@ -73,14 +73,14 @@ def test_run_rate_is_horizon_native():
 def test_sandbox_refuses(sql, expected):
     frame = tiny_frame()
     with pytest.raises(CandidateError) as err:
-        run_rule(sql, frame.train, frame.holdout, key="id", name="evil")
+        run_rule(sql, frame.train, frame.holdout, name="evil")
     assert expected in str(err.value)
 
 
 def test_sandbox_cannot_reenable_external_access():
     frame = tiny_frame()
     sql = "SELECT id AS key, 0.0 AS prediction FROM holdout WHERE current_setting('enable_external_access') = false"
-    out = run_rule(sql, frame.train, frame.holdout, key="id", name="ok")
+    out = run_rule(sql, frame.train, frame.holdout, name="ok")
     assert len(out) == 3
 
 
