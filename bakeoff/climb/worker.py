@@ -23,6 +23,7 @@ import pandas as pd
 from bakeoff.candidates.contract import Budget
 from bakeoff.candidates.registry import Spec
 from bakeoff.core.errors import CandidateError, NotApplicable
+from bakeoff.core.jsonable import plain
 from bakeoff.core.measure import Stopwatch, billed, model_kb, peak_rss_mb
 from bakeoff.core.records import Row, Status
 from bakeoff.cost import probecache
@@ -148,7 +149,7 @@ def _execute(task: Task, row: Row) -> None:
     row.model = _pickled(cand)  # pickled once: its size is the model size
     row.model_kb = len(row.model) / 1024.0 if row.model is not None else model_kb(cand)
     row.peak_rss_mb, row.threads = rss, task.threads
-    row.params, row.warnings = _jsonable(cand.describe()), _warning_lines(caught)
+    row.params, row.warnings = plain(cand.describe(), finite=True), _warning_lines(caught)
     row.train_rows = len(frame.train)
 
 
@@ -268,17 +269,3 @@ def check_predictions(raw: Any, frame: Frame, name: str) -> np.ndarray:
     if bad:
         raise CandidateError(f"{name} returned {bad} NaN or infinite predictions out of {n}.")
     return values
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj

@@ -217,7 +217,7 @@ class ChooseSection(_Section):
     """``[choose]``: the rule that names the chosen candidate."""
 
     rule: Literal["best", "cheapest_within", "simplest_within", "max_net_value"] = "cheapest_within"
-    tolerance: float | None = Field(None, ge=0)  # None: the primary metric's default (README)
+    tolerance: float | None = Field(None, ge=0)  # None: the primary metric's default (docs/configuration.md)
     relative: bool | None = None  # None: the primary metric's default kind
     evidence: Literal["not_shown_worse", "shown_within"] = "not_shown_worse"
     max_monthly_usd: float | None = Field(None, gt=0)

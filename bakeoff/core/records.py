@@ -29,11 +29,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-import sys
 import types
 import typing
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
+
+from bakeoff.core.jsonable import plain
 
 if TYPE_CHECKING:  # numpy is not imported here: the live display imports Status before the heavy libraries
     import numpy as np
@@ -191,6 +192,16 @@ class Row:
         return self.status is Status.OK
 
     @property
+    def monthly_usd(self) -> float | None:
+        """Its dollars a month (running plus upkeep; None before costing): the one reader of the cost."""
+        return self.cost.monthly_usd if self.cost is not None else None
+
+    @property
+    def upkeep_usd(self) -> float:
+        """Its declared upkeep a month, part of :attr:`monthly_usd` (0 when none or before costing)."""
+        return (self.cost.upkeep_usd or 0.0) if self.cost is not None else 0.0
+
+    @property
     def label(self) -> str:
         """How the row is named to people (:func:`label_of`): a champion names the model it keeps."""
         return label_of(self.name, self.family, self.params)
@@ -201,12 +212,12 @@ class Row:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.metadata["json"] and value is not None:
-                out[f.name] = _plain(value)
+                out[f.name] = plain(value)
         return out
 
     def to_record(self) -> dict[str, Any]:
         """Every field but the blobs, JSON-ready (for checkpoints); :meth:`from_record` reverses it."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if not f.metadata["blob"]}
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self) if not f.metadata["blob"]}
 
     @classmethod
     def from_record(cls, data: dict[str, Any]) -> Row:
@@ -309,19 +320,3 @@ def _base_type(hint: Any) -> type:
 
 def _is_list(declared: dataclasses.Field) -> bool:
     return "list[" in str(declared.type)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: enums to their value, nested rows to dicts, numpy scalars to Python."""
-    if isinstance(value, Status):
-        return value.value
-    if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and isinstance(value, numpy.generic):
-        return value.item()
-    return value

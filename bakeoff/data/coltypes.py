@@ -23,6 +23,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from bakeoff.core.jsonable import plain
+
 YES_NO = (("no", "yes"), ("n", "y"), ("false", "true"), ("f", "t"))
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$|^[+-]?\d+(\.\d+)?$"
 LEADING_ZERO = r"^[+-]?0\d"  # a zip code or an account number, not a quantity
@@ -209,7 +211,7 @@ def unusable(series: pd.Series) -> str:
     if not is_text(series) and not is_date(series):
         low, high = series.min(), series.max()
         if low == high and not missing:  # one value and blanks: whether it is filled in may tell
-            return f"constant (every value is {_plain(low)!r})"
+            return f"constant (every value is {plain(low)!r})"
         whole = pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series)
         if (whole and not missing and n_rows >= ID_MIN_ROWS and int(high) - int(low) == n_rows - 1
                 and series.is_unique):
@@ -217,15 +219,10 @@ def unusable(series: pd.Series) -> str:
         return ""
     distinct = series.nunique(dropna=True)
     if distinct == 1 and not missing:
-        return f"constant (every value is {_plain(series.dropna().iloc[0])!r})"
+        return f"constant (every value is {plain(series.dropna().iloc[0])!r})"
     if is_text(series) and not missing and n_rows >= ID_MIN_ROWS and distinct == n_rows:
         return "an ID (a distinct text value on every row)"
     return ""
-
-
-def _plain(value: object) -> object:
-    """A numpy scalar as the Python value it holds (so a note reads 7, not np.int64(7))."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def is_date(series: pd.Series) -> bool:

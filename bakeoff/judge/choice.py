@@ -51,7 +51,6 @@ from bakeoff.judge.front import (
     dominance,
     flag_front,
     judged,
-    usd_of,
 )
 from bakeoff.judge.maxt import Judgement
 from bakeoff.judge.scoring import Scores
@@ -198,8 +197,8 @@ def _pick_reason(ctx: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> s
     gap, lo, hi = ctx.j.shortfall(pick, ctx.allowed)
     how = "cheapest" if rule.rule == "cheapest_within" else "simplest (lowest-rung)"
     test = "is not shown to exceed" if rule.evidence == "not_shown_worse" else "is shown to be within"
-    usd_p = usd_of(ctx.ok[pick])
-    usd_b = usd_of(ctx.ok[b])
+    usd_p = ctx.ok[pick].monthly_usd
+    usd_b = ctx.ok[b].monthly_usd
     cost = ""
     if usd_p is not None and usd_b is not None:
         ratio = (f"{cost_ratio(usd_p, usd_b)} cheaper" if ctx.m.cheaper(ctx.ok[pick], ctx.ok[b])
@@ -234,7 +233,7 @@ def _gap(gap: float, ctx: _Ctx) -> str:
 
 
 def _costs(ctx: _Ctx, first: int, second: int) -> str:
-    usd_a, usd_b = usd_of(ctx.ok[first]), usd_of(ctx.ok[second])
+    usd_a, usd_b = ctx.ok[first].monthly_usd, ctx.ok[second].monthly_usd
     if usd_a is None or usd_b is None:
         return "costs not measured"
     return f"{usd(usd_a)} against {usd(usd_b)} a month, a tie within the cost noise margin"
@@ -270,7 +269,7 @@ def _leaders(ctx: _Ctx, pick: int, scores: Scores) -> str:
 
 
 def _within_limits(row: Row, rule: ChooseSection) -> bool:
-    usd = usd_of(row)
+    usd = row.monthly_usd
     if rule.max_monthly_usd is not None and (usd is None or usd > rule.max_monthly_usd):
         return False
     limit = rule.max_predict_ms_per_1k

@@ -63,10 +63,10 @@ class Margins:
         Upkeep (``[cost] upkeep_usd_per_month``) is declared, not measured: the ratio test, there for
         timing noise, applies to the measured dollars only, and an upkeep gap above the floor is real.
         """
-        usd_a, usd_b = usd_of(first), usd_of(second)
+        usd_a, usd_b = first.monthly_usd, second.monthly_usd
         if usd_a is None or usd_b is None or usd_b - usd_a <= self.usd:
             return False
-        keep_a, keep_b = upkeep_of(first), upkeep_of(second)
+        keep_a, keep_b = first.upkeep_usd, second.upkeep_usd
         return keep_b - keep_a > self.usd or cheaper(usd_a - keep_a, usd_b - keep_b, 0.0)
 
     def faster(self, first: Row, second: Row) -> bool:
@@ -104,16 +104,6 @@ def judged(rows: list[Row], scores: Scores) -> tuple[list[Row], Judgement]:
     return ok, scores.judge(tuple(r.name for r in ok))
 
 
-def upkeep_of(row: Row) -> float:
-    """The candidate's declared upkeep a month (part of its monthly dollars; 0 when none)."""
-    return (row.cost.upkeep_usd or 0.0) if row.cost is not None else 0.0
-
-
-def usd_of(row: Row) -> float | None:
-    """The candidate's monthly dollars (None before costing)."""
-    return row.cost.monthly_usd if row.cost is not None else None
-
-
 def dominance(ok: list[Row], judgement: Judgement, ia: int, ib: int, margins: Margins = DEFAULT_MARGINS,
               shown: str = "shown more accurate") -> str | None:
     """Why ``ok[ia]`` dominates ``ok[ib]`` in words (its real margin), or None when it does not.
@@ -129,7 +119,7 @@ def dominance(ok: list[Row], judgement: Judgement, ia: int, ib: int, margins: Ma
         d, lo, hi = judgement.interval(ia, ib)
         reasons.append(f"{shown} ({d:+.3g}, interval {lo:+.3g} to {hi:+.3g})")
     if margins.cheaper(first, second):
-        reasons.append(f"{cost_ratio(usd_of(first) or 0.0, usd_of(second) or 0.0)} cheaper a month")
+        reasons.append(f"{cost_ratio(first.monthly_usd or 0.0, second.monthly_usd or 0.0)} cheaper a month")
     if margins.faster(first, second):
         reasons.append(f"fits {cost_ratio(first.fit_s or 0.0, second.fit_s or 0.0)} faster")
     return f"{first.name}: " + ", ".join(reasons) if reasons else None
@@ -203,7 +193,7 @@ def ci_label(confidence: float) -> str:
 
 
 def _ratio(best: Row, row: Row) -> str:
-    a, b = usd_of(row), usd_of(best)
+    a, b = row.monthly_usd, best.monthly_usd
     if a is None or b is None or a <= 0 or b <= 0:
         return "as cheap to run"
     ratio = b / a

@@ -1,88 +1,13 @@
 """One notion of "the evidence says A is better than B": simultaneous paired-bootstrap intervals.
 
 Method: a **max-T bootstrap over all pairs** (single-step; Westfall & Young 1993, Romano & Wolf 2005
-sec. 2) read as a **model confidence set** with the range statistic of Hansen, Lunde & Nason (2011,
-Econometrica 79(2)) and as Tukey/Hsu intervals (Hsu 1996, ch. 4-5). Every candidate is scored on the
-same bootstrap resamples of the holdout, so for each pair (i, j) the replicate differences ``D*_ij``
-are paired. Each pair gets two statistics in standard-normal units:
+sec. 2) read as a **model confidence set** (Hansen, Lunde & Nason 2011, Econometrica 79(2)) and as
+Tukey/Hsu intervals (Hsu 1996, ch. 4-5). Every candidate is scored on the same bootstrap resamples
+of the holdout, so each pair's replicate differences are paired; the largest studentized (or, for a
+pair far from normal, percentile-type: Mandel & Betensky 2008) statistic over all pairs sets one
+critical value for every interval, which accounts for picking the best on the same holdout.
 
-* **studentized**: ``|D*_ij - D_ij| / s_ij`` (``s_ij`` the bootstrap standard deviation of the
-  pair's difference, or for bootstrap-t pairs each sample's own delta-method standard error, see
-  below), whose interval is ``D +- c s``;
-* **percentile-type** (Mandel & Betensky 2008, "Simultaneous confidence intervals based on the
-  percentile bootstrap approach", CSDA 52): the normal score of ``D*_ij`` under the pair's own
-  bootstrap quantile function (quantiles at z = 0, +-0.67, +-1.64, linear in between and beyond,
-  its median moved to the point estimate), whose interval is that function at ``-c`` and ``+c``.
-  It follows a skewed or two-humped difference (one customer carrying most of a model's error)
-  instead of reflecting it, where the standard deviation would swamp the evidence.
-
-For a pair whose bootstrap distribution is far from normal (a tail scale under half its
-standard deviation, :func:`far_from_normal`) the statistic is the larger of the two; for every
-other pair it is the studentized one. ``T*_b`` is its maximum over all pairs in resample ``b``
-and ``c`` the ``confidence`` quantile of ``T*`` (an order statistic, see :func:`critical`).
-Because the statistic is calibrated as one, a far-from-normal pair's interval is the
-**intersection** of its two intervals and all intervals still hold at once. Why: each alone
-failed a check of the product. The percentile-type one for every pair called a false "real
-difference" among 16 equally good candidates in 7.3% of 1,000 simulated runs (its tail knots
-are noisy at 500 resamples); the studentized one alone, on CDNOW spend, left a candidate with an
-RMSE of 199 tied with one of 72 (one customer carries 86% of its excess, so the standard
-deviation is huge while every resample shows it worse). Gated as above, the level is the
-studentized max-T's own (see below for the scales that bring it to nominal). The 199 was shown
-worse while every other pair had a fixed scale (``c`` = 3.09 on that run); with the bootstrap-t
-below, spend's skewed errors give many pairs heavier-tailed statistics, ``c`` is 3.28, and its
-pair (``t`` = 2.99, adjusted p = 0.11, although all 500 resamples show it worse) stays tied. The
-fixed scale's smaller ``c`` was the error: on a spend-like null it called a false difference in
-10.2% of runs (``benchmarks/judgement.py``, simulation 1b).
-
-Everything the table says is read from these intervals: i is **shown better** than j when the
-interval of ``u_i - u_j`` lies above zero (equivalently the max-T adjusted p-value is below
-``1 - confidence``); the **set of the best** holds every candidate no other is shown better
-than; a candidate's **shortfall** from the (unknown) true best lies in
-``[max(0, max_j lower_ji), max(0, max_j upper_ji)]``. On the coverage event all statements hold
-at once, so (i) the family-wise rate of false "real difference" calls is about
-``1 - confidence`` whatever the number of candidates, (ii) the true best is in the set of the
-best (an MCS), and (iii) picking the best on the same holdout does not bias the comparisons,
-because the intervals cover every pair, not a pair picked after looking.
-
-**Leave-one-out studentization of the replicates** (why the level was ~1 point above nominal).
-The observed statistic divides each ``D_ij`` by an ``s_ij`` computed from ``B`` replicates that
-do not contain it; a replicate divided by the standard deviation of all ``B`` is divided by a
-scale that contains itself. For one pair this cancels (the observed statistic shares the scale,
-so the test is a rank test). Across pairs it does not: in the tail that sets ``c`` (about 3.3
-for 120 pairs) the replicate's own pair is the one it is extreme in, and a draw 3.3 SD out
-adds ``(3.3**2 - 1) / (B - 1)``, about 2% at ``B = 500``, to that pair's variance, while the
-observed maximum's pair holds on average a fifth of such draws. The weights ``1 / s_ij`` are
-tuned to the replicates, ``c`` runs ~1% short, and the exchangeability of the observed statistic
-with the replicates, on which a Monte Carlo test's level rests (Dwass 1957, Ann. Math. Stat. 28;
-Hope 1968, JRSS B 30; Dufour 2006, J. Econometrics 133), is lost. Each replicate is therefore
-studentized by the standard deviation of the *other* ``B - 1`` (:func:`leave_one_out_sd`): like the
-observed statistic, no replicate's scale contains it. The intervals stay ``D +- c s_ij`` with
-``s_ij`` from all ``B`` (or, for bootstrap-t pairs, the holdout's delta-method SE), so tests and
-intervals stay dual. Measured on the benchmark's null (16 equally good candidates, 2,357 rows, ``B =
-500``, identical holdouts and resamples, 10,000 runs, binomial SE 0.21 points): 5.44% with the
-in-sample SD, 4.79% leave-one-out (they differ in 65 runs, all one way).
-The family cannot be smaller: the set of the best and the dominance flags read every ordered pair.
-
-**Bootstrap-t where the metric allows it** (why leave-one-out alone left the level high). A
-fixed scale, leave-one-out or not, leaves out that the observed statistic's own standard error
-is estimated: ``T`` is a ratio with a random denominator, its replicates are not. For a metric
-that is a function of a mean of row terms (RMSE, MAE, Brier, log loss, Poisson deviance) the
-delta-method standard error is recomputed on the holdout and on every resample
-(:mod:`bakeoff.judge.studentize`): ``T = |D| / se`` and ``T*_b = |D*_b - D| / se*_b``, Hall's (1988,
-Ann. Stat. 16) bootstrap-t, whose symmetric intervals ``D +- c se`` are second-order accurate.
-Measured on ``benchmarks/judgement.py``'s own null and seed (16 equally good candidates, 10,000
-runs, identical holdouts and resamples): 5.23% leave-one-out, 4.88% bootstrap-t (the benchmark
-itself, ``python benchmarks/judgement.py 10000``, prints 4.9%); on a skewed, heavy-tailed target
-like spend (simulation 1b, 1,000 runs), 10.2% with the fixed scale, 4.5% bootstrap-t. It is used for a
-pair that is not far from normal and whose resample standard errors stay above half the holdout's
-(:data:`bakeoff.judge.studentize.MIN_SCALE_RATIO`; one customer carrying a model's error makes resamples without that
-customer look precise, and their huge ``T*`` would inflate ``c`` for every pair); other pairs and
-other metrics (AUC, Gini, R², ECE, net value) keep the leave-one-out bootstrap standard deviation
-(each pair is studentized one way on the holdout and on the resamples: still a valid max-T).
-
-Single-step rather than step-down (Romano-Wolf, the MCS elimination loop) on purpose: it costs a
-little power but keeps tests and intervals dual, so the stars, the set of the best, the dominance
-flags and the choice never disagree. Replicates are in *utility* units (higher is better).
+Why this method, its alternatives and the figures that chose it: ``docs/design/judgement.md``.
 """
 
 from __future__ import annotations

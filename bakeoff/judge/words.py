@@ -26,16 +26,12 @@ def below_sentences(report: ValueReport, rows: list[Row], confidence: float) -> 
     return out
 
 
-def _running(row: Row) -> float:
-    return row.cost.monthly_usd if row.cost is not None else 0.0
-
-
 def value_sentences(report: ValueReport, rows: list[Row], leaders: tuple[str, ...],
                     confidence: float) -> list[str]:
     """One plain sentence in dollars per leading candidate (the set of the best in net value)."""
     if not leaders:
         return []
-    cost = {r.name: _running(r) for r in rows if r.name in report.candidates}
+    cost = {r.name: (r.monthly_usd or 0.0) for r in rows if r.name in report.candidates}
     top = max(leaders, key=lambda n: report.candidates[n].net)
     out = []
     for name in sorted(leaders, key=lambda n: -report.candidates[n].net)[:4]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bakeoff.config.experiment import Experiment
+from bakeoff.core.jsonable import plain
 from bakeoff.core.records import Row
 from bakeoff.data.frame import Frame, Problem
 from bakeoff.judge.table import Judged
@@ -104,13 +105,13 @@ class Result:
             "primary_metric": self.primary,
             "bootstrap_rounds": exp.score.bootstrap, "chosen": self.chosen, "choice_reason": self.reason,
             "sentences": self.sentences, "environment": environment(),
-            "candidates": [_clean(r.to_json()) for r in self.rows],
-            "segments": _clean(self.segments.to_dict("records")) if self.segments is not None else [],
+            "candidates": [plain(r.to_json(), finite=True) for r in self.rows],
+            "segments": plain(self.segments.to_dict("records"), finite=True) if self.segments is not None else [],
             "segment_notes": self.segment_notes, "leakage_warnings": self.leakage,
-            "calibration": _clean(self.calibration),
-            "drift": _clean(self.drift), "notes": self.notes, "champion": _clean(self.champion),
-            "profile": _clean(self.profile),
-            **({"value": _clean(self.value.baselines())} if self.value is not None else {}),
+            "calibration": plain(self.calibration, finite=True),
+            "drift": plain(self.drift, finite=True), "notes": self.notes, "champion": plain(self.champion, finite=True),
+            "profile": plain(self.profile, finite=True),
+            **({"value": plain(self.value.baselines(), finite=True)} if self.value is not None else {}),
         }
 
     def scale_notes(self) -> list[str]:
@@ -161,18 +162,6 @@ class Result:
         ok = sum(r.ok for r in self.rows)
         return (f"Result({self.experiment.name!r}, {len(self.rows)} candidates, {ok} OK, "
                 f"chosen={self.chosen!r})")
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj
 
 
 def _source_key(exp: Experiment) -> str | None:

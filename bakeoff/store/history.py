@@ -7,7 +7,6 @@ written in a single transaction: a crash mid-write never leaves a half-recorded 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from bakeoff.core.defaults import DEFAULT_DB
 from bakeoff.core.errors import BakeoffError, DataError
+from bakeoff.core.jsonable import plain
 from bakeoff.core.records import Row, column_types, label_of
 from bakeoff.report.result import Result
 
@@ -87,11 +87,7 @@ def record(result: Result, db: Path = DEFAULT_DB) -> str:
 
 def _values(row: Row, result: Result) -> list[Any]:
     flat = row.flat(result.primary, result.chosen)
-    return [_finite(flat[k]) for k in column_types()]
-
-
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
+    return [plain(flat[k], finite=True) for k in column_types()]
 
 
 def out_dir_of(run_id: str, db: Path = DEFAULT_DB) -> str | None:
