@@ -21,13 +21,9 @@ from bakeoff.core.errors import CandidateError, ConfigError, NotApplicable
 from bakeoff.data.coltypes import as_numbers, is_two_level
 from bakeoff.data.frame import Frame, Problem
 from bakeoff.query.files import SqlFile, read_sql
+from bakeoff.query.render import fill, problem_values, quote
 
 VALIDATION_SHARE = 0.3
-
-
-def quote(name: str) -> str:
-    """A DuckDB-quoted identifier."""
-    return '"' + str(name).replace('"', '""') + '"'
 
 
 class SqlRule(Candidate):
@@ -67,11 +63,10 @@ class SqlRule(Candidate):
         import duckdb
 
         sql = self._sql()  # raises ConfigError naming a missing file
-        values = {"target": quote(problem.target), "key": quote(problem.key),
-                  "target_name": problem.target, "horizon_weeks": "1", "feature": quote("f")}
+        values = problem_values(problem.target, problem.key, 1) | {"feature": quote("f")}
         params = {k: "1" for k in {**sql.params, **self.overrides}} | values
         try:
-            text = sql.text.format_map(_Keep(params, quote_feature=False))
+            text = fill(sql.text, params, keep_unknown=True)
             duckdb.connect(":memory:").extract_statements(text)
         except duckdb.Error as exc:
             raise ConfigError(f"SQL rule '{sql.path}' ([[candidate]] '{name}') does not parse: "
@@ -142,11 +137,10 @@ class SqlRule(Candidate):
 
     def render(self, problem: Problem, params: dict[str, Any]) -> str:
         """The rule's SQL with every placeholder filled in."""
-        values = {"target": quote(problem.target), "key": quote(problem.key), "target_name": problem.target,
-                  "horizon_weeks": f"{problem.horizon_weeks or 0:.6g}"}
-        values.update({k: quote(v) if k == "feature" else v for k, v in params.items()})
+        values = problem_values(problem.target, problem.key, problem.horizon_weeks)
+        values.update(_quoted(params))
         try:
-            return self._sql().text.format_map(values)
+            return fill(self._sql().text, values)
         except KeyError as exc:
             raise CandidateError(f"rule '{self._sql().name}' uses placeholder {{{exc.args[0]}}} "
                                  "that no parameter provides") from None
@@ -158,7 +152,7 @@ class SqlRule(Candidate):
         if self.search_:
             out["search"] = sorted(self.search_, key=lambda s: -s["validation_score"])[:10]
         body = "\n".join(line for line in sql.text.splitlines() if not line.startswith("--"))
-        out["sql"] = body.format_map(_Keep(self.params_, quote_feature=True))
+        out["sql"] = fill(body, _quoted(self.params_), keep_unknown=True)
         out["horizon_native"] = self.horizon_native
         feature = self.params_.get("feature")
         if feature is not None and feature in getattr(self, "flags_", {}):
@@ -171,12 +165,9 @@ class SqlRule(Candidate):
         return state
 
 
-class _Keep(dict):
-    def __init__(self, params: dict[str, Any], quote_feature: bool) -> None:
-        super().__init__({k: quote(v) if k == "feature" and quote_feature else v for k, v in params.items()})
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+def _quoted(params: dict[str, Any]) -> dict[str, Any]:
+    """A rule's parameters as placeholder values: ``feature`` names a column, so it is quoted."""
+    return {k: quote(v) if k == "feature" else v for k, v in params.items()}
 
 
 def usable_features(frame: Frame) -> list[str]:

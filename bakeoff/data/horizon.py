@@ -202,6 +202,14 @@ def apply_factor(pred: np.ndarray, task: str, factor: float) -> np.ndarray:
     return p * factor
 
 
+def factor_sql(task: str, factor: float, column: str = "prediction") -> str:
+    """:func:`apply_factor` as a DuckDB expression over ``column``: what an exported rule's SQL applies."""
+    value = f"CAST('{factor!r}' AS DOUBLE)"
+    if task == "binary":
+        return f"1 - pow(1 - least(greatest({column}, 1e-9), 1 - 1e-9), {value})"  # P_CLIP, as apply_factor
+    return f"{column} * {value}"
+
+
 def cloglog_shift(predicted: np.ndarray, target_mean: float) -> tuple[np.ndarray, float]:
     """``1 - (1 - p) ** e`` with ``e`` chosen so that the mean is ``target_mean``; returns (probabilities, e)."""
     q = np.clip(np.asarray(predicted, float), P_CLIP, 1 - P_CLIP)

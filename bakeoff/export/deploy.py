@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,9 @@ import pandas as pd
 
 from bakeoff.core.errors import DataError
 from bakeoff.data.coltypes import as_numbers, conform
+from bakeoff.data.horizon import factor_sql
+from bakeoff.query.render import fill, problem_values
+from bakeoff.query.sandbox import run_rule
 
 SCORE_PY = '''"""Score new rows with the exported candidate (needs `pip install bakeoff` and this folder only).
 
@@ -35,11 +37,6 @@ source = sys.argv[1]
 new = pd.read_parquet(source) if source.endswith(".parquet") else pd.read_csv(source)
 score_folder(Path(__file__).parent, new).to_csv(sys.argv[2], header=["prediction"])
 '''
-
-
-def quote(name: str) -> str:
-    """A DuckDB-quoted identifier."""
-    return '"' + str(name).replace('"', '""') + '"'
 
 
 def horizon_scale(problem: dict[str, Any]) -> float:
@@ -63,41 +60,19 @@ def render_rule(sql: str, problem: dict[str, Any], *, horizon_native: bool) -> s
     Raises:
         DataError: If a placeholder is left that the run does not provide.
     """
-    values = {"target": quote(problem["target"]), "key": quote(problem["key"]), "target_name": problem["target"],
-              "horizon_weeks": f"{problem.get('horizon_weeks') or 0:.6g}"}
-    text = sql.strip().rstrip(";")
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", value)
-    left = sorted(set(re.findall(r"\{([A-Za-z_]\w*)\}", text)))
-    if left:
-        raise DataError(f"The rule's SQL uses placeholder(s) {', '.join(left)} that the run does not record.")
+    values = problem_values(problem["target"], problem["key"], problem.get("horizon_weeks"))
+    try:
+        text = fill(sql.strip().rstrip(";"), values)
+    except KeyError as exc:
+        raise DataError(f"The rule's SQL uses placeholder {exc.args[0]} that the run does not record.") from None
     scale = horizon_factor(problem)
     if horizon_native or scale is None:
         return text + "\n"
-    factor = f"CAST('{scale!r}' AS DOUBLE)"
-    if problem["task"] == "binary":
-        expr = f"1 - pow(1 - least(greatest(prediction, 1e-9), 1 - 1e-9), {factor})"
-        how = "as the run did (1 - (1 - p)^e)"
-    else:
-        expr = f"prediction * {factor}"
-        how = "as the run did (one factor)"
+    expr = factor_sql(problem["task"], scale)
+    how = "as the run did (1 - (1 - p)^e)" if problem["task"] == "binary" else "as the run did (one factor)"
     return (f"-- The rule predicts for the {problem['label_weeks']:.4g}-week training label window; aligned "
             f"{how} to the {problem['horizon_weeks']:.4g}-week horizon.\n"
             f"SELECT key, {expr} AS prediction FROM (\n{text}\n) AS rule\n")
-
-
-def run_rule_sql(sql: str, train: pd.DataFrame, holdout: pd.DataFrame) -> pd.Series:
-    """Run rendered rule SQL on tables ``train`` and ``holdout`` (key as a column); predictions by key."""
-    import duckdb
-
-    con = duckdb.connect(":memory:")
-    try:
-        con.register("train", train)
-        con.register("holdout", holdout)
-        out = con.execute(sql).df()
-    finally:
-        con.close()
-    return out.set_index("key")["prediction"].astype(float)
 
 
 def score_folder(folder: str | Path, new: pd.DataFrame) -> pd.Series:
@@ -116,7 +91,8 @@ def score_folder(folder: str | Path, new: pd.DataFrame) -> pd.Series:
     if rules:
         train = pd.read_parquet(folder / "train.parquet")
         train = train.reset_index() if key not in train.columns else train
-        pred = run_rule_sql(rules[0].read_text(), as_numbers(train), as_numbers(rows.reset_index()))
+        pred = run_rule(rules[0].read_text(), as_numbers(train.set_index(key)), as_numbers(rows),
+                        name=rules[0].stem)
         return pred.reindex(rows.index)
     return _score_model(folder / "model.pkl", problem, rows)
 
