@@ -19,7 +19,7 @@ from typing import Any, Self
 
 import pandas as pd
 
-from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.candidates.contract import Budget, Candidate, Capabilities
 from bakeoff.data.frame import Frame, Problem
 
 TARGET = "bakeoff.candidates.champion:Champion"
@@ -51,7 +51,7 @@ class Champion(Candidate):
     def horizon_native(self) -> bool:  # type: ignore[override]
         """Whatever the champion's own model says (its predictions are scaled like before)."""
         model = getattr(self, "model_", None)
-        return bool(getattr(model, "horizon_native", False))
+        return Capabilities.of(model).horizon_native
 
     def check_applicable(self, problem: Problem) -> None:
         self._load().check_applicable(problem)

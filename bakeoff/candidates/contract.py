@@ -60,6 +60,36 @@ class Budget:
             pass
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a candidate declares beyond fit and predict: the optional class attributes of :class:`Candidate`.
+
+    The runner reads them here and nowhere else. A class that does not subclass :class:`Candidate`
+    (any object with ``fit`` and ``predict``) gets the defaults.
+
+    Attributes:
+        horizon_native: Its predictions already cover the holdout horizon.
+        in_warehouse: Production runs it as warehouse queries (costed on its per-row part).
+        fills_box: Its fit time is set by its box (a time-boxed tuner), not by its rows.
+        predicts_rowwise: Each prediction depends on its own row alone (a large holdout may be chunked).
+        warehouse_timed: It counts its queries' billed seconds in ``query_s_`` (and its fit's in
+            ``fit_query_s_``): an ``in_warehouse`` candidate is then costed on those seconds alone.
+    """
+
+    horizon_native: bool = False
+    in_warehouse: bool = False
+    fills_box: bool = False
+    predicts_rowwise: bool = False
+    warehouse_timed: bool = False
+
+    @classmethod
+    def of(cls, cand: Any) -> Capabilities:
+        """The capabilities ``cand`` (a class or an instance) declares."""
+        declared = {name: bool(getattr(cand, name, False)) for name in
+                    ("horizon_native", "in_warehouse", "fills_box", "predicts_rowwise")}
+        return cls(**declared, warehouse_timed=declared["in_warehouse"] and hasattr(cand, "query_s_"))
+
+
 class Candidate:
     """Base class of every candidate.
 
@@ -82,6 +112,10 @@ class Candidate:
             fitted model applied row by row): the runner may then predict a large holdout in chunks.
             Rules that look at the whole holdout (quantiles) keep the default.
         summary: One line for ``bakeoff candidates``.
+
+    The optional attributes are read through :class:`Capabilities`; a warehouse candidate that times its
+    own queries sets ``query_s_`` (billed seconds of its queries so far) and ``fit_query_s_`` (those of
+    its fit).
     """
 
     family: ClassVar[str] = ""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bakeoff.candidates.contract import Capabilities
 from bakeoff.candidates.isolation import NESTED, Launched, Outcome, stop_all
 from bakeoff.candidates.registry import Spec
 from bakeoff.climb.earlystop import EarlyStop
@@ -283,11 +284,12 @@ def _task(turn: _Turn, spec: Spec, row: Row, index: int) -> tuple[Task | None, f
     box = min(candidate_box(turn.exp, cand), remaining)
     row.box_s = box
     ex = turn.exp.executor
-    rowwise = spec.rung >= turn.exp.ladder.sample_from_rung or getattr(cand, "predicts_rowwise", False)
+    able = Capabilities.of(cand)
+    rowwise = spec.rung >= turn.exp.ladder.sample_from_rung or able.predicts_rowwise
     validate = turn.exp.value is not None and turn.exp.value.needs_validation(turn.frame.problem.kind)
     path, seed = frame_path(turn.frame_paths, spec, turn.exp), derive_seed(turn.exp.seed, spec.name)
     key = probecache.key(spec.target, spec.params, type(cand), turn.digests[path], ex.threads, seed) \
-        if path in turn.digests and not getattr(cand, "fills_box", False) else None
+        if path in turn.digests and not able.fills_box else None
     return Task(spec, path, seed, time.monotonic() + box, ex.threads, ex.memory_mb or default_memory_mb(),
                 turn.workers, str(turn.workdir / f"progress-{index}.jsonl"), box, NESTED[ex.engine],
                 validate=validate, chunk_rows=PREDICT_CHUNK_ROWS if rowwise else None,
@@ -301,7 +303,7 @@ def frame_path(paths: list[str], spec: Spec, exp: Experiment) -> str:
 
 def candidate_box(exp: Experiment, cand: Any) -> float:
     """``[timebox] per_candidate``, or for a box-filling tuner its own box (see ``TimeboxSection``)."""
-    return exp.timebox.tuner_box() if getattr(cand, "fills_box", False) else exp.timebox.per_candidate
+    return exp.timebox.tuner_box() if Capabilities.of(cand).fills_box else exp.timebox.per_candidate
 
 
 def _outcome_row(row: Row, outcome: Outcome) -> Row:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bakeoff.candidates.contract import Budget
+from bakeoff.candidates.contract import Budget, Capabilities
 from bakeoff.candidates.registry import Spec
 from bakeoff.core.errors import CandidateError, NotApplicable
 from bakeoff.core.jsonable import plain
@@ -132,11 +132,11 @@ def _execute(task: Task, row: Row) -> None:
             probed, row.probe_cached = _probe_or_reuse(task, cand, frame, billed(fit, task.threads), billed(pred),
                                                        budget)
     predictions = check_predictions(raw, frame, task.spec.name)
-    if not cand.horizon_native:
+    native = Capabilities.of(cand).horizon_native
+    if not native:
         predictions, row.horizon_factor = to_horizon(predictions, frame.problem.task, frame.alignment,
                                                      frame.problem.horizon_scale)
     if task.validate:
-        native = cand.horizon_native
         prob = frame.problem
         row.validation = validation_predictions(
             task.spec.build, frame, budget, task.seed,

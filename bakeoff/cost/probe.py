@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bakeoff.candidates.contract import Budget
+from bakeoff.candidates.contract import Budget, Capabilities
 from bakeoff.core.measure import Stopwatch, billed
 from bakeoff.data.frame import Frame
 
@@ -161,7 +161,7 @@ def cap(frame_part: pd.DataFrame) -> int:
 
 def warehouse(cand: Any) -> bool:
     """True for a candidate production runs as warehouse queries that counts its query seconds (SQL rules)."""
-    return bool(getattr(cand, "in_warehouse", False)) and hasattr(cand, "query_s_")
+    return Capabilities.of(cand).warehouse_timed
 
 
 def query_meter(cand: Any) -> Callable[[Callable[[], Any]], float]:
@@ -291,8 +291,9 @@ def probe(fitting: Fitting, cand: Any, frame: Frame, *, fit_s: float, predict_s:
     """Time predict and fit at several sizes (see the module docstring)."""
     pred = predict_points(cand, frame, predict_s, fitting.budget)
     main = (len(frame.train), cand.fit_query_s_) if warehouse(cand) else None
-    fit = [] if getattr(cand, "fills_box", False) else fit_points(fitting, frame, fit_s, main)
-    return Probed([list(p) for p in pred], [list(p) for p in fit], bool(getattr(cand, "in_warehouse", False)))
+    able = Capabilities.of(cand)
+    fit = [] if able.fills_box else fit_points(fitting, frame, fit_s, main)
+    return Probed([list(p) for p in pred], [list(p) for p in fit], able.in_warehouse)
 
 
 VALIDATION_SHARE = 0.3

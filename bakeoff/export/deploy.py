@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from bakeoff.candidates.contract import Capabilities
 from bakeoff.core.errors import DataError
 from bakeoff.data.coltypes import as_numbers, conform
 from bakeoff.data.horizon import factor_sql
@@ -108,6 +109,6 @@ def _score_model(path: Path, problem: dict[str, Any], rows: pd.DataFrame) -> pd.
     frame = Frame(prob, rows.iloc[:0].assign(**{prob.target: []}), rows[list(features)], features)
     pred = model.predict(frame).reindex(rows.index).to_numpy(float)
     factor = horizon_factor(problem)
-    if not getattr(model, "horizon_native", False) and factor is not None:
+    if not Capabilities.of(model).horizon_native and factor is not None:
         pred = apply_factor(pred, prob.task, factor)
     return pd.Series(pred, index=rows.index, name="prediction")
