@@ -16,14 +16,14 @@ from bakeoff.candidates.registry import Spec, resolve_ladder
 from bakeoff.climb.checkpoint import Checkpoint, run_key
 from bakeoff.climb.earlystop import EarlyStop
 from bakeoff.climb.earlystop import for_experiment as early_stop_for
-from bakeoff.climb.ladder import ClimbPlan, Progress, climb, workers_of
+from bakeoff.climb.ladder import Climbed, ClimbPlan, Progress, climb, workers_of
 from bakeoff.climb.prepare import load, prepare
 from bakeoff.climb.wallclock import finishing_reserve
 from bakeoff.climb.worker import new_row
 from bakeoff.config.experiment import Experiment, load_experiment
 from bakeoff.core.defaults import DEFAULT_DB
 from bakeoff.core.errors import Interrupted
-from bakeoff.core.records import Row, Status
+from bakeoff.core.records import Finished, Row, Status
 from bakeoff.data.drift import drift_flags, frame_profile
 from bakeoff.data.frame import Frame
 from bakeoff.data.sources import data_hash
@@ -165,12 +165,12 @@ def run(config: str | Path | Experiment, **options: Unpack[RunKeywords]) -> Resu
     try:
         plan = ClimbPlan(stop=session.stop, done=done, save=ckpt.save,
                          deadline=session.started + exp.timebox.total - session.reserve)
-        rows = climb(exp, session.frame, session.specs, session.progress, plan)
+        climbed = climb(exp, session.frame, session.specs, session.progress, plan)
     except Interrupted as exc:
-        rows, interrupted = exc.rows, True
-    result = _finish(session, rows, opts, interrupted=interrupted)
+        climbed, interrupted = Climbed(exc.rows, exc.blobs), True
+    result = _finish(session, climbed, opts, interrupted=interrupted)
     if interrupted:
-        raise Interrupted(f"interrupted (Ctrl-C){_partial(result)}; finish it with --resume", rows, result,
+        raise Interrupted(f"interrupted (Ctrl-C){_partial(result)}; finish it with --resume", climbed.rows, result,
                           result.out_dir)
     ckpt.clear()
     return result
@@ -205,11 +205,12 @@ def _partial(result: Result) -> str:
     return f"; partial result in {result.out_dir}" if result.out_dir else ""
 
 
-def _finish(session: _Session, rows: list[Row], opts: RunOptions, *, interrupted: bool) -> Result:
+def _finish(session: _Session, climbed: Climbed, opts: RunOptions, *, interrupted: bool) -> Result:
     """Score the climb, watch the data, write the run folder, record and track it (all inside the box)."""
     exp, frame, progress = session.exp, session.frame, session.progress
     progress("phase", {"text": "scoring (bootstrap)"})
-    judged = tabulate(exp, frame, rows, session.names)
+    rows = climbed.rows
+    judged = tabulate(exp, frame, rows, session.names, climbed.blobs)
     result = Result.assemble(exp, frame, judged, origin=session.origin, wall_s=time.monotonic() - session.started)
     early = session.stop is not None
     result.workers = 1 if early else workers_of(exp.executor.workers, exp.executor.engine)
@@ -229,7 +230,7 @@ def _finish(session: _Session, rows: list[Row], opts: RunOptions, *, interrupted
 
 
 def _checkpoint(exp: Experiment, key_data: str, resume: bool,
-                checkpoint_dir: str | Path | None) -> tuple[Checkpoint, dict[str, Row]]:
+                checkpoint_dir: str | Path | None) -> tuple[Checkpoint, dict[str, Finished]]:
     """The run's checkpoint and the rows it holds (when resuming; otherwise it is cleared)."""
     ckpt = Checkpoint.for_run(exp, run_key(exp, key_data), Path(checkpoint_dir) if checkpoint_dir else None)
     if resume:

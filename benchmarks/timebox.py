@@ -50,7 +50,7 @@ def candidate_turn(frame, repeats: int) -> None:
     over = []
     for _ in range(repeats):
         t = time.perf_counter()
-        row = climb(exp, frame, [Spec("mean", "baselines.naive:Mean")], lambda *_: None)[0]
+        row = climb(exp, frame, [Spec("mean", "baselines.naive:Mean")], lambda *_: None).rows[0]
         over.append(time.perf_counter() - t - row.fit_s - row.predict_s)
     print(f"candidate turn overhead (frame hand-off, fork, result pipe; Mean candidate): median "
           f"{1000 * statistics.median(over):.1f} ms, min {1000 * min(over):.1f} ms over {repeats}")
@@ -64,7 +64,7 @@ def overrun(frame, runs: int, box: float) -> None:
     worst = []
     for i in range(runs):
         t = time.perf_counter()
-        rows = climb(exp, frame, [specs[i % 2], Spec("mean", "baselines.naive:Mean")], lambda *_: None)
+        rows = climb(exp, frame, [specs[i % 2], Spec("mean", "baselines.naive:Mean")], lambda *_: None).rows
         worst.append(time.perf_counter() - t - box)
         assert rows[0].status == "TIMEOUT"
     print(f"total box {box:g}s with a hanging candidate: overrun max {1000 * max(worst):.0f} ms, median "
@@ -104,7 +104,7 @@ def _climb_ratio(exp, frame, specs, cache: str) -> tuple[float, float, float, fl
     """(wall / fit+predict, wall, fit+predict, probe seconds, candidates whose probes were reused) of one climb."""
     os.environ["BAKEOFF_CACHE_DIR"] = cache
     t = time.perf_counter()
-    rows = climb(exp, frame, specs, lambda *_: None)
+    rows = climb(exp, frame, specs, lambda *_: None).rows
     wall = time.perf_counter() - t
     inner = sum((r.fit_s or 0) + (r.predict_s or 0) for r in rows if r.ok)
     probes = sum(r.probe_s or 0 for r in rows if r.ok)

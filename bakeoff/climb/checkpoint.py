@@ -20,7 +20,7 @@ import numpy as np
 
 from bakeoff.config.experiment import Experiment
 from bakeoff.core.defaults import RUNS
-from bakeoff.core.records import Row, Status
+from bakeoff.core.records import Blobs, Finished, Row, Status
 
 
 def run_key(exp: Experiment, data_hash: str) -> str:
@@ -40,38 +40,45 @@ class Checkpoint:
         """The checkpoint folder of this experiment and key."""
         return cls((base or RUNS / exp.name) / f".checkpoint-{key}")
 
-    def save(self, row: Row) -> None:
-        """Persist one finished row (atomically)."""
+    def save(self, finished: Finished) -> None:
+        """Persist one finished candidate, its row and its blobs (each file atomically; the row last)."""
         self.root.mkdir(parents=True, exist_ok=True)
+        row, blobs = finished.row, finished.blobs
         name = _safe(row.name)
-        if row.model:
-            model = row.model
+        if blobs.model:
+            model = blobs.model
             _atomic(self.root / f"{name}.pkl", lambda p: p.write_bytes(model))
-        if row.predictions is not None:
-            predictions = np.asarray(row.predictions)
+        if blobs.predictions is not None:
+            predictions = np.asarray(blobs.predictions)
             _atomic(self.root / f"{name}.npy", lambda p: np.save(p, predictions))
+        if blobs.validation is not None:
+            validation = json.dumps(blobs.validation)
+            _atomic(self.root / f"{name}.validation.json", lambda p: p.write_text(validation))
         data = json.dumps(row.to_record(), default=str)
         _atomic(self.root / f"{name}.json", lambda p: p.write_text(data))
 
-    def load(self) -> dict[str, Row]:
-        """Finished rows by candidate name (entries missing their predictions, or unreadable, are ignored)."""
-        rows: dict[str, Row] = {}
+    def load(self) -> dict[str, Finished]:
+        """Finished candidates by name (entries missing their predictions, or unreadable, are ignored)."""
+        done: dict[str, Finished] = {}
         if not self.root.is_dir():
-            return rows
+            return done
         for path in sorted(self.root.glob("*.json")):
+            if path.name.endswith(".validation.json"):
+                continue
             try:
                 row = Row.from_record(json.loads(path.read_text()))
             except (OSError, ValueError, TypeError):  # torn, or written by another version of the row
                 continue
+            blobs = Blobs()
             if row.status is Status.OK:
-                npy = path.with_suffix(".npy")
+                npy, pkl = path.with_suffix(".npy"), path.with_suffix(".pkl")
+                val = path.with_name(f"{path.stem}.validation.json")
                 if not npy.is_file():
                     continue
-                row.predictions = np.load(npy)
-                pkl = path.with_suffix(".pkl")
-                row.model = pkl.read_bytes() if pkl.is_file() else None
-            rows[row.name] = row
-        return rows
+                blobs = Blobs(np.load(npy), pkl.read_bytes() if pkl.is_file() else None,
+                              json.loads(val.read_text()) if val.is_file() else None)
+            done[row.name] = Finished(row, blobs)
+        return done
 
     def clear(self) -> None:
         """Remove the checkpoint after a completed run."""

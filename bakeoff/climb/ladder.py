@@ -29,7 +29,7 @@ from bakeoff.climb.spares import make_launcher
 from bakeoff.climb.worker import Task, new_row
 from bakeoff.config.experiment import Experiment
 from bakeoff.core.errors import Interrupted, NotApplicable
-from bakeoff.core.records import Row, Status
+from bakeoff.core.records import Blobs, Finished, Row, Status
 from bakeoff.core.seeds import derive_seed
 from bakeoff.cost import probecache
 from bakeoff.data.frame import Frame
@@ -70,10 +70,19 @@ class Climb:
     n: int
     rows: dict[int, Row] = field(default_factory=dict)
     running: list[Slot] = field(default_factory=list)
+    blobs: dict[str, Blobs] = field(default_factory=dict)
 
     def ordered(self) -> list[Row]:
         """The finished rows in ladder order."""
         return [self.rows[i] for i in sorted(self.rows)]
+
+
+@dataclass(frozen=True)
+class Climbed:
+    """What a climb returns: every candidate's row in ladder order, and the OK candidates' blobs by name."""
+
+    rows: list[Row]
+    blobs: dict[str, Blobs]
 
 
 def read_progress(slot: Slot) -> dict[str, Any] | None:
@@ -121,19 +130,19 @@ class ClimbPlan:
 
     Attributes:
         stop: The ladder's early stop (``[ladder].early_stop``), or None.
-        done: Rows a checkpoint already holds, by name (reused, not run again).
-        save: Called with every new row as soon as it finishes (the checkpoint), or None.
+        done: Candidates a checkpoint already holds, by name (reused, not run again).
+        save: Called with every newly finished candidate at once (the checkpoint), or None.
         deadline: ``time.monotonic()`` reading where the total box ends (default: ``[timebox].total`` from now).
     """
 
     stop: EarlyStop | None = None
-    done: dict[str, Row] = field(default_factory=dict)
-    save: Callable[[Row], None] | None = None
+    done: dict[str, Finished] = field(default_factory=dict)
+    save: Callable[[Finished], None] | None = None
     deadline: float | None = None
 
 
 def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
-          plan: ClimbPlan | None = None) -> list[Row]:
+          plan: ClimbPlan | None = None) -> Climbed:
     """Run every candidate under the per-candidate and total boxes, ``[executor] workers`` at a time.
 
     Candidates from rung ``[ladder] sample_from_rung`` up fit on the seeded stratified training
@@ -172,12 +181,12 @@ def climb(exp: Experiment, frame: Frame, specs: list[Spec], progress: Progress,
                     i = order.pop(0)
                     _start(turn, state, i, specs[i], launch)
                 for slot, outcome in poll(state, collect, progress):
-                    _settle(turn, state, slot.index, _outcome_row(slot.row, outcome), specs[slot.index])
+                    _settle(turn, state, slot.index, _finished(slot.row, outcome), specs[slot.index])
         except KeyboardInterrupt:
             _interrupted(state, specs, collect)
         finally:
             close()
-        return state.ordered()
+        return Climbed(state.ordered(), state.blobs)
     finally:
         progress("end", {})
         shutil.rmtree(workdir, ignore_errors=True)
@@ -243,7 +252,7 @@ def _observe_inner(turn: _Turn, spec: Spec, index: int, row: Row) -> None:
         if task is not None:
             outcome = make_executor(inner.exp, {inner.frame_paths[0]: inner.frame})(task, box)
             fitted = outcome.value if outcome.status is Status.OK else None
-            preds = fitted.predictions if fitted is not None and fitted.ok else None
+            preds = fitted.blobs.predictions if fitted is not None and fitted.row.ok else None
     row.inner_score = inner.stop.observe(spec.name, preds)
 
 
@@ -255,15 +264,15 @@ def _start(turn: _Turn, state: Climb, index: int, spec: Spec, launch: Launch) ->
     if why:
         row.status, row.message = Status.SKIPPED, why
     elif spec.name in done:
-        row = done[spec.name]
+        _settle(turn, state, index, done[spec.name], spec, save=False)
+        return
     elif row.status is not Status.FAILED:  # FAILED already: its class cannot be loaded
         task, box = _task(turn, spec, row, index)
         if task is not None:
             turn.progress("start", {"name": row.name, "rung": row.rung, "box": box})
             state.running.append(Slot(index, row, launch(task, box), Path(task.progress or "")))
             return
-    _settle(turn, state, index, row, spec, save=row.status is not Status.SKIPPED and why is None
-            and spec.name not in done)
+    _settle(turn, state, index, Finished(row), spec, save=row.status is not Status.SKIPPED and why is None)
 
 
 def _task(turn: _Turn, spec: Spec, row: Row, index: int) -> tuple[Task | None, float]:
@@ -306,22 +315,26 @@ def candidate_box(exp: Experiment, cand: Any) -> float:
     return exp.timebox.tuner_box() if Capabilities.of(cand).fills_box else exp.timebox.per_candidate
 
 
-def _outcome_row(row: Row, outcome: Outcome) -> Row:
+def _finished(row: Row, outcome: Outcome) -> Finished:
+    """The worker's row and blobs (OK), or ``row`` marked with how the isolated call ended."""
     if outcome.status is Status.OK:
-        outcome.value.box_s = row.box_s
+        outcome.value.row.box_s = row.box_s
         return outcome.value
     row.status, row.message, row.fit_s = outcome.status, outcome.message, outcome.elapsed
     row.traceback = outcome.traceback or None
-    return row
+    return Finished(row)
 
 
-def _settle(turn: _Turn, state: Climb, index: int, row: Row, spec: Spec, *, save: bool = True) -> None:
-    """Record a finished row: checkpoint it, feed the early stop, show it."""
+def _settle(turn: _Turn, state: Climb, index: int, finished: Finished, spec: Spec, *, save: bool = True) -> None:
+    """Record a finished candidate: checkpoint it, feed the early stop, show it."""
+    row = finished.row
     if save and turn.plan.save and row.status is not Status.SKIPPED:
-        turn.plan.save(row)
+        turn.plan.save(finished)
     if turn.inner is not None:
         _observe_inner(turn, spec, index, row)
     state.rows[index] = row
+    if row.ok:
+        state.blobs[row.name] = finished.blobs
     turn.progress("done", row)
 
 
@@ -333,7 +346,7 @@ def _interrupted(state: Climb, specs: list[Spec], collect: Collect) -> None:
             row = new_row(spec)
             row.status, row.message = Status.SKIPPED, "interrupted (Ctrl-C)"
             state.rows[i] = row
-    raise Interrupted("interrupted (Ctrl-C)", state.ordered()) from None
+    raise Interrupted("interrupted (Ctrl-C)", state.ordered(), blobs=dict(state.blobs)) from None
 
 
 def default_memory_mb() -> int:

@@ -25,7 +25,7 @@ from bakeoff.candidates.registry import Spec
 from bakeoff.core.errors import CandidateError, NotApplicable
 from bakeoff.core.jsonable import plain
 from bakeoff.core.measure import Stopwatch, billed, model_kb, peak_rss_mb
-from bakeoff.core.records import Row, Status
+from bakeoff.core.records import Blobs, Finished, Row, Status
 from bakeoff.cost import probecache
 from bakeoff.cost.probe import (
     FIT_ALLOWANCE_S,
@@ -85,24 +85,24 @@ def new_row(spec: Spec) -> Row:
                    message=f"cannot load {spec.target}: {exc}")
 
 
-def execute_with_frame(task: Task, frame: Frame) -> Row:
+def execute_with_frame(task: Task, frame: Frame) -> Finished:
     """:func:`execute` with the frame handed over in memory (Ray tasks) instead of read from a file."""
     _FRAMES.clear()
     _FRAMES[task.frame_path] = frame
     return execute(task)
 
 
-def execute(task: Task) -> Row:
+def execute(task: Task) -> Finished:
     """Fit and predict one candidate; never raises (a failure is a FAILED row)."""
     row = new_row(task.spec)
     try:
-        _execute(task, row)
+        return Finished(row, _execute(task, row))
     except NotApplicable as exc:  # found only on the data (no feature a rule can read, say)
         row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
     except Exception as exc:  # every failure becomes a row
         row.status, row.message = Status.FAILED, failure_message(exc)
         row.traceback = "".join(traceback.format_exception(exc))
-    return row
+    return Finished(row)
 
 
 def failure_message(exc: BaseException) -> str:
@@ -113,7 +113,8 @@ def failure_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {msg}{where}"
 
 
-def _execute(task: Task, row: Row) -> None:
+def _execute(task: Task, row: Row) -> Blobs:
+    """Fit, predict and measure into ``row``; returns what is kept beside it."""
     limit_threads(task.threads)
     frame = load_frame(task.frame_path)
     cand = task.spec.build()
@@ -136,21 +137,23 @@ def _execute(task: Task, row: Row) -> None:
     if not native:
         predictions, row.horizon_factor = to_horizon(predictions, frame.problem.task, frame.alignment,
                                                      frame.problem.horizon_scale)
+    validation = None
     if task.validate:
         prob = frame.problem
-        row.validation = validation_predictions(
+        validation = validation_predictions(
             task.spec.build, frame, budget, task.seed,
             lambda p: p if native else to_horizon(p, prob.task, frame.alignment, prob.horizon_scale)[0])
     row.predict_points, row.fit_points, row.in_warehouse = probed.points_predict, probed.points_fit, probed.warehouse
     row.probe_s = probing.wall
-    row.status, row.message, row.predictions = Status.OK, "", predictions
+    row.status, row.message = Status.OK, ""
     row.fit_s, row.fit_cpu_s, row.predict_s, row.predict_cpu_s = fit.wall, fit.cpu, pred.wall, pred.cpu
     row.predict_ms_per_1k = 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0
-    row.model = _pickled(cand)  # pickled once: its size is the model size
-    row.model_kb = len(row.model) / 1024.0 if row.model is not None else model_kb(cand)
+    model = _pickled(cand)  # pickled once: its size is the model size
+    row.model_kb = len(model) / 1024.0 if model is not None else model_kb(cand)
     row.peak_rss_mb, row.threads = rss, task.threads
     row.params, row.warnings = plain(cand.describe(), finite=True), _warning_lines(caught)
     row.train_rows = len(frame.train)
+    return Blobs(predictions, model, validation)
 
 
 def _probe_or_reuse(task: Task, cand: Any, frame: Frame, fit_s: float, predict_s: float,

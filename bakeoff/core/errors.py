@@ -33,14 +33,16 @@ class Interrupted(BakeoffError):
         result: The partial :class:`~bakeoff.report.result.Result` (finished candidates scored, the
             others SKIPPED "interrupted (Ctrl-C)"); None when Ctrl-C came before it existed.
         rows: Every candidate's row at the moment of the interrupt.
+        blobs: The finished candidates' predictions, models and validation data, by name.
         out_dir: The run folder the partial result was written to (None with ``write=False``).
             ``bakeoff run --resume`` finishes the run from its checkpoint.
     """
 
     def __init__(self, message: str, rows: list | None = None, result: object = None,
-                 out_dir: object = None) -> None:
+                 out_dir: object = None, blobs: dict | None = None) -> None:
         super().__init__(message)
         self.rows = rows or []
+        self.blobs = blobs or {}
         self.result = result
         self.out_dir = out_dir
 

@@ -49,8 +49,7 @@ class Status(enum.StrEnum):
     TIMEOUT = "TIMEOUT"
 
 
-def column(doc: str, *, default: Any = None, json: bool = True, table: bool = True, blob: bool = False,
-           factory: Any = None) -> Any:
+def column(doc: str, *, default: Any = None, json: bool = True, table: bool = True, factory: Any = None) -> Any:
     """Declare a row field.
 
     Args:
@@ -58,10 +57,9 @@ def column(doc: str, *, default: Any = None, json: bool = True, table: bool = Tr
         default: The value before anything set it (None: "does not apply", left out of JSON).
         json: Published in the ``results.json`` candidate entry.
         table: A column of ``tradeoff.csv`` / ``Result.table`` and of the run-history table.
-        blob: Large binary/array value kept out of JSON and checkpoints' JSON (stored beside them).
         factory: A zero-argument callable making the default (for mutable defaults).
     """
-    meta = {"doc": doc, "json": json, "table": table, "blob": blob}
+    meta = {"doc": doc, "json": json, "table": table}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -167,10 +165,6 @@ class Row:
     predict_cpu_s: float | None = column("Predict CPU seconds over the holdout.", json=False, table=False)
     applicable: bool = column("False when the candidate does not apply to the problem (hidden in reports).",
                               default=True, json=False, table=False)
-    predictions: np.ndarray | None = column("Holdout predictions (OK rows, until tabulated).", json=False,
-                                            table=False, blob=True)
-    model: bytes | None = column("The pickled fitted candidate (for export).", json=False, table=False,
-                                 blob=True)
     value: Value | None = column("Dollars a month under [value] (OK rows); its fields are table columns when set.")
     predict_points: list[list[float]] | None = column(
         "(rows, billed seconds) of predict calls at several sizes, for the cost model.", table=False)
@@ -182,9 +176,6 @@ class Row:
     probe_cached: bool | None = column(
         "True when those timings were reused from an earlier run with the same candidate, data, library "
         "versions and machine (bakeoff.cost.probecache; [cost] probe_cache).", table=False)
-    validation: dict[str, list[float]] | None = column(
-        "Inner-validation targets and predictions on training rows ([value] threshold / quantile).",
-        json=False, table=False)
 
     @property
     def ok(self) -> bool:
@@ -216,8 +207,8 @@ class Row:
         return out
 
     def to_record(self) -> dict[str, Any]:
-        """Every field but the blobs, JSON-ready (for checkpoints); :meth:`from_record` reverses it."""
-        return {f.name: plain(getattr(self, f.name)) for f in fields(self) if not f.metadata["blob"]}
+        """Every field, JSON-ready (for checkpoints); :meth:`from_record` reverses it."""
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
 
     @classmethod
     def from_record(cls, data: dict[str, Any]) -> Row:
@@ -255,6 +246,30 @@ class Row:
         out["chosen"] = self.name == chosen
         out.update({f"metric_{k}": v for k, v in (self.metrics or {}).items()})
         return out
+
+
+@dataclass(frozen=True)
+class Blobs:
+    """What a finished candidate leaves beside its row, never inside it (kept out of JSON, CSV and history).
+
+    Attributes:
+        predictions: Holdout predictions (OK rows).
+        model: The pickled fitted candidate (for export and the champion), or None when it cannot be pickled.
+        validation: Inner-validation targets ``y`` and predictions ``p`` on training rows ([value] threshold /
+            quantile policies), or None.
+    """
+
+    predictions: np.ndarray | None = None
+    model: bytes | None = None
+    validation: dict[str, list[float]] | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A candidate's turn as a worker returns it: its row and its blobs."""
+
+    row: Row
+    blobs: Blobs = field(default_factory=Blobs)
 
 
 def label_of(name: str, family: str | None, params: dict[str, Any] | None) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from bakeoff.candidates.metrics import METRICS
 from bakeoff.config.experiment import Experiment
-from bakeoff.core.records import Row
+from bakeoff.core.records import Blobs, Row
 from bakeoff.cost.model import cost_of
 from bakeoff.data.frame import Frame, Problem
 from bakeoff.judge.champion import verdict
@@ -47,14 +47,21 @@ class Judged:
     value: Any
 
 
-def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ...]) -> Judged:
-    """Score OK rows on the holdout, add costs, CIs, dominance, the choice and the sentences."""
+def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, ...],
+             blobs: dict[str, Blobs]) -> Judged:
+    """Score OK rows on the holdout, add costs, CIs, dominance, the choice and the sentences.
+
+    Args:
+        exp, frame: The run's experiment and frame.
+        rows: Every candidate's row, in ladder order.
+        names: The metrics to score, the primary one first.
+        blobs: The OK candidates' predictions, models and validation data, by name.
+    """
     assert frame.holdout_y is not None
     y = frame.holdout_y.to_numpy(dtype=float)
-    preds = {r.name: r.predictions for r in rows if r.ok and r.predictions is not None}
-    models = {r.name: r.model for r in rows if r.model}
-    for r in rows:
-        r.predictions, r.model = None, None
+    kept = [(r.name, blobs[r.name]) for r in rows if r.name in blobs]  # in ladder order
+    preds = {n: b.predictions for n, b in kept if b.predictions is not None}
+    models = {n: b.model for n, b in kept if b.model}
     scores = score_all(y, preds, names, rounds=exp.score.bootstrap, confidence=exp.score.confidence,
                        seed=exp.seed)
     for r in rows:
@@ -63,7 +70,7 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
             r.cost = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
             if reports_bias(frame.problem) and r.name in preds:
                 r.bias_pct = METRICS["bias_pct"](y, preds[r.name])
-    value = _value(exp, frame, rows, preds, y)
+    value = _value(exp, frame, rows, {n: b for n, b in blobs.items() if n in preds}, y)
     margins = Margins.of(exp.cost)
     annotate(rows, scores, margins)
     champion = verdict(rows, scores)
@@ -84,9 +91,9 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
                   value=value)
 
 
-def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.ndarray],
+def _value(exp: Experiment, frame: Frame, rows: list[Row], blobs: dict[str, Blobs],
            actual: np.ndarray) -> ValueReport | None:
-    """The ``[value]`` report (None without the section); the rows' inner-validation data is dropped after."""
+    """The ``[value]`` report (None without the section)."""
     if exp.value is None:
         return None
     from bakeoff.judge.scoring import bootstrap_chunks
@@ -96,10 +103,7 @@ def _value(exp: Experiment, frame: Frame, rows: list[Row], preds: dict[str, np.n
                         exp.value.population_per_month or exp.cost.predictions_per_month)
     resamples = Resamples(lambda: bootstrap_chunks(len(actual), rounds, exp.seed) if rounds else [],
                           exp.score.confidence)
-    report = attach(decision, rows, actual, preds, resamples)
-    for r in rows:
-        r.validation = None
-    return report
+    return attach(decision, rows, actual, blobs, resamples)
 
 
 def _value_verdict(exp: Experiment, value: ValueReport, rows: list[Row], choice: Choice, margins: Margins,

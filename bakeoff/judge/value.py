@@ -35,7 +35,7 @@ import numpy as np
 
 from bakeoff.config.sections import CUSTOMER_UNIT, ValueSection
 from bakeoff.core.money import usd_rounded
-from bakeoff.core.records import Row, Value
+from bakeoff.core.records import Blobs, Row, Value
 from bakeoff.judge.maxt import Judgement
 
 EPS = 1e-9
@@ -327,13 +327,15 @@ def threshold_from(decision: Decision, val: dict[str, list[float]]) -> float:
     return (act - fp) / denom if denom > 0 else math.inf
 
 
-def attach(decision: Decision, rows: list[Row], actual: np.ndarray, predictions: dict[str, np.ndarray],
+def attach(decision: Decision, rows: list[Row], actual: np.ndarray, blobs: dict[str, Blobs],
            resamples: Resamples) -> ValueReport:
-    """Evaluate ``[value]`` for the OK rows and set their ``value`` (in place)."""
-    ok = [r for r in rows if r.ok and r.name in predictions and r.cost is not None]
+    """Evaluate ``[value]`` for the OK rows with predictions in ``blobs`` and set their ``value`` (in place)."""
+    ok = [r for r in rows if r.ok and r.name in blobs and blobs[r.name].predictions is not None
+          and r.cost is not None]
     running = {r.name: r.cost.monthly_usd for r in ok if r.cost is not None}
-    validation = {r.name: r.validation or {} for r in ok}
-    report = evaluate(decision, actual, {r.name: predictions[r.name] for r in ok}, running, validation, resamples)
+    validation = {r.name: blobs[r.name].validation or {} for r in ok}
+    predictions = {r.name: blobs[r.name].predictions for r in ok}
+    report = evaluate(decision, actual, predictions, running, validation, resamples)
     for r in ok:
         r.value = Value(**report.candidates[r.name].fields())
     return report

@@ -64,7 +64,7 @@ def test_a_box_filling_tuner_is_never_cached(frame, tmp_path, monkeypatch):
     monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path))
     spec = Spec("fill", "bakeoff.candidates.testing:FillBox", {"stop_before": 0.3})
     exp = experiment_from_dict({**RAW, "timebox": {"total": "5m", "per_candidate": "60s", "tuner": "2s"}})
-    rows = [climb(exp, frame, [spec], lambda *_: None)[0] for _ in range(2)]
+    rows = [climb(exp, frame, [spec], lambda *_: None).rows[0] for _ in range(2)]
     assert [r.probe_cached for r in rows] == [False, False] and all(r.ok for r in rows)
     assert not list((tmp_path / "probes").glob("*.json"))
 
@@ -95,8 +95,8 @@ def test_a_rerun_reuses_the_probes_and_the_table_is_the_same(frame, tmp_path, mo
     monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path))
     specs = [Spec("mean", *LADDER["mean"]), Spec("glm", *LADDER["glm"])]
     exp = experiment_from_dict(RAW)
-    first = climb(exp, frame, specs, lambda *_: None)
-    second = climb(exp, frame, specs, lambda *_: None)
+    first = climb(exp, frame, specs, lambda *_: None).rows
+    second = climb(exp, frame, specs, lambda *_: None).rows
     assert [r.probe_cached for r in first] == [False, False]
     assert [r.probe_cached for r in second] == [True, True]
     for a, b in zip(first, second, strict=True):
@@ -104,12 +104,12 @@ def test_a_rerun_reuses_the_probes_and_the_table_is_the_same(frame, tmp_path, mo
         assert a.predict_points and b.probe_s < a.probe_s
     assert len(list((tmp_path / "probes").glob("*.json"))) == 2
     off = experiment_from_dict({**RAW, "cost": {"probe_cache": False}})
-    assert [r.probe_cached for r in climb(off, frame, specs, lambda *_: None)] == [False, False]
+    assert [r.probe_cached for r in climb(off, frame, specs, lambda *_: None).rows] == [False, False]
 
 
 def test_a_probe_cut_short_by_a_small_box_is_not_kept(frame, tmp_path, monkeypatch):
     monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path))
     small = experiment_from_dict({**RAW, "timebox": {"total": "5m", "per_candidate": "5s"}})
-    rows = climb(small, frame, [Spec("mean", *LADDER["mean"])], lambda *_: None)
+    rows = climb(small, frame, [Spec("mean", *LADDER["mean"])], lambda *_: None).rows
     assert rows[0].ok and rows[0].probe_cached is False
     assert not list((tmp_path / "probes").glob("*.json"))

@@ -32,7 +32,7 @@ def test_c_bound_candidate_times_out_and_next_runs(ray_cluster):
     frame, _ = prepare(exp)
     specs = [Spec("blas", "bakeoff.candidates.testing:Hang", {"mode": "c"}), Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
-    rows = climb(exp, frame, specs, lambda *_: None)
+    rows = climb(exp, frame, specs, lambda *_: None).rows
     # 10s, not 2s: after ray.cancel(force=True) the next task waits for a fresh Ray worker, which took
     # 2.4s on a loaded 2-core machine (load average 15) and timed the mean out at a 2s box, and over 5s
     # beside a second test run.
@@ -44,7 +44,7 @@ def test_c_bound_candidate_times_out_and_next_runs(ray_cluster):
 def test_crash_is_failed(ray_cluster):
     exp = experiment_from_dict({**RAW, "executor": {"engine": "ray"}})
     frame, _ = prepare(exp)
-    rows = climb(exp, frame, [Spec("bad", "bakeoff.candidates.testing:Crash", {"mode": "raise"})], lambda *_: None)
+    rows = climb(exp, frame, [Spec("bad", "bakeoff.candidates.testing:Crash", {"mode": "raise"})], lambda *_: None).rows
     assert rows[0].status is Status.FAILED and "deliberate failure" in rows[0].message
 
 
@@ -59,6 +59,6 @@ def test_tuning_trials_are_ray_tasks(ray_cluster):
     exp = experiment_from_dict({**RAW, "executor": {"engine": "ray"}})
     frame, _ = prepare(exp)
     spec = Spec("tuned", "baselines.xgb:TunedXGBoost", {"n_trials": 3, "folds": 2})
-    row = climb(exp, frame, [spec], lambda *_: None)[0]
+    row = climb(exp, frame, [spec], lambda *_: None).rows[0]
     assert row.status is Status.OK, row.message
     assert row.params["isolation"] == "ray" and row.params["trials_complete"] == 3

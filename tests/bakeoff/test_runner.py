@@ -33,7 +33,7 @@ def test_hanging_candidates_time_out_and_the_run_goes_on(frame):
              Spec("blas", "bakeoff.candidates.testing:Hang", {"mode": "c"}),
              Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
-    rows = climb(exp("30s", "1.5s", workers=1), frame, specs, lambda *_: None)
+    rows = climb(exp("30s", "1.5s", workers=1), frame, specs, lambda *_: None).rows
     took = time.monotonic() - start
     assert [r.status for r in rows] == ["TIMEOUT", "TIMEOUT", "OK"]
     assert all(1.4 < r.fit_s < 1.5 + 2.0 for r in rows[:2])
@@ -44,7 +44,7 @@ def test_total_box_holds_and_later_candidates_are_skipped(frame):
     specs = [Spec("loop", "bakeoff.candidates.testing:Hang"), Spec("loop2", "bakeoff.candidates.testing:Hang"),
              Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
-    rows = climb(exp("2s", "2s", workers=1), frame, specs, lambda *_: None)
+    rows = climb(exp("2s", "2s", workers=1), frame, specs, lambda *_: None).rows
     assert time.monotonic() - start < 2.0 + 2.0
     assert rows[0].status is Status.TIMEOUT
     assert rows[1].status is Status.SKIPPED and rows[1].message == "timebox exhausted"
@@ -56,7 +56,7 @@ def test_total_box_holds_with_two_workers(frame):
     specs = [Spec("loop", "bakeoff.candidates.testing:Hang"), Spec("loop2", "bakeoff.candidates.testing:Hang"),
              Spec("mean", "baselines.naive:Mean")]
     start = time.monotonic()
-    rows = climb(exp("2s", "2s", workers=2), frame, specs, lambda *_: None)
+    rows = climb(exp("2s", "2s", workers=2), frame, specs, lambda *_: None).rows
     assert time.monotonic() - start < 2.0 + 2.0
     assert [r.status for r in rows] == [Status.TIMEOUT, Status.TIMEOUT, Status.SKIPPED]
     assert rows[2].message == "timebox exhausted"
@@ -68,7 +68,7 @@ def test_total_box_holds_with_two_workers(frame):
                                            ("short", "predictions for 142 holdout rows")])
 def test_failures_become_rows(frame, mode, expected):
     rows = climb(exp("60s", "30s"), frame, [Spec("bad", "bakeoff.candidates.testing:Crash", {"mode": mode})],
-                 lambda *_: None)
+                 lambda *_: None).rows
     assert rows[0].status is Status.FAILED and expected in rows[0].message
     if mode == "raise":  # the full traceback is kept for results.json, down to the raising line
         assert rows[0].traceback.startswith("Traceback") and "in fit" in rows[0].traceback
@@ -96,7 +96,7 @@ def test_early_stop_skips_rungs_after_two_misses_decided_on_train(frame):
     ladder = [("mean", 0, "naive"), ("glm", 2, "glm"), ("tree", 3, "tree"), ("xgb", 4, "xgboost")]
     stop = for_experiment(e, frame, "roc_auc", ladder)
     assert stop.frame is not None and set(stop.frame.holdout.index) <= set(frame.train.index)
-    rows = climb(e, frame, specs, lambda *_: None, ClimbPlan(stop=stop))
+    rows = climb(e, frame, specs, lambda *_: None, ClimbPlan(stop=stop)).rows
     # neither glm (rung 2) nor the tree (rung 3) can beat the best so far by 0.9 AUC: rung 4 is not evaluated
     assert [r.status.value for r in rows] == ["OK", "OK", "OK", "SKIPPED"]
     assert rows[3].message.startswith("not evaluated: early stop (on an inner validation split of the training "
@@ -113,7 +113,7 @@ def test_a_box_filling_tuner_gets_its_own_box(frame, timebox, expected):
     raw = {**NOOP, "timebox": timebox, "executor": {"workers": 1}}
     specs = [Spec("mean", "baselines.naive:Mean"),
              Spec("fill", "bakeoff.candidates.testing:FillBox", {"stop_before": 0.3})]
-    mean, fill = climb(experiment_from_dict(raw), frame, specs, lambda *_: None)
+    mean, fill = climb(experiment_from_dict(raw), frame, specs, lambda *_: None).rows
     assert mean.status is Status.OK and fill.status is Status.OK
     assert fill.box_s == pytest.approx(expected) and mean.box_s == pytest.approx(1.5)
     assert expected - 0.3 - 0.5 < fill.fit_s < expected     # it filled the box it was given

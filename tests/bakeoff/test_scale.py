@@ -46,7 +46,7 @@ def test_strata_of_zero_inflated_targets():
 def test_ml_rungs_train_on_the_sample_cheaper_rungs_on_all(frame):
     exp = experiment_from_dict({**RAW, "ladder": {"train_sample": 200}})
     specs = [Spec("mean", "baselines.naive:Mean"), Spec("decision_tree", "baselines.trees:DecisionTree")]
-    rows = climb(exp, frame, specs, lambda *_: None)
+    rows = climb(exp, frame, specs, lambda *_: None).rows
     assert [r.status for r in rows] == [Status.OK, Status.OK]
     assert rows[0].train_rows == len(frame.train) and rows[1].train_rows == 200
     sampled = sample_train(frame, 200, exp.seed)

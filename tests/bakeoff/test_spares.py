@@ -138,7 +138,7 @@ def test_a_climb_uses_spares_and_leaves_no_process_behind(monkeypatch):
     real = Launcher._start
     monkeypatch.setattr(Launcher, "_start", lambda self, key: started.append(key) or real(self, key))
     specs = [Spec(f"mean{i}", "baselines.naive:Mean") for i in range(3)]
-    rows = climb(exp, frame, specs, lambda *_: None)
+    rows = climb(exp, frame, specs, lambda *_: None).rows
     assert [r.status for r in rows] == [Status.OK] * 3
     assert len(started) == 2                 # a spare behind the first and the second, none after the last
     deadline = time.monotonic() + 5
