@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from bakeoff.candidates.champion import TARGET as CHAMPION
-from bakeoff.candidates.guards import check_candidates, leakage_warnings
+from bakeoff.candidates.checks import check_candidates, leakage_warnings
 from bakeoff.candidates.registry import Spec, resolve_ladder
 from bakeoff.climb.checkpoint import Checkpoint, run_key
 from bakeoff.climb.earlystop import EarlyStop
 from bakeoff.climb.earlystop import for_experiment as early_stop_for
 from bakeoff.climb.ladder import Climbed, ClimbPlan, Progress, climb, workers_of
 from bakeoff.climb.prepare import load, prepare
-from bakeoff.climb.wallclock import finishing_reserve
+from bakeoff.climb.reserve import finishing_reserve
 from bakeoff.climb.worker import new_row
 from bakeoff.config.experiment import Experiment, load_experiment
 from bakeoff.core.defaults import DEFAULT_DB
@@ -67,7 +67,7 @@ def validate(config: str | Path | Experiment) -> Validation:
         BakeoffError: a :class:`~bakeoff.core.errors.ConfigError` or :class:`~bakeoff.core.errors.DataError` naming the
             file, field or column at fault.
     """
-    from bakeoff.candidates.guards import check_candidates
+    from bakeoff.candidates.checks import check_candidates
     from bakeoff.candidates.registry import resolve_ladder
     exp = config if isinstance(config, Experiment) else load_experiment(config)
     require_mlflow(exp.track)

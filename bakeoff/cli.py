@@ -87,7 +87,7 @@ def run(
     if progress:
         progress("phase", {"text": "starting"})  # the heavy imports below take seconds on a cold start
     from bakeoff import run as run_bakeoff
-    from bakeoff.climb.wallclock import process_start
+    from bakeoff.climb.reserve import process_start
     from bakeoff.report.terminal import render
 
     result = _guard(run_bakeoff, config, timebox=timebox, seed=seed, out=out, engine=engine, workers=workers,

@@ -1,2 +1,2 @@
 """Climbing the ladder: prepare the frame, run each candidate in its own worker under its box (local, inline,
-Ray engines; spares), early stop and checkpoints."""
+Ray engines; workers started ahead in prestart), early stop and checkpoints."""

@@ -1,4 +1,4 @@
-"""The engines that run candidates (``[executor].engine``), built by :func:`bakeoff.climb.spares.make_launcher`.
+"""The engines that run candidates (``[executor].engine``), built by :func:`bakeoff.climb.prestart.make_launcher`.
 
 ``local`` (non-blocking forkserver workers, :func:`bakeoff.candidates.isolation.launch` /
 ``collect``), ``inline`` (in this process, for tests and debugging) and ``ray``

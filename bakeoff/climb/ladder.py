@@ -25,7 +25,7 @@ from bakeoff.candidates.isolation import NESTED, Launched, Outcome, stop_all
 from bakeoff.candidates.registry import Spec
 from bakeoff.climb.earlystop import EarlyStop
 from bakeoff.climb.executor import make_executor
-from bakeoff.climb.spares import make_launcher
+from bakeoff.climb.prestart import make_launcher
 from bakeoff.climb.worker import Task, new_row
 from bakeoff.config.experiment import Experiment
 from bakeoff.core.errors import Interrupted, NotApplicable

@@ -48,8 +48,8 @@ def _pick(results: dict[str, Any], candidate: str | None) -> Row:
     return ok[name]
 
 
-def demo(run: str | Path, candidate: str | None = None, count: int = 3) -> pd.DataFrame:
-    """Write ``demo.csv`` (and a report section): ``n`` typical, best and worst holdout rows."""
+def demo(run: str | Path, candidate: str | None = None, per_case: int = 3) -> pd.DataFrame:
+    """Write ``demo.csv`` (and a report section): ``per_case`` typical, best and worst holdout rows each."""
     folder = run_folder(run)
     results, table = _load(folder)
     cand = _pick(results, candidate)
@@ -57,8 +57,8 @@ def demo(run: str | Path, candidate: str | None = None, count: int = 3) -> pd.Da
     err = (pred - table["actual"]).abs()
     order = err.sort_values(kind="stable").index
     mid = len(order) // 2
-    picks = [("best", order[:count]), ("typical", order[max(0, mid - count // 2): max(0, mid - count // 2) + count]),
-             ("worst", order[::-1][:count])]
+    start = max(0, mid - per_case // 2)
+    picks = [("best", order[:per_case]), ("typical", order[start:start + per_case]), ("worst", order[::-1][:per_case])]
     feats = [c for c in table.columns if not c.startswith("pred:") and c != "actual"][:12]
     rows = []
     for case, idx in picks:

@@ -11,7 +11,7 @@ import pytest
 from bakeoff import prepare, run
 from bakeoff.candidates.registry import Spec
 from bakeoff.climb.ladder import climb
-from bakeoff.climb.wallclock import process_start
+from bakeoff.climb.reserve import process_start
 from bakeoff.config.experiment import experiment_from_dict
 from bakeoff.core.records import Status
 from bakeoff.data.sampling import sample_train, strata, stratified_indices

@@ -67,7 +67,7 @@ def test_history_and_compare(two_runs):
 
 def test_demo_pack(two_runs):
     a, _, _ = two_runs
-    out = demo(a.out_dir, "glm", n=2)
+    out = demo(a.out_dir, "glm", per_case=2)
     assert list(out["case"]) == ["best", "best", "typical", "typical", "worst", "worst"]
     assert (out["abs_error"].iloc[:2] <= out["abs_error"].iloc[-2:].min()).all()
     assert (a.out_dir / "demo.csv").is_file()

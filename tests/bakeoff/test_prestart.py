@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bakeoff.candidates.isolation import collect
-from bakeoff.climb.spares import Launcher
+from bakeoff.climb.prestart import Launcher
 from bakeoff.core.records import Status
 
 
