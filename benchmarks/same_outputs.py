@@ -97,7 +97,7 @@ EXCLUDED: dict[str, str] = {
     "predict_margin_s": "holdout predict time estimated from the trials' seconds",
     "seconds": "seconds of one tuning trial (params.history)",
 }
-# net value = value - running cost (bakeoff/valuation.py). The value and its interval (value_usd_month, value_low,
+# net value = value - running cost (bakeoff/judge/value.py). The value and its interval (value_usd_month, value_low,
 # value_high) are compared exactly; the net fields are compared after adding back the row's timing-derived
 # monthly_usd, to within floating-point rounding of that subtraction.
 NET = {"net_usd_month", "net_low", "net_high"}
@@ -105,16 +105,16 @@ NET = {"net_usd_month", "net_low", "net_high"}
 # which are made of timing-derived costs and fit times. Each pattern names its template in bakeoff; the phrase must
 # still be there with the same words, only the parts marked here become "$N" / "N×" / "<cost ratio>". Nothing else
 # in a sentence is touched.
-_USD = r"(?:under )?<?\$[\d.,]*\d"  # bakeoff.money.usd / value_choice._usd: "$0.00013", "<$0.0001", "under $0.01"
-_RATIO = r"\d[\d,]*(?:\.\d+)?×"  # bakeoff.tradeoff.cost_ratio: "38×", "2.5×", "15,335×"
+_USD = r"(?:under )?<?\$[\d.,]*\d"  # bakeoff.core.money.usd / usd_cents: "$0.00013", "<$0.0001", "under $0.01"
+_RATIO = r"\d[\d,]*(?:\.\d+)?×"  # bakeoff.judge.front.cost_ratio: "38×", "2.5×", "15,335×"
 # Two templates state the raw ratio of two measured monthly costs with a 5% band and no noise margin, so even the
 # direction word follows the timings ("1.1× cheaper" / "about as cheap" / "1.1× more expensive" between two runs
 # of the same code): the whole ratio is replaced, the rest of the sentence is compared.
 RAW_COST_RATIOS = [
-    # tradeoff._ratio and its joiner, the pairwise sentences: "mean is 15,335× cheaper to run than random_forest",
+    # judge.front._ratio and its joiner, the pairwise sentences: "mean is 15,335× cheaper to run than random_forest",
     # "glm is about as cheap to run as random_forest"
     re.compile(rf"\b(?:{_RATIO} cheaper|{_RATIO} more expensive|about as cheap|as cheap) to run (?:than|as)\b"),
-    # value_choice._ratio, the value sentences: "and it costs 4.5× more to run"
+    # judge.words._ratio, the value sentences: "and it costs 4.5× more to run"
     re.compile(rf"\bit costs (?:{_RATIO} more|{_RATIO} less|about as much) to run\b"),
 ]
 TIMING_PHRASES = [
@@ -125,7 +125,7 @@ TIMING_PHRASES = [
     re.compile(rf"It costs {_USD} a month against {_USD} \("),
     # choice.py, a cost tie: "(<$0.0001 against $0.00013 a month, a tie within the cost noise margin"
     re.compile(rf"\({_USD} against {_USD} a month, a tie within the cost noise margin"),
-    # value_choice.py, max_net_value: "after under $0.01 of running cost", "after $3.21 of running cost"
+    # judge/choice.py, max_net_value: "after under $0.01 of running cost", "after $3.21 of running cost"
     re.compile(rf"after {_USD} of running cost"),
     # report/words.py summary: "glm (glm), ROC AUC 0.9923 at $0.00083 a month"
     re.compile(rf"\bat {_USD} a month\b"),

@@ -13,13 +13,13 @@ says so and goes on.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any, Self
 
 import pandas as pd
 
 from bakeoff.candidates.contract import Budget, Candidate, Capabilities
+from bakeoff.candidates.modelfile import load_model
 from bakeoff.data.frame import Frame, Problem
 
 TARGET = "bakeoff.candidates.champion:Champion"
@@ -42,7 +42,7 @@ class Champion(Candidate):
         self.origin = origin  # "run" (a recorded run or its folder) or "export" (a folder from bakeoff export)
 
     def _load(self) -> Candidate:
-        obj = pickle.loads(Path(self.model).read_bytes())
+        obj = load_model(Path(self.model).read_bytes())
         while isinstance(obj, Champion):  # a champion kept last sprint: its model is the one to score
             obj = obj.model_
         return obj

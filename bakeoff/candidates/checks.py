@@ -26,7 +26,11 @@ def check_candidates(specs: list[Spec], frame: Frame) -> None:
             does not parse, for one), naming its file or [[candidate]] table.
     """
     for spec in specs:
-        check = getattr(spec.build(), "check_config", None)  # a duck-typed user class may have none
+        try:
+            cand = spec.build()
+        except Exception:  # noqa: BLE001 - a candidate that cannot be built is the ladder's FAILED row
+            continue
+        check = getattr(cand, "check_config", None)  # a duck-typed user class may have none
         if check is not None:
             check(frame.problem, spec.name)
 

@@ -66,7 +66,9 @@ class Checkpoint:
             if path.name.endswith(".validation.json"):
                 continue
             try:
-                row = Row.from_record(json.loads(path.read_text()))
+                record = json.loads(path.read_text())
+                legacy_validation = record.pop("validation", None)  # a row field before blobs left the row
+                row = Row.from_record(record)
             except (OSError, ValueError, TypeError):  # torn, or written by another version of the row
                 continue
             blobs = Blobs()
@@ -76,7 +78,7 @@ class Checkpoint:
                 if not npy.is_file():
                     continue
                 blobs = Blobs(np.load(npy), pkl.read_bytes() if pkl.is_file() else None,
-                              json.loads(val.read_text()) if val.is_file() else None)
+                              json.loads(val.read_text()) if val.is_file() else legacy_validation)
             done[row.name] = Finished(row, blobs)
         return done
 

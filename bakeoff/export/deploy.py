@@ -9,17 +9,17 @@ bake-off applied wrapped around it, so running it reproduces the stored predicti
 from __future__ import annotations
 
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from bakeoff.candidates.contract import Capabilities
+from bakeoff.candidates.modelfile import load_model
 from bakeoff.core.errors import DataError
 from bakeoff.data.coltypes import as_numbers, conform
 from bakeoff.data.horizon import factor_sql
-from bakeoff.query.render import fill, problem_values
+from bakeoff.query.render import placeholders, problem_values, substitute
 from bakeoff.query.sandbox import run_rule
 
 SCORE_PY = '''"""Score new rows with the exported candidate (needs `pip install bakeoff` and this folder only).
@@ -62,10 +62,10 @@ def render_rule(sql: str, problem: dict[str, Any], *, horizon_native: bool) -> s
         DataError: If a placeholder is left that the run does not provide.
     """
     values = problem_values(problem["target"], problem["key"], problem.get("horizon_weeks"))
-    try:
-        text = fill(sql.strip().rstrip(";"), values)
-    except KeyError as exc:
-        raise DataError(f"The rule's SQL uses placeholder {exc.args[0]} that the run does not record.") from None
+    text = substitute(sql.strip().rstrip(";"), values)
+    left = placeholders(text)
+    if left:
+        raise DataError(f"The rule's SQL uses placeholder(s) {', '.join(left)} that the run does not record.")
     scale = horizon_factor(problem)
     if horizon_native or scale is None:
         return text + "\n"
@@ -102,7 +102,7 @@ def _score_model(path: Path, problem: dict[str, Any], rows: pd.DataFrame) -> pd.
     from bakeoff.data.frame import Frame, Problem
     from bakeoff.data.horizon import apply_factor
 
-    model = pickle.loads(path.read_bytes())
+    model = load_model(path.read_bytes())
     prob = Problem(kind=problem["kind"], task=problem["task"], target=problem["target"], key=problem["key"],
                    horizon_weeks=problem.get("horizon_weeks"), label_weeks=problem.get("label_weeks"))
     features = tuple(problem.get("features") or rows.columns)

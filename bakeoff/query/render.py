@@ -1,12 +1,16 @@
 """The one renderer of rule SQL: ``{placeholder}`` filling and the one ``quote()`` of identifiers.
 
-A rule file's text is filled in two places: the run (every placeholder: the problem's names and the
-rule's parameters) and the export (the problem's names, into the text the run recorded with its
-parameters filled in). Both fill through :func:`fill`, with the same :func:`problem_values`.
+A rule file's text is a template (``str.format`` syntax: ``{name}``, ``{{`` for a literal brace). The
+run renders it with :func:`fill` (every placeholder: the problem's names and the rule's parameters);
+the report records it rendered with the parameters only (``fill(..., keep_unknown=True)``), and the
+export puts the problem's names into that recorded text with :func:`substitute`, which touches
+nothing else (the text is no longer a template: its braces are literal). Both use the same
+:func:`problem_values`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +29,19 @@ def problem_values(target: str, key: str, horizon_weeks: float | None) -> dict[s
 class _KeepUnknown(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
+
+
+def substitute(text: str, values: Mapping[str, str]) -> str:
+    """Already rendered ``text`` with ``{name}`` replaced for the names in ``values`` only (other braces kept)."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{name}`` placeholders left in ``text``, sorted."""
+    return sorted(set(PLACEHOLDER.findall(text)))
 
 
 def fill(text: str, values: Mapping[str, Any], *, keep_unknown: bool = False) -> str:

@@ -8,11 +8,11 @@ folder (an export written by ``bakeoff export``, or a run folder). The rows it a
 from __future__ import annotations
 
 import json
-import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bakeoff.candidates.champion import NAMES
+from bakeoff.candidates.modelfile import load_model
 from bakeoff.core.errors import BakeoffError, ConfigError
 from bakeoff.store.history import resolve, run_folder
 
@@ -83,7 +83,7 @@ def _from_export(folder: Path) -> tuple[Path, str, str, int]:
     title = card.read_text().splitlines()[0] if card.is_file() else ""
     inner = title.removeprefix("# Model card: ").split(" (")[0] if title.startswith("# Model card: ") else "model"
     try:
-        model = pickle.loads((folder / "model.pkl").read_bytes())
+        model = load_model((folder / "model.pkl").read_bytes())
     except Exception as exc:  # noqa: BLE001 - a broken file is the user's to fix
         raise ConfigError(f"[ladder].champion: '{folder}/model.pkl' cannot be loaded: {exc}.") from None
     return folder / "model.pkl", str(folder), inner, int(getattr(model, "rung", 0))

@@ -37,3 +37,15 @@ def test_target_function_is_reported(tmp_path, write_config, seed):
     res = run(load_experiment(cfg), write=False, engine="inline")
     assert any("'code' determines the target" in w for w in res.leakage)
     assert not any("'noise'" in w for w in res.leakage)
+
+
+def test_a_candidate_that_cannot_be_built_is_a_failed_row_not_a_stopped_run(tmp_path, write_config):
+    from bakeoff.core.records import Status
+
+    cfg = write_config('[data]\nbuiltin = "breast_cancer"\n[problem]\nkind = "binary"\ntarget = "benign"\nkey = "row_id"\n'
+                       '[score]\nbootstrap = 0\n[ladder]\ninclude = ["mean"]\n'
+                       '[[candidate]]\nname = "broken_rule"\nfamily = "sql"\n')
+    res = run(load_experiment(cfg), write=False, engine="inline")
+    rows = {r.name: r for r in res.rows}
+    assert rows["mean"].status is Status.OK
+    assert rows["broken_rule"].status is Status.FAILED and "file" in rows["broken_rule"].message
