@@ -119,7 +119,7 @@ RAW_COST_RATIOS = [
 ]
 TIMING_PHRASES = [
     # ratios that are stated only when the noise margin says one is cheaper / faster (their words are compared):
-    # "fits 71× faster", "3× cheaper a month" (tradeoff.dominance), "(2.5× cheaper)", "(1.4× dearer)" (choice.py)
+    # "fits 71× faster", "3× cheaper a month" (judge.front.dominance), "(2.5× cheaper)", "(1.4× dearer)" (choice.py)
     re.compile(rf"{_RATIO} (?:cheaper|dearer|faster)\b"),
     # choice.py, cheapest_within: "It costs $0.0042 a month against $0.35 ("
     re.compile(rf"It costs {_USD} a month against {_USD} \("),
@@ -140,7 +140,7 @@ def _raw_ratio(match: re.Match[str]) -> str:
     return "it costs <cost ratio> to run" if match.group(0).startswith("it costs") else "<cost ratio> to run than/as"
 
 
-# The noise margins bakeoff judges timings with (bakeoff/tradeoff.py; mirrored here only to explain differences and
+# The noise margins bakeoff judges timings with (bakeoff/judge/front.py; mirrored here only to explain differences and
 # to warn when a run is close to them): a fit is faster only when over 2x faster AND more than 10 s faster; a cost
 # is lower only when over 2x lower AND more than [cost] negligible_usd (default $1) a month lower.
 COST_RATIO = 2.0
@@ -524,7 +524,7 @@ def compare_docs(a: Any, b: Any, roots_a: list, roots_b: list, diff: Diff, where
             diff.diffs.append(f"{where}{path}: A {_show(va)} != B {_show(vb)}")
 
 
-# The value sentences (bakeoff/value_choice.value_sentences) name up to four leaders in order of net value = value -
+# The value sentences (bakeoff/judge/words.value_sentences) name up to four leaders in order of net value = value -
 # running cost. Leaders with the SAME value (e.g. two that act on nobody: $0) are therefore ordered by their measured
 # running costs alone, so which of them gets a sentence, and in which place, follows the timings. Such a sentence is
 # accepted when it differs only in the candidate's name and the two candidates' value fields are identical in both
