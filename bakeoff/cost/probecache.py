@@ -64,7 +64,8 @@ def digest_files(paths: list[Path]) -> str:
 
 
 @functools.cache
-def _environment() -> dict[str, Any]:
+def machine_environment() -> dict[str, Any]:
+    """What a probe's timings depend on beside the candidate and the data: versions, code, machine."""
     versions = {}
     for lib in LIBRARIES:
         try:
@@ -122,7 +123,7 @@ def _sql_texts(params: dict[str, Any]) -> list[str]:
 def key(target: str, params: dict[str, Any], cls: type, data: str, threads: int, seed: int) -> str:
     """The entry's name: a digest of everything that sets the probes' seconds."""
     doc = {"target": target, "params": params, "source": _source_digest(cls), "sql": _sql_texts(params),
-           "data": data, "threads": threads, "seed": seed, "environment": _environment()}
+           "data": data, "threads": threads, "seed": seed, "environment": machine_environment()}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=repr).encode()).hexdigest()
 
 

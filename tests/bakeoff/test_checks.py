@@ -42,7 +42,8 @@ def test_target_function_is_reported(tmp_path, write_config, seed):
 def test_a_candidate_that_cannot_be_built_is_a_failed_row_not_a_stopped_run(tmp_path, write_config):
     from bakeoff.core.records import Status
 
-    cfg = write_config('[data]\nbuiltin = "breast_cancer"\n[problem]\nkind = "binary"\ntarget = "benign"\nkey = "row_id"\n'
+    cfg = write_config('[data]\nbuiltin = "breast_cancer"\n'
+                       '[problem]\nkind = "binary"\ntarget = "benign"\nkey = "row_id"\n'
                        '[score]\nbootstrap = 0\n[ladder]\ninclude = ["mean"]\n'
                        '[[candidate]]\nname = "broken_rule"\nfamily = "sql"\n')
     res = run(load_experiment(cfg), write=False, engine="inline")

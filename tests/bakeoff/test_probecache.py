@@ -53,10 +53,10 @@ def test_the_key_changes_with_whatever_sets_the_seconds():
 def test_another_machine_or_library_version_is_probed_again(monkeypatch):
     args = ("baselines.naive:Mean", {}, Mean, "data1", 1, 7)
     here = probecache.key(*args)
-    env = probecache._environment()
+    env = probecache.machine_environment()
     for change in ({"host": "elsewhere"}, {"cores": 64}, {"libraries": {**env["libraries"], "numpy": "0.0"}},
                    {"probe_code": "edited"}):
-        monkeypatch.setattr(probecache, "_environment", lambda change=change: {**env, **change})
+        monkeypatch.setattr(probecache, "machine_environment", lambda change=change: {**env, **change})
         assert probecache.key(*args) != here
 
 
