@@ -29,7 +29,7 @@ from bakeoff.data.frame import Frame
 from bakeoff.data.sources import data_hash
 from bakeoff.judge.scoring import metric_names
 from bakeoff.judge.table import tabulate
-from bakeoff.report.result import Result
+from bakeoff.report.result import Result, RunFacts
 from bakeoff.store.champion import champion_specs
 from bakeoff.store.track import require_mlflow
 
@@ -211,13 +211,12 @@ def _finish(session: _Session, climbed: Climbed, opts: RunOptions, *, interrupte
     progress("phase", {"text": "scoring (bootstrap)"})
     rows = climbed.rows
     judged = tabulate(exp, frame, rows, session.names, climbed.blobs)
-    result = Result.assemble(exp, frame, judged, origin=session.origin, wall_s=time.monotonic() - session.started)
-    early = session.stop is not None
-    result.workers = 1 if early else workers_of(exp.executor.workers, exp.executor.engine)
-    result.leakage, result.data_hash = leakage_warnings(exp, frame), session.key_data
-    result.profile, result.drift, drift_notes = watch_data(exp, frame, opts.history_path)
-    result.notes = [*frame.notes, *session.notes, *drift_notes]
-    result.reserve_s, result.started_at = session.reserve, session.started
+    profile, drift, drift_notes = watch_data(exp, frame, opts.history_path)
+    facts = RunFacts(origin=session.origin, leakage=leakage_warnings(exp, frame), data_hash=session.key_data,
+                     workers=1 if session.stop is not None else workers_of(exp.executor.workers, exp.executor.engine),
+                     profile=profile, drift=drift, notes=[*frame.notes, *session.notes, *drift_notes],
+                     reserve_s=session.reserve, started_at=session.started)
+    result = Result.assemble(exp, frame, judged, facts)
     if opts.write:
         if session.warming is not None:
             session.warming.join()  # pyplot half-imported by the warm-up thread must not be imported again here

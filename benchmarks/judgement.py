@@ -36,7 +36,7 @@ import numpy as np
 from bakeoff.config.experiment import ChooseSection
 from bakeoff.core.records import Cost, Row, Status
 from bakeoff.judge.choice import choose, tolerance_for
-from bakeoff.judge.front import annotate
+from bakeoff.judge.front import annotated
 from bakeoff.judge.maxt import Judgement
 from bakeoff.judge.scoring import Scores, score_all
 
@@ -82,7 +82,7 @@ def table(y: np.ndarray, preds: dict[str, np.ndarray], seed: int) -> tuple[list[
     scores = score_all(y, preds, ("rmse",), rounds=ROUNDS, confidence=0.95, seed=seed)
     rows = [Row(name=n, rung=2, status=Status.OK, fit_s=1.0, predict_ms_per_1k=1.0,
                 cost=Cost(monthly_usd=2.0 * 4.0**i), metrics=scores.metrics[n]) for i, n in enumerate(preds)]
-    annotate(rows, scores)
+    rows = annotated(rows, scores)
     return rows, scores, choose(rows, scores, RULE).name
 
 

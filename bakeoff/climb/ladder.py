@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -241,19 +241,23 @@ def _inner_turn(turn: _Turn, stop: EarlyStop) -> _Turn:
     return _Turn(turn.exp, stop.frame, [str(path)], folder, turn.deadline, 1, stop=stop)
 
 
-def _observe_inner(turn: _Turn, spec: Spec, index: int, row: Row) -> None:
-    """Fit ``row``'s candidate on the inner split when its decision can still matter; feed the early stop."""
+def _observe_inner(turn: _Turn, spec: Spec, index: int, row: Row) -> Row:
+    """Fit ``row``'s candidate on the inner split when its decision can still matter; feed the early stop.
+
+    Returns:
+        The row with its ``inner_score`` (unchanged without an early stop).
+    """
     inner = turn.inner
     if inner is None or inner.stop is None:
-        return
+        return row
     preds = None
     if row.ok and inner.stop.needs_inner(spec.name):
-        task, box = _task(inner, spec, new_row(spec), index)
+        task, _ = _task(inner, spec, new_row(spec), index)
         if task is not None:
-            outcome = make_executor(inner.exp, {inner.frame_paths[0]: inner.frame})(task, box)
+            outcome = make_executor(inner.exp, {inner.frame_paths[0]: inner.frame})(task, task.box)
             fitted = outcome.value if outcome.status is Status.OK else None
             preds = fitted.blobs.predictions if fitted is not None and fitted.row.ok else None
-    row.inner_score = inner.stop.observe(spec.name, preds)
+    return replace(row, inner_score=inner.stop.observe(spec.name, preds))
 
 
 def _start(turn: _Turn, state: Climb, index: int, spec: Spec, launch: Launch) -> None:
@@ -262,36 +266,32 @@ def _start(turn: _Turn, state: Climb, index: int, spec: Spec, launch: Launch) ->
     row = new_row(spec)
     why = stop.before(stop.groups.get(row.name, row.rung)) if stop else None
     if why:
-        row.status, row.message = Status.SKIPPED, why
+        row = replace(row, status=Status.SKIPPED, message=why)
     elif spec.name in done:
         _settle(turn, state, index, done[spec.name], spec, save=False)
         return
     elif row.status is not Status.FAILED:  # FAILED already: its class cannot be loaded
-        task, box = _task(turn, spec, row, index)
+        task, row = _task(turn, spec, row, index)
         if task is not None:
-            turn.progress("start", {"name": row.name, "rung": row.rung, "box": box})
-            state.running.append(Slot(index, row, launch(task, box), Path(task.progress or "")))
+            turn.progress("start", {"name": row.name, "rung": row.rung, "box": task.box})
+            state.running.append(Slot(index, row, launch(task, task.box), Path(task.progress or "")))
             return
     _settle(turn, state, index, Finished(row), spec, save=row.status is not Status.SKIPPED and why is None)
 
 
-def _task(turn: _Turn, spec: Spec, row: Row, index: int) -> tuple[Task | None, float]:
-    """The worker's task and box, or (None, 0) with ``row`` marked SKIPPED / FAILED."""
+def _task(turn: _Turn, spec: Spec, row: Row, index: int) -> tuple[Task | None, Row]:
+    """The worker's task (its ``box`` set) and the row with its box, or None and the row SKIPPED / FAILED."""
     try:
         cand = spec.build()
         cand.check_applicable(turn.frame.problem)
     except NotApplicable as exc:
-        row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
-        return None, 0.0
+        return None, replace(row, status=Status.SKIPPED, message=str(exc), applicable=False)
     except Exception as exc:
-        row.status, row.message = Status.FAILED, f"{type(exc).__name__}: {exc}"
-        return None, 0.0
+        return None, replace(row, status=Status.FAILED, message=f"{type(exc).__name__}: {exc}")
     remaining = turn.deadline - time.monotonic()
     if remaining < MIN_START_S:
-        row.status, row.message = Status.SKIPPED, "timebox exhausted"
-        return None, 0.0
+        return None, replace(row, status=Status.SKIPPED, message="timebox exhausted")
     box = min(candidate_box(turn.exp, cand), remaining)
-    row.box_s = box
     ex = turn.exp.executor
     able = Capabilities.of(cand)
     rowwise = spec.rung >= turn.exp.ladder.sample_from_rung or able.predicts_rowwise
@@ -302,7 +302,7 @@ def _task(turn: _Turn, spec: Spec, row: Row, index: int) -> tuple[Task | None, f
     return Task(spec, path, seed, time.monotonic() + box, ex.threads, ex.memory_mb or default_memory_mb(),
                 turn.workers, str(turn.workdir / f"progress-{index}.jsonl"), box, NESTED[ex.engine],
                 validate=validate, chunk_rows=PREDICT_CHUNK_ROWS if rowwise else None,
-                probe_key=key, cache_dir=str(probecache.folder()) if key else None), box
+                probe_key=key, cache_dir=str(probecache.folder()) if key else None), replace(row, box_s=box)
 
 
 def frame_path(paths: list[str], spec: Spec, exp: Experiment) -> str:
@@ -318,11 +318,9 @@ def candidate_box(exp: Experiment, cand: Any) -> float:
 def _finished(row: Row, outcome: Outcome) -> Finished:
     """The worker's row and blobs (OK), or ``row`` marked with how the isolated call ended."""
     if outcome.status is Status.OK:
-        outcome.value.row.box_s = row.box_s
-        return outcome.value
-    row.status, row.message, row.fit_s = outcome.status, outcome.message, outcome.elapsed
-    row.traceback = outcome.traceback or None
-    return Finished(row)
+        return Finished(replace(outcome.value.row, box_s=row.box_s), outcome.value.blobs)
+    return Finished(replace(row, status=outcome.status, message=outcome.message, fit_s=outcome.elapsed,
+                            traceback=outcome.traceback or None))
 
 
 def _settle(turn: _Turn, state: Climb, index: int, finished: Finished, spec: Spec, *, save: bool = True) -> None:
@@ -331,7 +329,7 @@ def _settle(turn: _Turn, state: Climb, index: int, finished: Finished, spec: Spe
     if save and turn.plan.save and row.status is not Status.SKIPPED:
         turn.plan.save(finished)
     if turn.inner is not None:
-        _observe_inner(turn, spec, index, row)
+        row = _observe_inner(turn, spec, index, row)
     state.rows[index] = row
     if row.ok:
         state.blobs[row.name] = finished.blobs
@@ -343,9 +341,7 @@ def _interrupted(state: Climb, specs: list[Spec], collect: Collect) -> None:
     stop_all([s.handle for s in state.running if isinstance(s.handle, Launched)])
     for i, spec in enumerate(specs):
         if i not in state.rows:
-            row = new_row(spec)
-            row.status, row.message = Status.SKIPPED, "interrupted (Ctrl-C)"
-            state.rows[i] = row
+            state.rows[i] = replace(new_row(spec), status=Status.SKIPPED, message="interrupted (Ctrl-C)")
     raise Interrupted("interrupted (Ctrl-C)", state.ordered(), blobs=dict(state.blobs)) from None
 
 

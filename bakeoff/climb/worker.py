@@ -13,7 +13,7 @@ import pickle
 import time
 import traceback
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,13 +96,13 @@ def execute(task: Task) -> Finished:
     """Fit and predict one candidate; never raises (a failure is a FAILED row)."""
     row = new_row(task.spec)
     try:
-        return Finished(row, _execute(task, row))
+        measured, blobs = _execute(task)
     except NotApplicable as exc:  # found only on the data (no feature a rule can read, say)
-        row.status, row.message, row.applicable = Status.SKIPPED, str(exc), False
+        return Finished(replace(row, status=Status.SKIPPED, message=str(exc), applicable=False))
     except Exception as exc:  # every failure becomes a row
-        row.status, row.message = Status.FAILED, failure_message(exc)
-        row.traceback = "".join(traceback.format_exception(exc))
-    return Finished(row)
+        return Finished(replace(row, status=Status.FAILED, message=failure_message(exc),
+                                traceback="".join(traceback.format_exception(exc))))
+    return Finished(replace(row, **measured), blobs)
 
 
 def failure_message(exc: BaseException) -> str:
@@ -113,8 +113,8 @@ def failure_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {msg}{where}"
 
 
-def _execute(task: Task, row: Row) -> Blobs:
-    """Fit, predict and measure into ``row``; returns what is kept beside it."""
+def _execute(task: Task) -> tuple[dict[str, Any], Blobs]:
+    """Fit, predict and measure: the row's measured values, and what is kept beside the row."""
     limit_threads(task.threads)
     frame = load_frame(task.frame_path)
     cand = task.spec.build()
@@ -130,30 +130,29 @@ def _execute(task: Task, row: Row) -> Blobs:
         pred = _retime(cand, frame, pred, budget)
         rss = peak_rss_mb()  # before the cost probes, whose grown copies of the data are not the candidate's
         with Stopwatch() as probing:
-            probed, row.probe_cached = _probe_or_reuse(task, cand, frame, billed(fit, task.threads), billed(pred),
-                                                       budget)
+            probed, cached = _probe_or_reuse(task, cand, frame, billed(fit, task.threads), billed(pred), budget)
     predictions = check_predictions(raw, frame, task.spec.name)
-    native = Capabilities.of(cand).horizon_native
+    native, factor = Capabilities.of(cand).horizon_native, None
     if not native:
-        predictions, row.horizon_factor = to_horizon(predictions, frame.problem.task, frame.alignment,
-                                                     frame.problem.horizon_scale)
+        predictions, factor = to_horizon(predictions, frame.problem.task, frame.alignment,
+                                         frame.problem.horizon_scale)
     validation = None
     if task.validate:
         prob = frame.problem
         validation = validation_predictions(
             task.spec.build, frame, budget, task.seed,
             lambda p: p if native else to_horizon(p, prob.task, frame.alignment, prob.horizon_scale)[0])
-    row.predict_points, row.fit_points, row.in_warehouse = probed.points_predict, probed.points_fit, probed.warehouse
-    row.probe_s = probing.wall
-    row.status, row.message = Status.OK, ""
-    row.fit_s, row.fit_cpu_s, row.predict_s, row.predict_cpu_s = fit.wall, fit.cpu, pred.wall, pred.cpu
-    row.predict_ms_per_1k = 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0
     model = _pickled(cand)  # pickled once: its size is the model size
-    row.model_kb = len(model) / 1024.0 if model is not None else model_kb(cand)
-    row.peak_rss_mb, row.threads = rss, task.threads
-    row.params, row.warnings = plain(cand.describe(), finite=True), _warning_lines(caught)
-    row.train_rows = len(frame.train)
-    return Blobs(predictions, model, validation)
+    measured = {
+        "status": Status.OK, "message": "", "fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred.wall,
+        "predict_cpu_s": pred.cpu, "predict_ms_per_1k": 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0,
+        "model_kb": len(model) / 1024.0 if model is not None else model_kb(cand), "peak_rss_mb": rss,
+        "threads": task.threads, "params": plain(cand.describe(), finite=True), "warnings": _warning_lines(caught),
+        "train_rows": len(frame.train), "horizon_factor": factor, "predict_points": probed.points_predict,
+        "fit_points": probed.points_fit, "in_warehouse": probed.warehouse, "probe_s": probing.wall,
+        "probe_cached": cached,
+    }
+    return measured, Blobs(predictions, model, validation)
 
 
 def _probe_or_reuse(task: Task, cand: Any, frame: Frame, fit_s: float, predict_s: float,

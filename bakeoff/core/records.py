@@ -3,8 +3,10 @@
 A row is THE definition of a candidate's result. ``results.json`` (its "candidates"
 entries), ``tradeoff.csv`` / ``Result.table``, the run-history table ``candidates`` in
 ``store.py`` and the checkpoint files are all derived from the fields below and their
-metadata; nobody lists the fields again. Rows use ``slots``, so a misspelled attribute
-(``row.fti_s = 1``) raises ``AttributeError`` instead of quietly adding a key.
+metadata; nobody lists the fields again. Rows are frozen: the worker and the climb build a
+*measured* row once (``dataclasses.replace`` where a turn ends early), the judge builds one
+:class:`Verdict` per candidate, and the public row is assembled once from the two
+(:meth:`Row.judged`). Blobs (predictions, the pickled model) travel beside the row in :class:`Blobs`.
 
 How to add a per-candidate field (one edit plus the code that computes it):
 
@@ -19,8 +21,9 @@ How to add a per-candidate field (one edit plus the code that computes it):
    float -> DOUBLE, int -> INTEGER, bool -> BOOLEAN, str / lists -> VARCHAR).
    ``table=False`` for nested or long values (dicts, text); ``json=False`` for internal
    working values (kept in checkpoints, never published).
-2. Set it where it is computed: in the worker (``worker._execute``) for what is measured
-   while fitting, in ``runner.tabulate`` / ``tradeoff.annotate`` for what is judged after.
+2. Set it where it is computed: in the worker (``climb.worker``) for what is measured while
+   fitting; for what is judged after, declare it with ``stage="judged"`` and put it in the
+   verdict (``judge.table.tabulate``, ``judge.front.annotate``).
    Table column order is declaration order; new fields go at the end of their group.
 """
 
@@ -49,7 +52,8 @@ class Status(enum.StrEnum):
     TIMEOUT = "TIMEOUT"
 
 
-def column(doc: str, *, default: Any = None, json: bool = True, table: bool = True, factory: Any = None) -> Any:
+def column(doc: str, *, default: Any = None, json: bool = True, table: bool = True, factory: Any = None,
+           stage: str = "measured") -> Any:
     """Declare a row field.
 
     Args:
@@ -58,14 +62,16 @@ def column(doc: str, *, default: Any = None, json: bool = True, table: bool = Tr
         json: Published in the ``results.json`` candidate entry.
         table: A column of ``tradeoff.csv`` / ``Result.table`` and of the run-history table.
         factory: A zero-argument callable making the default (for mutable defaults).
+        stage: Who sets it: ``"measured"`` (the worker and the climb, before any judgement) or ``"judged"``
+            (the judge, in a :class:`Verdict`).
     """
-    meta = {"doc": doc, "json": json, "table": table}
+    meta = {"doc": doc, "json": json, "table": table, "stage": stage}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True)
 class Cost:
     """Dollars under the ``[cost]`` price and scale model (see ``cost.py``)."""
 
@@ -85,7 +91,7 @@ class Cost:
                                       table=False)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True)
 class Value:
     """Dollars a month under the ``[value]`` policy (see ``value.py``); table columns only when set."""
 
@@ -102,7 +108,7 @@ class Value:
                                "month: shown at the run's confidence, or on the point estimate (then 'point').")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True)
 class Row:
     """One candidate's result. Field order is the column order of ``tradeoff.csv``."""
 
@@ -112,17 +118,23 @@ class Row:
     status: Status = column("How its turn ended: OK, SKIPPED, FAILED or TIMEOUT.", default=Status.SKIPPED)
     message: str = column("Why it was SKIPPED / FAILED / TIMEOUT (empty when OK).", default="")
     metrics: dict[str, float] | None = column(
-        "Holdout metrics by name (OK rows); the table shows the primary one as 'primary' and all as metric_*.")
-    ci_low: float | None = column("Lower bootstrap confidence bound of the primary metric.")
-    ci_high: float | None = column("Upper bootstrap confidence bound of the primary metric.")
-    vs_best: float | None = column("Primary metric minus the best candidate's (paired).")
-    vs_best_low: float | None = column("Lower simultaneous (max-T) bound of the paired difference to the best.")
-    vs_best_high: float | None = column("Upper simultaneous (max-T) bound of the paired difference to the best.")
-    vs_best_p: float | None = column("Max-T adjusted bootstrap p-value of 'the best is better' (0: below 1/B).")
-    vs_simplest: float | None = column("Primary metric minus the simplest (lowest rung > 0) candidate's.")
-    vs_simplest_p: float | None = column("Bootstrap p-value of the difference to the simplest.")
-    pareto: bool | None = column("On the Pareto front of accuracy, fit time and monthly cost.")
-    dominated_by: list[str] | None = column("Candidates at least as good on all three axes, better on one.")
+        "Holdout metrics by name (OK rows); the table shows the primary one as 'primary' and all as metric_*.",
+        stage="judged")
+    ci_low: float | None = column("Lower bootstrap confidence bound of the primary metric.", stage="judged")
+    ci_high: float | None = column("Upper bootstrap confidence bound of the primary metric.", stage="judged")
+    vs_best: float | None = column("Primary metric minus the best candidate's (paired).", stage="judged")
+    vs_best_low: float | None = column("Lower simultaneous (max-T) bound of the paired difference to the best.",
+                                       stage="judged")
+    vs_best_high: float | None = column("Upper simultaneous (max-T) bound of the paired difference to the best.",
+                                        stage="judged")
+    vs_best_p: float | None = column("Max-T adjusted bootstrap p-value of 'the best is better' (0: below 1/B).",
+                                     stage="judged")
+    vs_simplest: float | None = column("Primary metric minus the simplest (lowest rung > 0) candidate's.",
+                                       stage="judged")
+    vs_simplest_p: float | None = column("Bootstrap p-value of the difference to the simplest.", stage="judged")
+    pareto: bool | None = column("On the Pareto front of accuracy, fit time and monthly cost.", stage="judged")
+    dominated_by: list[str] | None = column("Candidates at least as good on all three axes, better on one.",
+                                            stage="judged")
     fit_s: float | None = column("Fit wall seconds (for TIMEOUT: seconds until the kill).")
     fit_cpu_s: float | None = column("Fit CPU seconds (all threads and child processes).")
     box_s: float | None = column("The candidate's hard box, seconds: [timebox] per_candidate, or for a "
@@ -131,41 +143,50 @@ class Row:
     predict_ms_per_1k: float | None = column("Predict wall milliseconds per 1,000 holdout rows.")
     model_kb: float | None = column("Pickled model size, KB (None: the model cannot be pickled).")
     peak_rss_mb: float | None = column("Peak resident memory of the worker, MB.")
-    cost: Cost | None = column("Dollars under the [cost] model (OK rows); its fields are table columns.")
+    cost: Cost | None = column("Dollars under the [cost] model (OK rows); its fields are table columns.",
+                               stage="judged")
     bias_pct: float | None = column(
         "Total bias on the holdout, %: (sum of predictions - sum of actuals) / sum of actuals "
-        "(customer-base, count and binary problems; for activity: expected vs actual active customers).")
+        "(customer-base, count and binary problems; for activity: expected vs actual active customers).",
+        stage="judged")
     horizon_factor: float | None = column(
         "How label-window predictions were moved to the holdout horizon (bakeoff.data.horizon): the factor for "
         "counts and spend, the exponent e of 1 - (1 - p)^e for activity; None when the candidate is horizon-native.")
-    best_set: bool | None = column("In the set of the best: no candidate is shown better (simultaneous max-T).")
-    best_set_p: float | None = column("Adjusted bootstrap p-value of 'not the best' (below 1 - confidence: out).")
-    shortfall: float | None = column("How far the primary metric falls short of the best one (>= 0).")
-    shortfall_low: float | None = column("Lower simultaneous bound of the shortfall from the truly best.")
-    shortfall_high: float | None = column("Upper simultaneous bound of the shortfall from the truly best.")
+    best_set: bool | None = column("In the set of the best: no candidate is shown better (simultaneous max-T).",
+                                   stage="judged")
+    best_set_p: float | None = column("Adjusted bootstrap p-value of 'not the best' (below 1 - confidence: out).",
+                                      stage="judged")
+    shortfall: float | None = column("How far the primary metric falls short of the best one (>= 0).", stage="judged")
+    shortfall_low: float | None = column("Lower simultaneous bound of the shortfall from the truly best.",
+                                         stage="judged")
+    shortfall_high: float | None = column("Upper simultaneous bound of the shortfall from the truly best.",
+                                          stage="judged")
     train_rows: int | None = column("Training rows the candidate fit on (a seeded stratified sample of "
                                     "[ladder] train_sample rows from rung [ladder] sample_from_rung up).")
     threads: int | None = column("Threads the candidate was allowed.", table=False)
     params: dict[str, Any] | None = column(
         "The fitted candidate's describe() output: parameters, coefficients, SQL text.", table=False)
     summary: str = column("One line saying what the candidate is.", default="", table=False)
-    vs_best_name: str | None = column("Name of the best candidate compared with.", table=False)
-    vs_simplest_low: float | None = column("Lower bound of the paired difference to the simplest.", table=False)
-    vs_simplest_high: float | None = column("Upper bound of the paired difference to the simplest.", table=False)
-    vs_simplest_name: str | None = column("Name of the simplest candidate compared with.", table=False)
+    vs_best_name: str | None = column("Name of the best candidate compared with.", table=False, stage="judged")
+    vs_simplest_low: float | None = column("Lower bound of the paired difference to the simplest.", table=False,
+                                           stage="judged")
+    vs_simplest_high: float | None = column("Upper bound of the paired difference to the simplest.", table=False,
+                                            stage="judged")
+    vs_simplest_name: str | None = column("Name of the simplest candidate compared with.", table=False, stage="judged")
     warnings: list[str] | None = column("Distinct warnings raised while fitting (at most 5).", table=False)
     traceback: str | None = column("Full traceback of a FAILED candidate (where the exception was raised).",
                                    table=False)
     dominance: list[str] | None = column("Who dominates this candidate and by what real margin, in words.",
-                                         table=False)
+                                         table=False, stage="judged")
     bootstrap_rounds: int | None = column("Bootstrap resamples behind the intervals (p-values below 1/B).",
-                                          table=False)
+                                          table=False, stage="judged")
     inner_score: float | None = column("Primary metric on the inner validation split of train (early stop).")
     predict_s: float | None = column("Predict wall seconds over the holdout.", json=False, table=False)
     predict_cpu_s: float | None = column("Predict CPU seconds over the holdout.", json=False, table=False)
     applicable: bool = column("False when the candidate does not apply to the problem (hidden in reports).",
                               default=True, json=False, table=False)
-    value: Value | None = column("Dollars a month under [value] (OK rows); its fields are table columns when set.")
+    value: Value | None = column("Dollars a month under [value] (OK rows); its fields are table columns when set.",
+                                 stage="judged")
     predict_points: list[list[float]] | None = column(
         "(rows, billed seconds) of predict calls at several sizes, for the cost model.", table=False)
     fit_points: list[list[float]] | None = column(
@@ -181,6 +202,10 @@ class Row:
     def ok(self) -> bool:
         """True when the candidate finished (status OK)."""
         return self.status is Status.OK
+
+    def judged(self, verdict: Verdict) -> Row:
+        """This measured row with the judge's verdict: the public row, assembled once."""
+        return dataclasses.replace(self, **verdict.values)
 
     @property
     def monthly_usd(self) -> float | None:
@@ -246,6 +271,27 @@ class Row:
         out["chosen"] = self.name == chosen
         out.update({f"metric_{k}": v for k, v in (self.metrics or {}).items()})
         return out
+
+
+def judged_fields() -> frozenset[str]:
+    """The row fields the judge sets (``column(stage="judged")``); every other field is measured."""
+    return frozenset(f.name for f in fields(Row) if f.metadata["stage"] == "judged")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the judge says of one candidate, built once: the values of the row's judged fields.
+
+    Raises:
+        TypeError: On a field that is not a judged field of :class:`Row` (a typo, or a measured field).
+    """
+
+    values: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        stray = sorted(set(self.values) - judged_fields())
+        if stray:
+            raise TypeError(f"not a judged field of Row: {', '.join(stray)}")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ so every comparison of cost (flags, the choice, net value) weighs it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -109,10 +109,7 @@ def cost_of(row: Row, cost: CostSection, n_train: int, n_holdout: int) -> Cost:
     fit, predict = timings(row, n_train, n_holdout)
     out = project(fit, predict, cost, n_train=n_train, warehouse=bool(row.in_warehouse))
     upkeep = upkeep_of(row, cost)
-    if upkeep:
-        out.monthly_usd += upkeep
-        out.upkeep_usd = upkeep
-    return out
+    return replace(out, monthly_usd=out.monthly_usd + upkeep, upkeep_usd=upkeep) if upkeep else out
 
 
 def upkeep_text(cost: CostSection) -> str:

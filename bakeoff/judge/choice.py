@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -45,11 +45,12 @@ from bakeoff.core.money import usd, usd_cents, usd_rounded
 from bakeoff.core.records import Row, keep_words
 from bakeoff.judge.front import (
     DEFAULT_MARGINS,
+    JudgedValues,
     Margins,
     ci_label,
     cost_ratio,
     dominance,
-    flag_front,
+    front_flags,
     judged,
 )
 from bakeoff.judge.maxt import Judgement
@@ -71,11 +72,13 @@ NET = "shown to net more"
 @dataclass(frozen=True)
 class Choice:
     """What every rule returns: the chosen candidate (None: nothing is), the plain sentence saying why, and
-    for ``max_net_value`` the leaders (the set of the best in net value)."""
+    for the net-value rule the leaders (the set of the best in net value) and the judged fields it sets
+    (``Value.below``; under ``max_net_value`` the Pareto flags, drawn on net value), by candidate name."""
 
     name: str | None
     reason: str
     leaders: tuple[str, ...] = ()
+    judged: JudgedValues = field(default_factory=dict)
 
 
 def tolerance_for(metric: str, rule: ChooseSection) -> tuple[float, bool]:
@@ -309,14 +312,17 @@ def choose_net_value(report: ValueReport, rows: list[Row], rule: ChooseSection, 
              if not any(a != i and dominance(ok, j, a, i, margins, NET) for a in range(len(ok)))]
     led = {i: [q for q in range(len(ok)) if q != i and not margins.cheaper(ok[i], ok[q])
                and point[q] - point[i] > net.tol_abs + VALUE_EPS] for i in range(len(ok))}
-    mark_below(report, ok, point, reps, judge, confidence)
+    marks = mark_below(report, ok, point, reps, judge, confidence)
+    judged: JudgedValues = {r.name: {"value": replace(r.value, below=marks[r.name])} for r in ok
+                      if r.value is not None and r.name in marks}
     eligible = _above_floor(report, point, best, [i for i in front if j.shortfall(i)[1] <= net.tol_abs + VALUE_EPS
                                                   and not led[i]] or [best])
     if rule.rule == "max_net_value":
-        flag_front(ok, j, margins, NET)
+        for name, flags in front_flags(ok, j, margins, NET).items():
+            judged.setdefault(name, {}).update(flags)
     leaders = tuple(names[i] for i in range(len(ok)) if not any(j.shown_better(a, i) for a in range(len(ok))))
     if not eligible:
-        return Choice(None, _nothing_beats(report, ok, vals, best), leaders)
+        return Choice(None, _nothing_beats(report, ok, vals, best), leaders, judged)
     pick = min(margins.not_beaten(ok, eligible), key=lambda i: (ok[i].rung, -point[i], i))
     tied = not margins.cheaper(ok[pick], ok[best]) and not margins.cheaper(ok[best], ok[pick])
     reason = _net_keep(ok, pick, j) + _net_reason(net, pick, tied=tied)
@@ -325,7 +331,7 @@ def choose_net_value(report: ValueReport, rows: list[Row], rule: ChooseSection, 
         i = max(passed, key=lambda k: (point[k], -k))
         reason += (f" {ok[i].label} costs about as much to run and nets {usd_rounded(point[pick] - point[i])} a "
                    "month less, more than the tolerance: with nothing to save, the better estimate wins.")
-    return Choice(names[pick], reason, leaders)
+    return Choice(names[pick], reason, leaders, judged)
 
 
 def _above_floor(report: ValueReport, point: np.ndarray, best: int, pool: list[int]) -> list[int]:

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from bakeoff.config.experiment import CostSection
-from bakeoff.core.records import Row
+from bakeoff.core.records import Row, Verdict
 from bakeoff.judge.maxt import Judgement, format_p
 from bakeoff.judge.scoring import Scores
 
@@ -125,39 +126,51 @@ def dominance(ok: list[Row], judgement: Judgement, ia: int, ib: int, margins: Ma
     return f"{first.name}: " + ", ".join(reasons) if reasons else None
 
 
-def flag_front(ok: list[Row], judgement: Judgement, margins: Margins, shown: str = "shown more accurate") -> None:
-    """Set each row's Pareto flag, dominated-by names and dominance reasons from judgement ``j``."""
-    for ib, b in enumerate(ok):
+JudgedValues = dict[str, dict[str, Any]]  # candidate name -> judged field -> value (a Verdict's values, in the making)
+
+
+def front_flags(ok: list[Row], judgement: Judgement, margins: Margins,
+                shown: str = "shown more accurate") -> JudgedValues:
+    """Each row's Pareto flag, dominated-by names and dominance reasons from ``judgement`` (indexed like ``ok``)."""
+    out: JudgedValues = {}
+    for ib, row in enumerate(ok):
         why = [w for ia in range(len(ok)) if ia != ib and (w := dominance(ok, judgement, ia, ib, margins, shown))]
-        b.dominated_by = [w.split(":", 1)[0] for w in why]
-        b.dominance = why
-        b.pareto = not why
+        out[row.name] = {"dominated_by": [w.split(":", 1)[0] for w in why], "dominance": why, "pareto": not why}
+    return out
 
 
-def annotate(rows: list[Row], scores: Scores, margins: Margins = DEFAULT_MARGINS) -> None:
-    """Add CI, vs-best, vs-simplest, set-of-the-best, shortfall, Pareto and dominated-by fields (in place)."""
+def annotate(rows: list[Row], scores: Scores, margins: Margins = DEFAULT_MARGINS) -> JudgedValues:
+    """The CI, vs-best, vs-simplest, set-of-the-best, shortfall, Pareto and dominated-by fields of the OK rows."""
     ok, j = judged(rows, scores)
     if not ok:
-        return
-    flag_front(ok, j, margins)
+        return {}
+    out = front_flags(ok, j, margins)
     top = max(j.util)
-    best = next((i for i, r in enumerate(ok) if j.util[i] == top and r.pareto), int(j.best))
+    best = next((i for i, r in enumerate(ok) if j.util[i] == top and out[r.name]["pareto"]), int(j.best))
     simplest = next((i for i, r in enumerate(ok) if r.rung > 0), None)
     for k, r in enumerate(ok):
-        r.ci_low, r.ci_high = scores.ci(r.name)
-        _compare(r, "vs_best", j, k, best, j.p_value(best, k))
+        judged_ = out[r.name]
+        judged_["ci_low"], judged_["ci_high"] = scores.ci(r.name)
+        d, lo, hi = j.interval(k, best)
+        judged_.update(vs_best=d, vs_best_low=lo, vs_best_high=hi, vs_best_p=j.p_value(best, k),
+                       vs_best_name=j.names[best])
         if simplest is not None:
-            _compare(r, "vs_simplest", j, k, simplest, min(j.p_value(simplest, k), j.p_value(k, simplest)))
-        r.best_set = j.in_best_set(k)
-        r.best_set_p = j.best_set_p(k)
-        r.shortfall, r.shortfall_low, r.shortfall_high = j.shortfall(k)
-        r.bootstrap_rounds = j.rounds
+            d, lo, hi = j.interval(k, simplest)
+            judged_.update(vs_simplest=d, vs_simplest_low=lo, vs_simplest_high=hi, vs_simplest_name=j.names[simplest],
+                           vs_simplest_p=min(j.p_value(simplest, k), j.p_value(k, simplest)))
+        judged_["shortfall"], judged_["shortfall_low"], judged_["shortfall_high"] = j.shortfall(k)
+        judged_.update(best_set=j.in_best_set(k), best_set_p=j.best_set_p(k), bootstrap_rounds=j.rounds)
+    return out
 
 
-def _compare(row: Row, prefix: str, judgement: Judgement, index: int, other: int, share: float) -> None:
-    point, lo, hi = judgement.interval(index, other)
-    for suffix, value in (("", point), ("_low", lo), ("_high", hi), ("_p", share), ("_name", judgement.names[other])):
-        setattr(row, prefix + suffix, value)
+def annotated(rows: list[Row], scores: Scores, margins: Margins = DEFAULT_MARGINS) -> list[Row]:
+    """The rows with :func:`annotate`'s fields (for tests and benchmarks that judge rows by hand)."""
+    return with_verdicts(rows, annotate(rows, scores, margins))
+
+
+def with_verdicts(rows: list[Row], judged_values: JudgedValues) -> list[Row]:
+    """Each row with its judged values (rows without any are returned as they are)."""
+    return [r.judged(Verdict(judged_values[r.name])) if r.name in judged_values else r for r in rows]
 
 
 def sentences(rows: list[Row], scores: Scores, confidence: float) -> list[str]:

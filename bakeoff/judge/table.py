@@ -16,9 +16,9 @@ from bakeoff.data.frame import Frame, Problem
 from bakeoff.judge.champion import verdict
 from bakeoff.judge.choice import Choice, choose, choose_net_value, keep_above_trivial
 from bakeoff.judge.diagnostics import calibration_tables, ranking_flips, segment_scores
-from bakeoff.judge.front import Margins, annotate, sentences, to_frame
+from bakeoff.judge.front import JudgedValues, Margins, annotate, sentences, to_frame, with_verdicts
 from bakeoff.judge.scoring import Scores, score_all
-from bakeoff.judge.value import Decision, Resamples, ValueReport, attach
+from bakeoff.judge.value import Decision, Resamples, ValueReport, evaluate_rows
 from bakeoff.judge.words import below_sentences, value_sentences
 
 
@@ -64,21 +64,22 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
     models = {n: b.model for n, b in kept if b.model}
     scores = score_all(y, preds, names, rounds=exp.score.bootstrap, confidence=exp.score.confidence,
                        seed=exp.seed)
-    for r in rows:
-        if r.ok:
-            r.metrics = scores.metrics[r.name]
-            r.cost = cost_of(r, exp.cost, len(frame.train), len(frame.holdout))
-            if reports_bias(frame.problem) and r.name in preds:
-                r.bias_pct = METRICS["bias_pct"](y, preds[r.name])
-    value = _value(exp, frame, rows, {n: b for n, b in blobs.items() if n in preds}, y)
+    # one verdict per candidate, gathered step by step; each step reads the rows with what is judged so far
+    verdicts: JudgedValues = {r.name: _scored(exp, frame, r, scores, preds.get(r.name), y) for r in rows if r.ok}
+    value = _value(exp, frame, with_verdicts(rows, verdicts), {n: b for n, b in blobs.items() if n in preds}, y)
+    for name in value.candidates if value is not None else ():
+        verdicts[name]["value"] = value.value_of(name)
     margins = Margins.of(exp.cost)
-    annotate(rows, scores, margins)
-    champion = verdict(rows, scores)
+    _merge(verdicts, annotate(with_verdicts(rows, verdicts), scores, margins))
+    view = with_verdicts(rows, verdicts)
+    champion = verdict(view, scores)
     said = [champion["sentence"]] if champion else []
-    choice = choose(rows, scores, exp.choose, margins)
+    choice = choose(view, scores, exp.choose, margins)
     lines: list[str] = []
     if value is not None:
-        choice, lines = _value_verdict(exp, value, rows, choice, margins, scores)
+        choice, lines = _value_verdict(exp, value, view, choice, margins, scores)
+        _merge(verdicts, choice.judged)
+    rows = with_verdicts(rows, verdicts)  # each measured row with its one verdict: the public rows
     chosen, reason = choice.name, choice.reason
     table = to_frame(rows, names[0], chosen)
     best = next((r.vs_best_name for r in rows if r.vs_best_name), None)
@@ -89,6 +90,21 @@ def tabulate(exp: Experiment, frame: Frame, rows: list[Row], names: tuple[str, .
                   segment_notes=ranking_flips(seg, scores.primary, best),
                   calibration=calibration_tables(frame.problem, frame.holdout, y, preds), champion=champion,
                   value=value)
+
+
+def _scored(exp: Experiment, frame: Frame, row: Row, scores: Scores, pred: np.ndarray | None,
+            actual: np.ndarray) -> dict[str, Any]:
+    """The first judged fields of an OK row: its holdout metrics, its cost and (where it means something) its bias."""
+    out: dict[str, Any] = {"metrics": scores.metrics[row.name],
+                           "cost": cost_of(row, exp.cost, len(frame.train), len(frame.holdout))}
+    if reports_bias(frame.problem) and pred is not None:
+        out["bias_pct"] = METRICS["bias_pct"](actual, pred)
+    return out
+
+
+def _merge(verdicts: JudgedValues, more: JudgedValues) -> None:
+    for name, values in more.items():
+        verdicts.setdefault(name, {}).update(values)
 
 
 def _value(exp: Experiment, frame: Frame, rows: list[Row], blobs: dict[str, Blobs],
@@ -103,7 +119,7 @@ def _value(exp: Experiment, frame: Frame, rows: list[Row], blobs: dict[str, Blob
                         exp.value.population_per_month or exp.cost.predictions_per_month)
     resamples = Resamples(lambda: bootstrap_chunks(len(actual), rounds, exp.seed) if rounds else [],
                           exp.score.confidence)
-    return attach(decision, rows, actual, blobs, resamples)
+    return evaluate_rows(decision, rows, actual, blobs, resamples)
 
 
 def _value_verdict(exp: Experiment, value: ValueReport, rows: list[Row], choice: Choice, margins: Margins,
@@ -113,9 +129,9 @@ def _value_verdict(exp: Experiment, value: ValueReport, rows: list[Row], choice:
     verdict = choose_net_value(value, ok, exp.choose, confidence=exp.score.confidence, margins=margins)
     value.leaders = verdict.leaders
     lines = value_sentences(value, ok, verdict.leaders, exp.score.confidence)
-    lines += below_sentences(value, ok, exp.score.confidence)
+    lines += below_sentences(value, with_verdicts(ok, verdict.judged), exp.score.confidence)
     if exp.choose.rule == "max_net_value":
         return verdict, lines
     chosen, reason = keep_above_trivial(value, ok, choice.name, choice.reason,
                                         lambda keep: choose(keep, scores, exp.choose, margins))
-    return Choice(chosen, reason), lines
+    return Choice(chosen, reason, judged=verdict.judged), lines

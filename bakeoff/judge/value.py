@@ -198,6 +198,10 @@ class ValueReport:
         """Holdout rows to a month's population."""
         return self.population / max(self.n, 1)
 
+    def value_of(self, name: str) -> Value:
+        """Candidate ``name``'s row value (the ``value`` field of its verdict)."""
+        return Value(**self.candidates[name].fields())
+
     def baselines(self) -> dict[str, float | None]:
         """Oracle, act-on-nobody and act-on-everybody value a month (``results.json``)."""
         return {"policy": self.policy, "population_per_month": self.population, "oracle_usd_month": self.oracle,
@@ -327,18 +331,16 @@ def threshold_from(decision: Decision, val: dict[str, list[float]]) -> float:
     return (act - fp) / denom if denom > 0 else math.inf
 
 
-def attach(decision: Decision, rows: list[Row], actual: np.ndarray, blobs: dict[str, Blobs],
-           resamples: Resamples) -> ValueReport:
-    """Evaluate ``[value]`` for the OK rows with predictions in ``blobs`` and set their ``value`` (in place)."""
+def evaluate_rows(decision: Decision, rows: list[Row], actual: np.ndarray, blobs: dict[str, Blobs],
+                  resamples: Resamples) -> ValueReport:
+    """Evaluate ``[value]`` for the OK rows with predictions in ``blobs`` (each one's :class:`Value`:
+    :meth:`ValueReport.value_of`)."""
     ok = [r for r in rows if r.ok and r.name in blobs and blobs[r.name].predictions is not None
           and r.cost is not None]
     running = {r.name: r.cost.monthly_usd for r in ok if r.cost is not None}
     validation = {r.name: blobs[r.name].validation or {} for r in ok}
     predictions = {r.name: blobs[r.name].predictions for r in ok}
-    report = evaluate(decision, actual, predictions, running, validation, resamples)
-    for r in ok:
-        r.value = Value(**report.candidates[r.name].fields())
-    return report
+    return evaluate(decision, actual, predictions, running, validation, resamples)
 
 
 Judge = Callable[[tuple[str, ...], np.ndarray, np.ndarray | None, float], Judgement]
@@ -350,24 +352,24 @@ def net_judge(names: tuple[str, ...], point: np.ndarray, reps: np.ndarray | None
 
 
 def mark_below(report: ValueReport, ok: list[Row], point: np.ndarray, reps: np.ndarray | None, judge: Judge,
-               confidence: float) -> None:
-    """Set ``row.value.below`` for candidates that net less than a trivial policy.
+               confidence: float) -> dict[str, str | None]:
+    """Which trivial policy nets more than each candidate (``Value.below``; None: none does), by name.
 
     The trivial policies join the candidates in one simultaneous judgement (their replicates are
     paired with the candidates'); a candidate is marked with the policy shown to net more, else with
     the best trivial policy it trails on the point estimate (``"<policy> (point)"``).
     """
     if not report.trivial:
-        return
+        return {}
     t_names = tuple(report.trivial)
     t_point = np.array([report.trivial[n][0] for n in t_names])
     every = (np.column_stack([reps, *(report.trivial[n][1] for n in t_names)])
              if reps is not None and all(len(report.trivial[n][1]) == len(reps) for n in t_names) else None)
     j = judge(tuple(r.name for r in ok) + t_names, np.r_[point, t_point], every, confidence)
     top = int(np.argmax(t_point))
+    marks: dict[str, str | None] = {}
     for i, row in enumerate(ok):
         shown = [t for t in range(len(t_names)) if every is not None and j.shown_better(len(ok) + t, i)]
-        below = (t_names[max(shown, key=lambda t: t_point[t])] if shown
-                 else f"{t_names[top]} (point)" if point[i] < t_point[top] - EPS else None)
-        if row.value is not None:
-            row.value.below = below
+        marks[row.name] = (t_names[max(shown, key=lambda t: t_point[t])] if shown
+                           else f"{t_names[top]} (point)" if point[i] < t_point[top] - EPS else None)
+    return marks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
+import time
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -35,6 +36,21 @@ def environment() -> dict[str, Any]:
     return {"python": platform.python_version(), "packages": pkgs,
             "cpu": {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
                     "count": os.cpu_count()}, "platform": platform.platform()}
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a run knows beside its judged climb when the result is assembled."""
+
+    origin: str  # where the data came from
+    workers: int
+    leakage: list[str]
+    data_hash: str
+    profile: dict[str, Any]  # the data profile of this run
+    drift: list[dict[str, Any]]  # drift flags
+    notes: list[str]
+    reserve_s: float  # seconds of the box kept for scoring, reports and history
+    started_at: float  # time.monotonic() when the box started
 
 
 @dataclass
@@ -77,11 +93,18 @@ class Result:
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     @classmethod
-    def assemble(cls, exp: Experiment, frame: Frame, judged: Judged, *, origin: str, wall_s: float) -> Result:
-        """The result of a run: the judged climb, with what the frame says about the data."""
+    def assemble(cls, exp: Experiment, frame: Frame, judged: Judged, facts: RunFacts) -> Result:
+        """The result of a run, built once: the judged climb, what the frame says about the data, and the run's facts.
+
+        Only what the finishing steps learn later is set after: the folder written, the history's run id, the
+        final wall time and a note from MLflow.
+        """
         return cls(experiment=exp, rows=judged.rows, table=judged.table, primary=judged.primary,
                    chosen=judged.chosen, reason=judged.reason, champion=judged.champion, sentences=judged.sentences,
-                   origin=origin, wall_s=wall_s, n_train=len(frame.train), n_holdout=len(frame.holdout),
+                   origin=facts.origin, wall_s=time.monotonic() - facts.started_at, workers=facts.workers,
+                   leakage=facts.leakage, data_hash=facts.data_hash, profile=facts.profile, drift=facts.drift,
+                   notes=facts.notes, reserve_s=facts.reserve_s, started_at=facts.started_at,
+                   n_train=len(frame.train), n_holdout=len(frame.holdout),
                    holdout_y=judged.holdout_y, predictions=judged.predictions, problem=frame.problem,
                    segments=judged.segments, segment_notes=judged.segment_notes, calibration=judged.calibration,
                    models=judged.models, holdout=frame.holdout, train=frame.train, value=judged.value,

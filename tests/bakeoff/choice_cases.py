@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bakeoff.core.records import Cost, Row, Status
-from bakeoff.judge.front import annotate
+from bakeoff.judge.front import annotated
 from bakeoff.judge.scoring import Scores, score_all
 
 
@@ -35,8 +35,7 @@ class Case:
         scores = score_all(self.y, self.preds, (self.metric,), rounds=rounds, confidence=0.95, seed=seed)
         rows = [Row(name=n, rung=self.rungs[n], status=Status.OK, fit_s=1.0, predict_ms_per_1k=1.0,
                     cost=Cost(monthly_usd=self.monthly[n]), metrics=scores.metrics[n]) for n in self.preds]
-        annotate(rows, scores)
-        return rows, scores
+        return annotated(rows, scores), scores
 
 
 def _scores(y: np.ndarray, strength: float, rng: np.random.Generator) -> np.ndarray:

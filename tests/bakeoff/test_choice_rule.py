@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bakeoff.config.experiment import ChooseSection, CostSection, experiment_from_dict
 from bakeoff.core.errors import ConfigError
 from bakeoff.cost.model import upkeep_of, upkeep_text
 from bakeoff.judge.choice import choose, tolerance_for
-from bakeoff.judge.front import DEFAULT_MARGINS, annotate
+from bakeoff.judge.front import DEFAULT_MARGINS, annotated, with_verdicts
 from tests.bakeoff.choice_cases import cases
 
 CASES = {c.name: c for c in cases()}
@@ -72,12 +74,12 @@ def test_upkeep_turns_a_tie_into_a_trade_exactly_as_hand_computed():
     shortfall is not shown to exceed the tolerance (lower bound 0), so the rule is chosen."""
     rows, scores = CASES["cost_tied_real_gap"].table()
     cost = CostSection(upkeep_usd_per_month={"glm": 150.0, "1": 0.0})
-    for row, family in zip(rows, ("sql", "glm"), strict=True):
-        row.family = family
-        row.cost.monthly_usd += upkeep_of(row, cost)
+    rows = [replace(row, family=family) for row, family in zip(rows, ("sql", "glm"), strict=True)]
+    rows = [replace(row, cost=replace(row.cost, monthly_usd=row.cost.monthly_usd + upkeep_of(row, cost)))
+            for row in rows]
     by = {r.name: r for r in rows}
     assert by["glm"].cost.monthly_usd == pytest.approx(150.00004) and by["sql_rule"].cost.monthly_usd == 0.00002
-    annotate(rows, scores)
+    rows = annotated(rows, scores)
     pick = choose(rows, scores, ChooseSection())
     assert pick.name == "sql_rule"
     assert "It costs <$0.0001 a month against $150.00" in pick.reason
@@ -129,6 +131,7 @@ def test_nothing_chosen_when_mailing_everybody_earns_more():
     assert pick.name is None
     assert pick.reason.startswith("No candidate nets more a month than acting on everybody ($7k)")
     assert "Doing nothing clever is the verdict: keep acting on everybody." in pick.reason
+    rows = with_verdicts(rows, pick.judged)
     assert all(r.value.below == "acting on everybody" for r in rows)  # shown: every resample agrees
     assert below_sentences(rep, rows, 0.95)[0] == ("run_rate is worth less than acting on everybody: it nets $700 "
                                                    "a month against $7k (shown at 95% confidence).")
@@ -149,7 +152,7 @@ def test_a_model_below_everybody_is_flagged_and_never_chosen():
     assert rep.trivial["acting on everybody"][0] == pytest.approx(1000.0)
     assert rep.candidates["xgboost"].value == pytest.approx(5500.0)
     pick = choose_net_value(rep, rows, ChooseSection(), confidence=0.95)
-    by = {r.name: r for r in rows}
+    by = {r.name: r for r in with_verdicts(rows, pick.judged)}
     assert pick.name == "xgboost" and by["xgboost"].value.below is None
     assert by["mean"].value.below.startswith("acting on everybody")  # random targeting: ~$100 a month
     assert " < everybody" in value_cells(by["mean"].value)[1]
@@ -158,21 +161,20 @@ def test_a_model_below_everybody_is_flagged_and_never_chosen():
 def test_upkeep_is_not_diluted_by_the_ratio_margin():
     """Upkeep is declared, not measured: $100 + $0.01 against $150 + $5 is a real $55 saving, although under 2x."""
     rows, scores = CASES["cheap_rule_costly_model"].table()
+    keep = {"sql_rule": 100.0, "xgboost_tuned": 150.0}
+    rows = [replace(r, cost=replace(r.cost, monthly_usd=r.cost.monthly_usd + keep[r.name], upkeep_usd=keep[r.name]))
+            if r.name in keep else r for r in rows]
     by = {r.name: r for r in rows}
-    for name, keep in (("sql_rule", 100.0), ("xgboost_tuned", 150.0)):
-        by[name].cost.monthly_usd += keep
-        by[name].cost.upkeep_usd = keep
     assert DEFAULT_MARGINS.cheaper(by["sql_rule"], by["xgboost_tuned"])
-    annotate(rows, scores)
+    rows = annotated(rows, scores)
     assert choose(rows, scores, ChooseSection()).name == "sql_rule"
 
 
 def test_a_dearer_pick_is_not_called_a_tie():
     rows, scores = CASES["cost_tied_small_gap"].table()
-    by = {r.name: r for r in rows}
-    by["sql_rule"].cost.monthly_usd = 50.0  # the simpler candidate now costs more ...
-    by["glm"].fit_s = 100.0  # ... and fits faster, so it stays on the front
-    annotate(rows, scores)
+    changed = {"sql_rule": lambda r: replace(r, cost=replace(r.cost, monthly_usd=50.0)),  # the simpler one costs more
+               "glm": lambda r: replace(r, fit_s=100.0)}  # ... and fits faster, so it stays on the front
+    rows = annotated([changed[r.name](r) if r.name in changed else r for r in rows], scores)
     pick = choose(rows, scores, ChooseSection(rule="simplest_within"))
     assert pick.name == "sql_rule" and "a tie" not in pick.reason and "dearer" in pick.reason
 
@@ -192,7 +194,7 @@ def test_without_resamples_a_trivial_policy_is_a_point_comparison():
                    Resamples(lambda: [], 0.95))
     rows = [Row(name="glm", rung=2, status=Status.OK, cost=Cost(monthly_usd=0.0),
                 value=Value(**rep.candidates["glm"].fields()))]
-    choose_net_value(rep, rows, ChooseSection(), confidence=0.95)
+    rows = with_verdicts(rows, choose_net_value(rep, rows, ChooseSection(), confidence=0.95).judged)
     assert rows[0].value.below == "acting on everybody (point)"
     assert "on the point estimate, not shown" in below_sentences(rep, rows, 0.95)[0]
 
@@ -208,15 +210,15 @@ def test_a_choice_made_on_accuracy_moves_off_a_candidate_worth_less_than_doing_n
     rows, scores = CASES["cost_tied_small_gap"].table()
     first = choose(rows, scores, ChooseSection())
     assert first.name == "sql_rule"
-    for row, net in zip(rows, (100.0, 1000.0), strict=True):
-        row.value = Value(value_usd_month=net, net_usd_month=net)
+    rows = [replace(row, value=Value(value_usd_month=net, net_usd_month=net))
+            for row, net in zip(rows, (100.0, 1000.0), strict=True)]
     report = SimpleNamespace(trivial={"acting on everybody": (500.0, None), "acting on nobody": (0.0, None)})
     name, reason = keep_above_trivial(report, rows, first.name, first.reason,
                                       lambda keep: choose(keep, scores, ChooseSection()))
     assert name == "glm"
     assert reason.startswith("sql_rule nets $100 a month under [value], less than acting on everybody ($500), "
                              "so it is not chosen. Chose glm")
-    rows[1].value = Value(value_usd_month=200.0, net_usd_month=200.0)
+    rows[1] = replace(rows[1], value=Value(value_usd_month=200.0, net_usd_month=200.0))
     name, reason = keep_above_trivial(report, rows, first.name, first.reason, lambda keep: None)
     assert name is None and reason.endswith("doing nothing clever is the verdict, keep acting on everybody.")
 
@@ -243,7 +245,8 @@ def test_a_champion_chosen_on_net_value_is_kept_by_name():
     rng = np.random.default_rng(2)
     rep, rows = _value_case(y, {"mean": np.full(1000, 20.0), "champion": y + rng.random(1000)},
                             {"mean": 0, "champion": 4})
-    rows[1].family, rows[1].params = "champion", {"candidate": "xgboost", "champion_of": "spend/20261207T180512"}
+    rows[1] = replace(rows[1], family="champion",
+                      params={"candidate": "xgboost", "champion_of": "spend/20261207T180512"})
     pick = choose_net_value(rep, rows, ChooseSection(), confidence=0.95)
     assert pick.name == "champion"
     assert pick.reason.startswith("Keep xgboost from 2026-12-07: no challenger is shown to net more. "

@@ -25,8 +25,10 @@ def ok_row() -> Row:
                predict_s=0.01)
 
 
-def test_a_misspelled_field_fails_loudly():
+def test_a_row_is_frozen_and_a_misspelled_field_fails_loudly():
     row = Row(name="x")
+    with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError: a row is built once, never written
+        row.fit_s = 1.0  # type: ignore[misc]
     with pytest.raises(AttributeError):
         row.fti_s = 1.0  # type: ignore[attr-defined]
     with pytest.raises(TypeError):
@@ -89,3 +91,15 @@ def test_an_old_history_file_gains_the_new_columns(tmp_path):
         assert con.execute("SELECT metric, vs_best FROM candidates").fetchall() == [(0.5, None)]
     finally:
         con.close()
+
+
+def test_the_public_row_is_the_measured_row_with_one_verdict():
+    from bakeoff.core.records import Verdict, judged_fields
+
+    measured = ok_row()
+    public = measured.judged(Verdict({"pareto": True, "best_set": True, "ci_low": 0.8, "ci_high": 0.95}))
+    assert (public.pareto, public.best_set, public.ci_low) == (True, True, 0.8)
+    assert public.fit_s == measured.fit_s and measured.pareto is False  # the measured row is unchanged
+    assert "pareto" in judged_fields() and "fit_s" not in judged_fields()
+    with pytest.raises(TypeError, match="fit_s"):  # the judge cannot rewrite a measurement
+        Verdict({"fit_s": 1.0})

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from bakeoff.config.experiment import ChooseSection
 from bakeoff.core.records import Cost, Row, Status
 from bakeoff.judge.choice import choose, tolerance_for
-from bakeoff.judge.front import annotate, cheaper, sentences
+from bakeoff.judge.front import annotated, cheaper, sentences
 from bakeoff.judge.scoring import score_all
 
 
@@ -16,7 +18,7 @@ def table(y, preds, fit, monthly, *, metric="roc_auc", rounds=300, seed=0):
     scores = score_all(y, preds, (metric,), rounds=rounds, confidence=0.95, seed=seed)
     rows = [Row(name=n, rung=i, status=Status.OK, fit_s=f, cost=Cost(monthly_usd=c), predict_ms_per_1k=1.0,
                 metrics=scores.metrics[n]) for i, (n, f, c) in enumerate(zip(preds, fit, monthly, strict=True))]
-    annotate(rows, scores)
+    rows = annotated(rows, scores)
     return rows, scores, {r.name: r for r in rows}
 
 
@@ -84,8 +86,7 @@ def test_simplest_within_prefers_the_lowest_rung():
     assert choose(rows, scores, ChooseSection()).name == "glm"  # costs tied: the lower rung
     # tied costs on one rung go to the better point estimate
     rows, scores, _ = table(y, preds, [3.0, 3.0], [0.5, 0.4], metric="rmse")
-    for r in rows:
-        r.rung = 1
+    rows = [replace(r, rung=1) for r in rows]
     assert choose(rows, scores, ChooseSection()).name == "tree"
 
 
@@ -103,9 +104,9 @@ def test_the_dollar_margin_comes_from_cost_and_decides_flags():
     # a team that budgets to the cent sets the margin lower: now the rule dominates
     tight = Margins.of(CostSection(negligible_usd=0.01))
     assert tight.usd == 0.01 and "$0.01 a month" in tight.text()
-    annotate(rows, scores, tight)
+    by = {r.name: r for r in annotated(rows, scores, tight)}
     assert by["boosted"].dominated_by == ["rule"] and "30× cheaper a month" in by["boosted"].dominance[0]
-    assert choose(rows, scores, ChooseSection(), tight).name == "rule"
+    assert choose(list(by.values()), scores, ChooseSection(), tight).name == "rule"
 
 
 def test_costs_tied_within_the_noise_margin_give_the_same_flags():

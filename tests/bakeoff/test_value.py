@@ -11,6 +11,7 @@ from bakeoff.core.errors import ConfigError
 from bakeoff.core.money import usd_rounded
 from bakeoff.core.records import Cost, Row, Status
 from bakeoff.judge.choice import choose_net_value
+from bakeoff.judge.front import with_verdicts
 from bakeoff.judge.value import Decision, Resamples, best_threshold, bootstrapped, evaluate, payoff, top_share
 
 BASE = {"data": {"builtin": "breast_cancer"}, "problem": {"kind": "binary", "target": "benign"}}
@@ -141,7 +142,7 @@ def test_under_max_net_value_the_front_is_net_value_against_running_cost():
 
     pick = choose_net_value(rep, rows, ChooseSection(rule="max_net_value", tolerance=0.01, relative=True),
                                 confidence=0.95)
-    by = {r.name: r for r in rows}
+    by = {r.name: r for r in with_verdicts(rows, pick.judged)}
     assert pick.name == "rule" and by["rule"].pareto  # same ranking, 80x cheaper: nets more, on the front
     assert by["pricey"].dominated_by == ["rule"] and "cheaper a month" in by["pricey"].dominance[0]
     assert by["bad"].dominated_by == ["rule"] and "shown to net more" in by["bad"].dominance[0]
@@ -196,6 +197,7 @@ def test_running_costs_within_the_margin_never_make_a_net_value_difference():
                 for n, r in (("mean", 0), ("rule", 1))]
         pick = choose_net_value(rep, rows, ChooseSection(rule="max_net_value", tolerance=0.01, relative=True),
                                 confidence=0.95)
-        outcomes.append((pick.name, [(r.name, r.pareto, tuple(r.dominated_by or ())) for r in rows]))
+        outcomes.append((pick.name, [(r.name, r.pareto, tuple(r.dominated_by or ()))
+                                     for r in with_verdicts(rows, pick.judged)]))
     # same decisions, costs a few hundredths of a cent apart: both on the front, the lower rung chosen, either way
     assert outcomes[0] == outcomes[1] == ("mean", [("mean", True, ()), ("rule", True, ())])
