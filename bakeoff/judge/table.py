@@ -128,7 +128,7 @@ def _value_verdict(exp: Experiment, value: ValueReport, rows: list[Row], choice:
     ok = [r for r in rows if r.ok]
     verdict = choose_net_value(value, ok, exp.choose, confidence=exp.score.confidence, margins=margins)
     value.leaders = verdict.leaders
-    lines = value_sentences(value, ok, verdict.leaders, exp.score.confidence)
+    lines = value_sentences(value, ok, verdict.leaders, exp.score.confidence, margins)
     lines += below_sentences(value, with_verdicts(ok, verdict.judged), exp.score.confidence)
     if exp.choose.rule == "max_net_value":
         return verdict, lines

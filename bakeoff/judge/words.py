@@ -8,6 +8,7 @@ from typing import Any
 
 from bakeoff.core.money import usd_rounded
 from bakeoff.core.records import Row
+from bakeoff.judge.front import DEFAULT_MARGINS, Margins
 from bakeoff.judge.value import ValueReport
 
 
@@ -26,15 +27,22 @@ def below_sentences(report: ValueReport, rows: list[Row], confidence: float) -> 
     return out
 
 
-def value_sentences(report: ValueReport, rows: list[Row], leaders: tuple[str, ...],
-                    confidence: float) -> list[str]:
-    """One plain sentence in dollars per leading candidate (the set of the best in net value)."""
+def value_sentences(report: ValueReport, rows: list[Row], leaders: tuple[str, ...], confidence: float,
+                    margins: Margins = DEFAULT_MARGINS) -> list[str]:
+    """One plain sentence in dollars per leading candidate (the set of the best in net value).
+
+    The leaders are named in order of net value as the judgement sees it: running costs under the cost noise
+    margin count as nothing (:meth:`Margins.material`), so two candidates that take the same decisions keep
+    their ladder order instead of trading places on the timing noise of their sub-margin costs.
+    """
     if not leaders:
         return []
     cost = {r.name: (r.monthly_usd or 0.0) for r in rows if r.name in report.candidates}
-    top = max(leaders, key=lambda n: report.candidates[n].net)
+    seen = {n: report.candidates[n].value - margins.material(report.candidates[n].running) for n in leaders}
+    ranked = sorted(leaders, key=lambda n: -seen[n])
+    top = ranked[0]
     out = []
-    for name in sorted(leaders, key=lambda n: -report.candidates[n].net)[:4]:
+    for name in ranked[:4]:
         v = report.candidates[name]
         share = f", {v.share:.0%} of what perfect foresight would" if math.isfinite(v.share) else ""
         text = (f"{_acting(report, name, v)} about {usd_rounded(v.value)} a month ({confidence:.0%} interval "

@@ -55,10 +55,12 @@ def dollar_sentences(result: Result) -> list[str]:
     """With ``[value]``: one sentence in dollars per leader in net value (at most four)."""
     if result.value is None or not result.value.leaders:
         return []
+    from bakeoff.judge.front import Margins
     from bakeoff.judge.words import value_sentences
 
     ok = [r for r in result.rows if r.ok]
-    return value_sentences(result.value, ok, result.value.leaders, result.experiment.score.confidence)
+    return value_sentences(result.value, ok, result.value.leaders, result.experiment.score.confidence,
+                           Margins.of(result.experiment.cost))
 
 
 def _story(result: Result, console: Console, sentences: int) -> None:

@@ -201,3 +201,22 @@ def test_running_costs_within_the_margin_never_make_a_net_value_difference():
                                      for r in with_verdicts(rows, pick.judged)]))
     # same decisions, costs a few hundredths of a cent apart: both on the front, the lower rung chosen, either way
     assert outcomes[0] == outcomes[1] == ("mean", [("mean", True, ()), ("rule", True, ())])
+
+
+def test_the_dollar_sentences_do_not_reorder_on_sub_margin_costs():
+    """Two candidates take the same decisions and cost fractions of a cent (timing noise): whichever measured
+    cheaper, the sentences name them in ladder order, as the choice treats them."""
+    from bakeoff.judge.words import value_sentences
+
+    sec = ValueSection(fraction=0.5, value_per_true_positive=100, cost_per_action=10)
+    rng = np.random.default_rng(1)
+    y = (rng.random(300) < 0.3).astype(float)
+    score = y + rng.normal(0, 0.5, 300)
+    idx = rng.integers(0, 300, size=(200, 300))
+    said = []
+    for costs in ({"mean": 0.0001, "rule": 0.0003}, {"mean": 0.0003, "rule": 0.0001}):
+        rep = run(sec, "binary", y, {"mean": score, "rule": score.copy()}, chunks=lambda: [idx], running=costs)
+        rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=costs[n]))
+                for n, r in (("mean", 0), ("rule", 1))]
+        said.append([s.split("'s")[0] for s in value_sentences(rep, rows, ("mean", "rule"), 0.95)])
+    assert said[0] == said[1] == ["Acting on mean", "Acting on rule"]
