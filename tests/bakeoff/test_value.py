@@ -183,18 +183,24 @@ def test_money_reads_like_a_sentence():
                                                                              "$123k"]
 
 
-def test_running_costs_within_the_margin_never_make_a_net_value_difference():
+def _same_decisions_priced_apart():
+    """Two candidates with the same scores whose running costs differ by fractions of a cent, in both orders:
+    (value report, rows) for each."""
     sec = ValueSection(fraction=0.5, value_per_true_positive=100, cost_per_action=10)
     rng = np.random.default_rng(1)
     y = (rng.random(300) < 0.3).astype(float)
     score = y + rng.normal(0, 0.5, 300)
     idx = rng.integers(0, 300, size=(200, 300))
-
-    outcomes = []
     for costs in ({"mean": 0.0001, "rule": 0.0003}, {"mean": 0.0003, "rule": 0.0001}):
         rep = run(sec, "binary", y, {"mean": score, "rule": score.copy()}, chunks=lambda: [idx], running=costs)
         rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=costs[n]))
                 for n, r in (("mean", 0), ("rule", 1))]
+        yield rep, rows
+
+
+def test_running_costs_within_the_margin_never_make_a_net_value_difference():
+    outcomes = []
+    for rep, rows in _same_decisions_priced_apart():
         pick = choose_net_value(rep, rows, ChooseSection(rule="max_net_value", tolerance=0.01, relative=True),
                                 confidence=0.95)
         outcomes.append((pick.name, [(r.name, r.pareto, tuple(r.dominated_by or ()))
@@ -208,15 +214,6 @@ def test_the_dollar_sentences_do_not_reorder_on_sub_margin_costs():
     cheaper, the sentences name them in ladder order, as the choice treats them."""
     from bakeoff.judge.words import value_sentences
 
-    sec = ValueSection(fraction=0.5, value_per_true_positive=100, cost_per_action=10)
-    rng = np.random.default_rng(1)
-    y = (rng.random(300) < 0.3).astype(float)
-    score = y + rng.normal(0, 0.5, 300)
-    idx = rng.integers(0, 300, size=(200, 300))
-    said = []
-    for costs in ({"mean": 0.0001, "rule": 0.0003}, {"mean": 0.0003, "rule": 0.0001}):
-        rep = run(sec, "binary", y, {"mean": score, "rule": score.copy()}, chunks=lambda: [idx], running=costs)
-        rows = [Row(name=n, rung=r, status=Status.OK, cost=Cost(monthly_usd=costs[n]))
-                for n, r in (("mean", 0), ("rule", 1))]
-        said.append([s.split("'s")[0] for s in value_sentences(rep, rows, ("mean", "rule"), 0.95)])
+    said = [[s.split("'s")[0] for s in value_sentences(rep, rows, ("mean", "rule"), 0.95)]
+            for rep, rows in _same_decisions_priced_apart()]
     assert said[0] == said[1] == ["Acting on mean", "Acting on rule"]
