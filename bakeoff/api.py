@@ -84,7 +84,7 @@ class RunKeywords(TypedDict, total=False):
     seed: int | None
     out: str | Path | None
     engine: str | None
-    progress: Progress | None
+    progress: Progress | bool | None
     workers: int | None
     write: bool
     resume: bool
@@ -101,7 +101,8 @@ class RunOptions:
         timebox, seed: Override ``[timebox].total`` (``"2m"``, seconds) and ``[experiment].seed``.
         out: Output folder (default ``runs/<name>/<timestamp>/``).
         engine, workers: Override ``[executor].engine`` (local, inline, ray) and ``.workers``.
-        progress: Called with ("start" | "done", row) per candidate.
+        progress: True (default): plain log lines on stderr, one per candidate started and finished (a live
+            display inside Jupyter); False: silent; a callable gets every event (see :mod:`bakeoff.report.live`).
         write: Write the run folder (results.json, tradeoff.csv, reports).
         resume: Reuse candidates finished by an earlier, interrupted run of the same config.
         checkpoint_dir: Where finished candidates are persisted (default ``runs/<name>/``).
@@ -114,7 +115,7 @@ class RunOptions:
     seed: int | None = None
     out: str | Path | None = None
     engine: str | None = None
-    progress: Progress | None = None
+    progress: Progress | bool | None = True
     workers: int | None = None
     write: bool = True
     resume: bool = False
@@ -182,7 +183,7 @@ def _open(config: str | Path | Experiment, opts: RunOptions) -> _Session:
     require_mlflow(exp.track)
     specs = resolve_ladder(exp)  # candidate parameters are checked before the data is loaded
     started = time.monotonic() if opts.started is None else opts.started
-    progress = opts.progress or _default_progress()
+    progress = _progress(opts.progress)
     warming = _warm_up(exp, opts.write)
     frame, origin = load(exp, progress)
     specs, notes = _with_champion(exp, specs, opts.history)
@@ -272,17 +273,25 @@ def _write(result: Result, out: str | Path | None, history: str | Path | None, p
         result.run_id = record(result, Path(history))
 
 
-def _default_progress() -> Progress:
-    """Live progress inside Jupyter; silence elsewhere (the CLI passes its own display)."""
+def _progress(wanted: Progress | bool | None) -> Progress:
+    """The progress callback: the caller's own, silence (False), or the default display (True / None).
+
+    The default shows a live display inside Jupyter and, from a script, the same plain log lines as the
+    command line piped to a file (on stderr, so a script's own output stays clean).
+    """
+    if callable(wanted):
+        return wanted
+    if wanted is False:
+        return lambda *_: None
     import sys
 
+    from rich.console import Console
+
+    from bakeoff.report.live import LiveProgress, LogProgress
+
     if "ipykernel" in sys.modules:
-        from rich.console import Console
-
-        from bakeoff.report.live import LiveProgress
-
         return LiveProgress(Console())
-    return lambda *_: None
+    return LogProgress(Console(stderr=True, highlight=False))
 
 
 def _warm_up(exp: Experiment, write: bool) -> Any:

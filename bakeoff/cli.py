@@ -83,7 +83,7 @@ def run(
     from bakeoff.report.live import progress_display
 
     console = _console(width)
-    progress = None if quiet else progress_display(console)
+    progress = False if quiet else progress_display(console)
     if progress:
         progress("phase", {"text": "starting"})  # the heavy imports below take seconds on a cold start
     from bakeoff import run as run_bakeoff
@@ -122,11 +122,12 @@ def compare(
     run_a: Annotated[str, typer.Argument(help="Earlier run: id, unique suffix, or [experiment:]previous.")],
     run_b: Annotated[str, typer.Argument(help="Later run: id, unique suffix, or [experiment:]latest.")],
     db: DbOption = DEFAULT_DB,
+    force: Annotated[bool, typer.Option("--force", help="Compare runs of different experiments anyway.")] = False,
 ) -> None:
-    """Show what changed per candidate between two runs (the sprint-over-sprint view)."""
+    """Show what changed per candidate between two runs of one experiment (the sprint-over-sprint view)."""
     from bakeoff.store.history import compare as diff_runs
 
-    rows, notes = _guard(diff_runs, run_a, run_b, db)
+    rows, notes = _guard(diff_runs, run_a, run_b, db, force=force)
     for note in notes:
         typer.echo(note)
     typer.echo(rows.to_string(index=False, float_format=lambda x: f"{x:+.4g}" if x < 0 else f"{x:.4g}"))
@@ -148,14 +149,16 @@ def demo(
 @app.command()
 def export(
     run: Annotated[str, typer.Argument(help="Run folder or run-history id.")],
-    candidate: Annotated[str, typer.Option(help="Candidate to export.")],
     to: Annotated[Path, typer.Option(help="Destination folder.")],
+    candidate: Annotated[str | None, typer.Option(help="Candidate to export (default: the chosen one).")] = None,
 ) -> None:
-    """Export a candidate: model or rule SQL, feature SQL, model card."""
+    """Export a candidate (the chosen one unless --candidate): model or rule SQL, feature SQL, model card, score.py."""
     from bakeoff.export.pack import export as do_export
+    from bakeoff.export.pack import picked
 
-    dest = _guard(do_export, run, candidate, to)
-    typer.echo(f"exported {candidate} to {dest}")
+    name, standing = _guard(picked, run, candidate)
+    dest = _guard(do_export, run, name, to)
+    typer.echo(f"exported {name} ({standing}) to {dest}")
 
 
 @app.command()

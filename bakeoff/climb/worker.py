@@ -7,12 +7,16 @@ with what it measured (OK), or FAILED with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import multiprocessing
 import os
 import pickle
+import sys
 import time
 import traceback
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -121,7 +125,9 @@ def _execute(task: Task) -> tuple[dict[str, Any], Blobs]:
     # the box counts from when the worker starts (the first start may wait for the forkserver's preloads)
     deadline = time.monotonic() + task.box if task.box is not None else task.deadline
     budget = Budget(deadline, task.threads, task.workers, task.progress, task.isolation)
-    with _thread_limits(task.threads), warnings.catch_warnings(record=True) as caught:
+    printed: list[str] = []
+    with _thread_limits(task.threads), warnings.catch_warnings(record=True) as caught, \
+            captured_output(Path(task.frame_path).parent / f"{task.spec.name}.out", printed):
         warnings.simplefilter("always")
         with Stopwatch() as fit:
             cand.fit(frame, budget=budget, seed=task.seed)
@@ -147,7 +153,8 @@ def _execute(task: Task) -> tuple[dict[str, Any], Blobs]:
         "status": Status.OK, "message": "", "fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred.wall,
         "predict_cpu_s": pred.cpu, "predict_ms_per_1k": 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0,
         "model_kb": len(model) / 1024.0 if model is not None else model_kb(cand), "peak_rss_mb": rss,
-        "threads": task.threads, "params": plain(cand.describe(), finite=True), "warnings": _warning_lines(caught),
+        "threads": task.threads, "params": plain(cand.describe(), finite=True),
+        "warnings": _warning_lines(caught) + printed,
         "train_rows": len(frame.train), "horizon_factor": factor, "predict_points": probed.points_predict,
         "fit_points": probed.points_fit, "in_warehouse": probed.warehouse, "probe_s": probing.wall,
         "probe_cached": cached,
@@ -189,6 +196,32 @@ def predict_in_chunks(cand: Any, frame: Frame, chunk_rows: int | None) -> Any:
         part = dataclasses.replace(frame, holdout=frame.holdout.iloc[start:start + chunk_rows])
         parts.append(check_predictions(cand.predict(part), part, getattr(cand, "name", "candidate")))
     return np.concatenate(parts)
+
+
+@contextlib.contextmanager
+def captured_output(path: Path, lines: list[str], most: int = 3) -> Iterator[None]:
+    """In a worker process, send what the candidate and its libraries print (file descriptors 1 and 2) to
+    ``path`` instead of the terminal, whose live progress display it would tear; its last lines are appended to
+    ``lines`` (``printed: ...``) for the row's warnings. In the main process (the inline engine) nothing moves."""
+    if multiprocessing.parent_process() is None or not path.parent.is_dir():
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with path.open("ab") as out:
+        os.dup2(out.fileno(), 1)
+        os.dup2(out.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, copy in zip((1, 2), saved, strict=True):
+                os.dup2(copy, fd)
+                os.close(copy)
+    text = path.read_text(errors="replace").strip().splitlines()
+    lines += [f"printed: {line[:200]}" for line in text[-most:] if line.strip()]
 
 
 def _warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list[str]:

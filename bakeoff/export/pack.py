@@ -94,13 +94,33 @@ def _md_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def export(run: str | Path, candidate: str, to: str | Path) -> Path:
+def picked(run: str | Path, candidate: str | None = None) -> tuple[str, str]:
+    """The candidate :func:`export` writes for ``candidate`` (None: the run's chosen one), and how it stands.
+
+    Returns:
+        Its name and "the chosen candidate" or "the run chose <label>" (``bakeoff export`` says which).
+
+    Raises:
+        DataError: If ``candidate`` has no OK result, or it is None and the run chose none.
+    """
+    results = json.loads((run_folder(run) / "results.json").read_text())
+    name = _pick(results, candidate).name
+    chosen = results.get("chosen")
+    return name, "the chosen candidate" if name == chosen else f"the run chose {chosen_label(results) or 'none'}"
+
+
+def export(run: str | Path, candidate: str | None, to: str | Path) -> Path:
     """Write what production needs to score new rows into ``to``.
 
     A SQL rule: ``<name>.sql`` with every placeholder filled (and the horizon scaling the
     bake-off applied), plus ``train.parquet`` (the table the rule reads). A model:
     ``model.pkl``. Always ``problem.json``, ``score.py`` (the "how to score new data"
     snippet), ``MODEL_CARD.md`` and, for customer-base problems, the feature SQL.
+
+    Args:
+        run: A run folder or run-history id.
+        candidate: The candidate to export; None for the one the run chose.
+        to: The destination folder (created if needed).
     """
     folder = run_folder(run)
     results, holdout = _load(folder)
@@ -202,4 +222,6 @@ def model_card(results: dict[str, Any], cand: Row) -> str:
         "or in Python: `bakeoff.export.deploy.score_folder('.', new_rows)`. `new_rows` has the key and the feature "
         "columns listed in `problem.json`"
         + ("; for customer-base problems compute them from the transaction log with the SQL in `features/`."
-           if p["kind"] == "customer_base" else "."), ""])
+           if p["kind"] == "customer_base" else ".")
+        + " The predictions keep the key column as the new rows name it; rows without the key or a feature column "
+        "are refused with one line naming the missing columns (exit code 2).", ""])

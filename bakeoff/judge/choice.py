@@ -41,14 +41,14 @@ from typing import Any
 import numpy as np
 
 from bakeoff.config.experiment import ChooseSection
-from bakeoff.core.money import usd, usd_cents, usd_rounded
+from bakeoff.core.money import cost_comparison, usd_cents, usd_rounded
 from bakeoff.core.records import Row, keep_words
 from bakeoff.judge.front import (
     DEFAULT_MARGINS,
+    NET_SHOWN,
     JudgedValues,
     Margins,
     ci_label,
-    cost_ratio,
     dominance,
     front_flags,
     judged,
@@ -66,7 +66,6 @@ TOLERANCES: dict[str, tuple[float, bool]] = {
 }
 EPS = 1e-12
 DEFAULT_TOLERANCE = 0.01  # of the best net value, when [choose] sets none (max_net_value)
-NET = "shown to net more"
 
 
 @dataclass(frozen=True)
@@ -204,10 +203,9 @@ def _pick_reason(ctx: _Ctx, pick: int, rule: ChooseSection, scores: Scores) -> s
     usd_b = ctx.ok[b].monthly_usd
     cost = ""
     if usd_p is not None and usd_b is not None:
-        ratio = (f"{cost_ratio(usd_p, usd_b)} cheaper" if ctx.m.cheaper(ctx.ok[pick], ctx.ok[b])
-                 else f"{cost_ratio(usd_b, usd_p)} dearer" if ctx.m.cheaper(ctx.ok[b], ctx.ok[pick])
-                 else f"a tie within the cost noise margin: under 2× or ${ctx.m.usd:g} a month apart")
-        cost = f" It costs {usd(usd_p)} a month against {usd(usd_b)} ({ratio})."
+        apart = ctx.m.cheaper(ctx.ok[pick], ctx.ok[b]) or ctx.m.cheaper(ctx.ok[b], ctx.ok[pick])
+        cost = f" It {cost_comparison(usd_p, usd_b, ctx.ok[b].label)}" + (
+            "." if apart else f", a tie within the cost noise margin (under 2× or ${ctx.m.usd:g} a month apart).")
     return (f"Chose {ctx.ok[pick].label}: the {how} candidate whose shortfall from the best {test} the "
             f"tolerance. Its {m.label} is {_val(ctx, pick)} against {_val(ctx, b)} for {ctx.ok[b].label}: a gap of "
             f"{gap:.3g}, {ci_label(ctx.j.confidence)} simultaneous interval of the shortfall {lo:.3g} to {hi:.3g}, "
@@ -239,7 +237,7 @@ def _costs(ctx: _Ctx, first: int, second: int) -> str:
     usd_a, usd_b = ctx.ok[first].monthly_usd, ctx.ok[second].monthly_usd
     if usd_a is None or usd_b is None:
         return "costs not measured"
-    return f"{usd(usd_a)} against {usd(usd_b)} a month, a tie within the cost noise margin"
+    return f"{usd_cents(usd_a)} against {usd_cents(usd_b)} a month, a tie within the cost noise margin"
 
 
 def _passed_over(ctx: _Ctx, chosen: int, scores: Scores) -> str:
@@ -309,7 +307,7 @@ def choose_net_value(report: ValueReport, rows: list[Row], rule: ChooseSection, 
     tol = DEFAULT_TOLERANCE if rule.tolerance is None else rule.tolerance
     net = _Net(ok, vals, j, best, tol * abs(point[best]) if rule.relative in (None, True) else tol, confidence)
     front = [i for i in range(len(ok))
-             if not any(a != i and dominance(ok, j, a, i, margins, NET) for a in range(len(ok)))]
+             if not any(a != i and dominance(ok, j, a, i, margins, NET_SHOWN) for a in range(len(ok)))]
     led = {i: [q for q in range(len(ok)) if q != i and not margins.cheaper(ok[i], ok[q])
                and point[q] - point[i] > net.tol_abs + VALUE_EPS] for i in range(len(ok))}
     marks = mark_below(report, ok, point, reps, judge, confidence)
@@ -318,7 +316,7 @@ def choose_net_value(report: ValueReport, rows: list[Row], rule: ChooseSection, 
     eligible = _above_floor(report, point, best, [i for i in front if j.shortfall(i)[1] <= net.tol_abs + VALUE_EPS
                                                   and not led[i]] or [best])
     if rule.rule == "max_net_value":
-        for name, flags in front_flags(ok, j, margins, NET).items():
+        for name, flags in front_flags(ok, j, margins, NET_SHOWN).items():
             judged.setdefault(name, {}).update(flags)
     leaders = tuple(names[i] for i in range(len(ok)) if not any(j.shown_better(a, i) for a in range(len(ok))))
     if not eligible:
@@ -343,7 +341,7 @@ def _above_floor(report: ValueReport, point: np.ndarray, best: int, pool: list[i
 def _net_keep(ok: list[Row], pick: int, judgement: Judgement) -> str:
     """When the champion is chosen, say so first: keep the model already running."""
     better = [ok[q].label for q in range(len(ok)) if q != pick and judgement.shown_better(q, pick)]
-    return keep_words(ok[pick], better, "shown to net more")
+    return keep_words(ok[pick], better, NET_SHOWN)
 
 
 def keep_above_trivial(report: ValueReport, rows: list[Row], chosen: str | None, reason: str,

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from bakeoff.config.experiment import CostSection
+from bakeoff.core.money import cost_comparison, usd_rounded
 from bakeoff.core.records import Row, Verdict
 from bakeoff.judge.maxt import Judgement, format_p
 from bakeoff.judge.scoring import Scores
@@ -92,11 +93,22 @@ DEFAULT_MARGINS = Margins()
 
 
 def cost_ratio(first: float, second: float) -> str:
-    """How many times ``b`` is ``a``, in words: ``38×``, ``2.5×``."""
+    """How many times ``first`` is ``second``, for fit times (money: :func:`~bakeoff.core.money.cost_comparison`)."""
     if first <= 0:
         return "many times"
     r = second / first
     return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
+
+
+NET_SHOWN = "shown to net more"  # the front drawn on net value (``max_net_value``): differences are dollars a month
+
+
+def signed(amount: float, money: bool) -> str:
+    """A difference with its sign: ``+0.0504``, or ``+$374k`` for net value."""
+    if not money:
+        return f"{amount:+.3g}"
+    text = usd_rounded(amount)
+    return text if text.startswith("-") else "+" + text
 
 
 def judged(rows: list[Row], scores: Scores) -> tuple[list[Row], Judgement]:
@@ -118,9 +130,10 @@ def dominance(ok: list[Row], judgement: Judgement, ia: int, ib: int, margins: Ma
     reasons = []
     if judgement.shown_better(ia, ib):
         d, lo, hi = judgement.interval(ia, ib)
-        reasons.append(f"{shown} ({d:+.3g}, interval {lo:+.3g} to {hi:+.3g})")
+        money = shown == NET_SHOWN
+        reasons.append(f"{shown} ({signed(d, money)}, interval {signed(lo, money)} to {signed(hi, money)})")
     if margins.cheaper(first, second):
-        reasons.append(f"{cost_ratio(first.monthly_usd or 0.0, second.monthly_usd or 0.0)} cheaper a month")
+        reasons.append(cost_comparison(first.monthly_usd, second.monthly_usd, second.name))
     if margins.faster(first, second):
         reasons.append(f"fits {cost_ratio(first.fit_s or 0.0, second.fit_s or 0.0)} faster")
     return f"{first.name}: " + ", ".join(reasons) if reasons else None
@@ -194,28 +207,14 @@ def sentences(rows: list[Row], scores: Scores, confidence: float) -> list[str]:
             verdict = "not in the set of the best: another candidate is shown better"
         else:
             verdict = "the difference is real"
-        ratio = _ratio(best, r)
-        joiner = "as" if ratio.endswith("as cheap to run") else "than"
-        out.append(f"{r.name} is {ratio} {joiner} {best.name} and {diff}: {verdict}.")
+        cost = cost_comparison(r.monthly_usd, best.monthly_usd, best.name)
+        out.append(f"{r.name} {cost}, and {diff}: {verdict}.")
     return out
 
 
 def ci_label(confidence: float) -> str:
     """``95%``, ``90%``, ``97.5%``: the configured confidence as a label."""
     return f"{100 * confidence:.4g}%"
-
-
-def _ratio(best: Row, row: Row) -> str:
-    a, b = row.monthly_usd, best.monthly_usd
-    if a is None or b is None or a <= 0 or b <= 0:
-        return "as cheap to run"
-    ratio = b / a
-    if ratio >= 1.05:
-        return f"{ratio:,.0f}× cheaper to run" if ratio >= 10 else f"{ratio:.1f}× cheaper to run"
-    if ratio <= 1 / 1.05:
-        inv = 1 / ratio
-        return f"{inv:,.0f}× more expensive to run" if inv >= 10 else f"{inv:.1f}× more expensive to run"
-    return "about as cheap to run"
 
 
 def to_frame(rows: list[Row], primary: str, chosen: str | None) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bakeoff.core.money import usd_rounded
+from bakeoff.core.money import cost_comparison, usd_rounded
 from bakeoff.core.records import Row
 from bakeoff.judge.front import DEFAULT_MARGINS, Margins
 from bakeoff.judge.value import ValueReport
@@ -48,8 +48,8 @@ def value_sentences(report: ValueReport, rows: list[Row], leaders: tuple[str, ..
         text = (f"{_acting(report, name, v)} about {usd_rounded(v.value)} a month ({confidence:.0%} interval "
                 f"{usd_rounded(v.low)} to {usd_rounded(v.high)}){share}")
         if name != top:
-            text += (f"; the holdout cannot tell it from {top} in net value, and it costs "
-                     f"{_ratio(cost[name], cost[top])} to run")
+            text += (f"; the holdout cannot tell it from {top} in net value, and it "
+                     f"{cost_comparison(cost[name], cost[top], top)}")
         out.append(text + ".")
     return out
 
@@ -61,13 +61,3 @@ def _acting(report: ValueReport, name: str, value: Any) -> str:
         return (f"Acting where {name}'s score reaches {value.threshold:.3g} (chosen on training data; "
                 f"{value.acted:.0%} of cases) returns")
     return f"Ordering {name}'s forecast returns"
-
-
-def _ratio(first: float, second: float) -> str:
-    if first <= 0 or second <= 0:
-        return "about as much"
-    r = first / second
-    if 1 / 1.05 < r < 1.05:
-        return "about as much"
-    word, r = ("more", r) if r > 1 else ("less", 1 / r)
-    return f"{r:,.0f}× {word}" if r >= 10 else f"{r:.1f}× {word}"

@@ -7,7 +7,7 @@ from typing import Any
 
 from bakeoff.candidates.metrics import METRICS
 from bakeoff.core.durations import format_seconds
-from bakeoff.core.money import usd, usd_rounded
+from bakeoff.core.money import usd_cell, usd_rounded
 from bakeoff.core.records import Row, Value
 from bakeoff.judge.front import Margins, ci_label
 from bakeoff.report.result import Result
@@ -74,7 +74,7 @@ def cells(result: Result, row: Row) -> list[str]:
         format_seconds(row.fit_s) if row.fit_s is not None else "",
         _ms(_per_1k(row)) if ok and row.predict_ms_per_1k is not None else "",
         f"{row.model_kb:.0f}KB" if ok and row.model_kb is not None else "",
-        usd(row.cost.monthly_usd) if ok and row.cost is not None else "",
+        usd_cell(row.cost.monthly_usd) if ok and row.cost is not None else "",
         ("yes" if row.pareto else "") if ok else "",
     ] + (value_cells(row.value if ok else None) if result.value is not None else [])
 
@@ -100,10 +100,15 @@ def value_cells(value: Value | None) -> list[str]:
     if value.below:  # a trivial policy nets more: shown (⚠) or on the point estimate
         policy = value.below.removesuffix(" (point)").removeprefix("acting on ").removeprefix("ordering ")
         below = f" < {policy}" if value.below.endswith("(point)") else f" ⚠ < {policy}"
-    money = usd_rounded
-    return [f"{money(value.value_usd_month)} ({money(value.value_low)} to {money(value.value_high)})",
-            f"{money(value.net_usd_month)} ({money(value.net_low)} to {money(value.net_high)}){below}",
+    return [money_with_interval(value.value_usd_month, value.value_low, value.value_high),
+            money_with_interval(value.net_usd_month, value.net_low, value.net_high) + below,
             f"{share:.0%}" if share is not None and math.isfinite(share) else ""]
+
+
+def money_with_interval(point: float, low: float | None, high: float | None) -> str:
+    """``$585k (-$667k to $1.3M)``; the point alone when the interval reads the same as it (``-<$0.01``)."""
+    text, lo, hi = usd_rounded(point), usd_rounded(low), usd_rounded(high)
+    return text if lo == hi == text or not (lo or hi) else f"{text} ({lo} to {hi})"
 
 
 def _ms(amount: float) -> str:

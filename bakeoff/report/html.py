@@ -7,34 +7,35 @@ from html import escape
 from typing import Any
 
 from bakeoff.core.durations import format_seconds
-from bakeoff.core.records import Row, Status
+from bakeoff.core.records import Row
 from bakeoff.cost.model import ASSUMPTION, upkeep_text
 from bakeoff.data.drift import drift_lines
-from bakeoff.report import plots, sections, words
-from bakeoff.report.format import cells, footnote, headers, shown_rows
+from bakeoff.report import plots, sections, tradeoff_html, words
+from bakeoff.report.format import footnote, shown_rows
+from bakeoff.report.headline import decision, evidence
 from bakeoff.report.result import Result, environment
 
 CSS = """
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;padding:1em 1.2em;
-max-width:1200px;color:#222;line-height:1.45}
+max-width:1200px;color:#222;line-height:1.45;overflow-wrap:anywhere}
 h1{margin:.2em 0;font-size:1.7em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%}
 table{border-collapse:collapse;font-size:13px;margin:.5em 0} td,th{border:1px solid #ddd;padding:3px 7px}
+:not(.scroll)>table{display:block;overflow-x:auto;max-width:100%}
 th{background:#f4f4f4;white-space:nowrap} td{white-space:nowrap}
 tr.chosen td{background:#fff3c4;font-weight:600} tr.bad td{color:#a33}
-.sticky td:nth-child(2),.sticky th:nth-child(2){position:sticky;left:0;background:#fff;z-index:1}
-.sticky tr.chosen td:nth-child(2){background:#fff3c4} .sticky th:nth-child(2){background:#f4f4f4}
 .choice{background:#eef6ee;border-left:5px solid #3a3;padding:.6em 1em;font-size:1.1em}
-.headline{font-size:1.05em} .summary li{margin:.25em 0}
+.headline{font-size:1.05em} .evidence{color:#555;font-size:.92em;margin-top:-.4em} .summary li{margin:.25em 0}
 .warn{background:#fff4e5;border-left:5px solid #f90;padding:.4em 1em}
-pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:12px} .muted{color:#777;font-size:12px}
-.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:1em}
-.plots svg{width:100%;height:auto;display:block} details{margin:.4em 0} dl.gloss dt{font-weight:600}
-dl.gloss dd{margin:0 0 .4em 1em}
+pre{background:#f7f7f7;padding:.6em;overflow-x:auto;max-width:100%;font-size:12px;overflow-wrap:normal}
+.muted{color:#777;font-size:12px}
+.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,560px),1fr));gap:1em}
+.plot{overflow-x:auto;min-width:0} .plot svg{width:100%;min-width:560px;height:auto;display:block}
+.plots-hint{display:none} details{margin:.4em 0} dl.gloss dt{font-weight:600} dl.gloss dd{margin:0 0 .4em 1em}
 @media (max-width:600px){body{padding:.6em} h1{font-size:1.35em} table{font-size:12px}
-.choice{font-size:1em}}
-"""
+.choice{font-size:1em} .plots-hint{display:block;text-align:right}}
+""" + tradeoff_html.CSS
 
 
 def render_html(result: Result) -> str:
@@ -44,12 +45,16 @@ def render_html(result: Result) -> str:
              "<meta name='viewport' content='width=device-width, initial-scale=1'>"
              f"<title>Bake-off: {escape(exp.name)}</title>"
              f"<style>{CSS}</style></head><body>", f"<h1>Bake-off: {escape(exp.name)}</h1>",
+             f"<p class='choice'><b>{escape(decision(result))}</b></p>",
+             f"<p class='evidence'>{escape(evidence(result))}</p>",
+             "<details><summary>The choice rule in full</summary>"
+             f"<p>{escape(result.reason)}</p></details>",
              f"<p class='muted'>{escape(p.kind)} problem, target <b>{escape(p.target)}</b>; "
              f"{result.n_train:,} training and {result.n_holdout:,} holdout rows from {escape(result.origin)}; "
              f"seed {exp.seed}; box {format_seconds(exp.timebox.total)}; wall {format_seconds(result.wall_s)}; "
              f"{result.workers} candidate(s) at a time, each single-threaded (CPU time is per candidate).</p>",
              *[f"<p class='muted'>{escape(n)}</p>" for n in result.scale_notes()],
-             f"<p class='choice'>{escape(result.reason)}</p>", _words(result), _table(result)]
+             _words(result), _table(result)]
     if result.leakage:
         parts += ["<h2>Leakage warnings</h2>"] + [f"<p class='warn'>⚠ {escape(w)}</p>" for w in result.leakage]
     if result.drift or result.notes:
@@ -62,8 +67,8 @@ def render_html(result: Result) -> str:
 
 
 def _words(result: Result) -> str:
-    """The headline, three summary sentences, the notes on what was scored, every comparison folded."""
-    out = [f"<p class='headline'>{escape(words.headline(result))}</p><ul class='summary'>"]
+    """What the metric means, three summary sentences, the notes on what was scored, every comparison folded."""
+    out = [f"<p class='headline'>{escape(words.meaning(result))}</p><ul class='summary'>"]
     out += [f"<li>{escape(s)}</li>" for s in words.summary(result)] + ["</ul>"]
     out += [f"<p class='muted'>{escape(n)}</p>" for n in words.problem_notes(result)]
     if result.sentences:
@@ -81,13 +86,8 @@ def _glossary(result: Result) -> str:
 
 
 def _table(result: Result) -> str:
-    rows, note = shown_rows(result)
-    out = ["<div class='scroll'><table class='sticky'><tr>"
-           + "".join(f"<th>{escape(h)}</th>" for h in headers(result)) + "</tr>"]
-    for r in rows:
-        cls = "chosen" if r.name == result.chosen else ("bad" if r.status in (Status.FAILED, Status.TIMEOUT) else "")
-        out.append(f"<tr class='{cls}'>" + "".join(f"<td>{escape(c)}</td>" for c in cells(result, r)) + "</tr>")
-    out.append("</table></div>")
+    note = shown_rows(result)[1]
+    out = [tradeoff_html.tradeoff(result)]
     upkeep = upkeep_text(result.experiment.cost)
     out.append(f"<p class='muted'>{escape(footnote(result))} Cost model: {escape(ASSUMPTION)}.{escape(upkeep)} "
                f"{escape(note)}</p>")
@@ -100,8 +100,9 @@ def _plots(result: Result) -> str:
     figs = [(plots.frontier(result), plots.hover_titles(result)),
             (plots.value_frontier(result), plots.value_hover(result)),
             (plots.value_curves(result), None), (plots.fit_times(result), None), (plots.calibration(result), None)]
-    body = "".join(f"<div>{plots.svg(f, titles)}</div>" for f, titles in figs if f is not None)
-    return f"<h2>Pictures</h2><div class='plots'>{body}</div>"
+    body = "".join(f"<div class='plot'>{plots.svg(f, titles)}</div>" for f, titles in figs if f is not None)
+    return ("<h2>Pictures</h2><p class='muted plots-hint'>On a narrow screen each picture scrolls sideways →</p>"
+            f"<div class='plots'>{body}</div>")
 
 
 def _segments(result: Result) -> str:
@@ -110,12 +111,12 @@ def _segments(result: Result) -> str:
         return ""
     wide = seg.pivot_table(index=["column", "value", "n"], columns="candidate", values=result.primary, sort=False)
     names = [r.name for r in result.rows if r.name in wide.columns]
-    out = ["<h2>Segments</h2><table><tr><th>segment</th><th>n</th>"
+    out = ["<h2>Segments</h2><div class='scroll'><table><tr><th>segment</th><th>n</th>"
            + "".join(f"<th>{escape(n)}</th>" for n in names) + "</tr>"]
     for (col, value, n), row in wide.iterrows():
         out.append(f"<tr><td>{escape(str(col))} = {escape(str(value))}</td><td>{n:,}</td>"
                    + "".join(f"<td>{row[c]:.4g}</td>" for c in names) + "</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     out += [f"<p class='warn'>{escape(s)}</p>" for s in result.segment_notes]
     return "\n".join(out)
 
@@ -143,10 +144,10 @@ def _param_block(key: str, value: Any) -> str:
 
 def _records(rows: list[dict[str, Any]]) -> str:
     cols = list(dict.fromkeys(k for r in rows for k in r))
-    out = ["<table><tr>" + "".join(f"<th>{escape(c)}</th>" for c in cols) + "</tr>"]
+    out = ["<div class='scroll'><table><tr>" + "".join(f"<th>{escape(c)}</th>" for c in cols) + "</tr>"]
     for r in rows:
         out.append("<tr>" + "".join(f"<td>{escape(_fmt(r.get(c)))}</td>" for c in cols) + "</tr>")
-    return "".join(out) + "</table>"
+    return "".join(out) + "</table></div>"
 
 
 def _fmt(value: Any) -> str:

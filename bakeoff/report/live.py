@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn
 from rich.table import Column
 from rich.text import Text
@@ -31,8 +32,8 @@ def finished_line(row: Any) -> str:
     status, fit, message = Status(val(row, "status")), val(row, "fit_s"), val(row, "message")
     colour = STYLE.get(status, "white")
     took = f" {fit:.2f}s" if fit is not None else ""
-    msg = f" — {message[:70]}" if message else ""
-    return f"[{colour}]{status.value:>7}[/{colour}] rung {val(row, 'rung')} {val(row, 'name')}{took}{msg}"
+    msg = f" — {escape(message[:70])}" if message else ""
+    return f"[{colour}]{status.value:>7}[/{colour}] rung {val(row, 'rung')} {escape(val(row, 'name'))}{took}{msg}"
 
 
 def tick_text(fields: dict[str, Any]) -> str:
@@ -88,7 +89,7 @@ class LiveProgress:
             self.progress.remove_task(self.tasks.pop("phase"))
         if text:
             self.progress.start()
-            self.tasks["phase"] = self.progress.add_task(f"[dim]{text}…[/dim]", total=None, box=None,
+            self.tasks["phase"] = self.progress.add_task(f"[dim]{escape(text)}…[/dim]", total=None, box=None,
                                                          t0=time.monotonic(), note="")
         elif self.total is None and not self.tasks:
             self.progress.stop()
@@ -96,13 +97,13 @@ class LiveProgress:
     def _start(self, row: dict[str, Any]) -> None:
         if row.get("box") is None:
             return
-        self.tasks[row["name"]] = self.progress.add_task(f"rung {row['rung']} {row['name']}", total=row["box"],
+        self.tasks[row["name"]] = self.progress.add_task(f"rung {row['rung']} {escape(row['name'])}", total=row["box"],
                                                          box=row["box"], t0=time.monotonic(), note="")
 
     def _tick(self, row: dict[str, Any]) -> None:
         task = self.tasks.get(row["name"])
         if task is not None:
-            self.progress.update(task, note=tick_text(row))
+            self.progress.update(task, note=escape(tick_text(row)))
 
     def _done(self, row: dict[str, Any]) -> None:
         task = self.tasks.pop(val(row, "name"), None)
@@ -133,18 +134,18 @@ class LogProgress:
         self.last: dict[str, float] = {}
 
     def __call__(self, event: str, row: dict[str, Any]) -> None:
-        stamp = f"[{time.monotonic() - self.t0:6.1f}s]"
+        stamp = escape(f"[{time.monotonic() - self.t0:6.1f}s]")
         if event == "begin":
             self.console.print(f"{stamp} climbing {row.get('n', 0)} candidates, {row.get('workers', 1)} at a time, "
                                f"total box {row['total']:.0f}s", highlight=False)
         elif event == "phase" and row.get("text"):
-            self.console.print(f"{stamp} {row['text']}", highlight=False)
+            self.console.print(f"{stamp} {escape(row['text'])}", highlight=False)
         elif event == "start" and row.get("box") is not None:
-            self.console.print(f"{stamp}   start rung {row['rung']} {row['name']} (box {row['box']:.0f}s)",
+            self.console.print(f"{stamp}   start rung {row['rung']} {escape(row['name'])} (box {row['box']:.0f}s)",
                                highlight=False)
         elif event == "tick" and time.monotonic() - self.last.get(row["name"], 0.0) >= LOG_EVERY_S:
             self.last[row["name"]] = time.monotonic()
-            self.console.print(f"{stamp}   {row['name']}: {tick_text(row)}", highlight=False)
+            self.console.print(f"{stamp}   {escape(row['name'])}: {escape(tick_text(row))}", highlight=False)
         elif event == "done":
             self.console.print(f"{stamp} " + finished_line(row))
 

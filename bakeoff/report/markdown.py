@@ -10,6 +10,7 @@ from bakeoff.cost.model import ASSUMPTION, upkeep_text
 from bakeoff.data.drift import drift_lines
 from bakeoff.report import sections
 from bakeoff.report.format import cells, dominated_lines, footnote, has_bias, headers, shown_rows
+from bakeoff.report.headline import decision, evidence
 from bakeoff.report.result import Result, environment
 
 
@@ -17,7 +18,7 @@ def markdown(result: Result) -> str:
     """The whole Markdown report."""
     exp = result.experiment
     p = result.problem
-    lines = [f"# Bake-off: {exp.name}", ""]
+    lines = [f"# Bake-off: {exp.name}", "", f"**{decision(result)}**", "", evidence(result), ""]
     what = f"{p.kind} problem, target `{p.target}`"
     if p.horizon_weeks:
         what += f", holdout horizon {p.horizon_weeks:g} weeks"
@@ -26,7 +27,7 @@ def markdown(result: Result) -> str:
               f"{format_seconds(exp.timebox.per_candidate)} per candidate; wall time "
               f"{format_seconds(result.wall_s)}; {result.workers} candidate(s) at a time (CPU time is per candidate).",
               *[n for n in [getattr(p, "dates", ""), getattr(p, "labels", "")] if n], *result.scale_notes(), "",
-              f"**{result.reason}**", ""]
+              "<details><summary>The choice rule in full</summary>", "", result.reason, "", "</details>", ""]
     head = headers(result)
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     rows, note = shown_rows(result)

@@ -12,15 +12,18 @@ from bakeoff.core.records import Status
 from bakeoff.data.drift import drift_lines
 from bakeoff.report.fields import val
 from bakeoff.report.format import cells, headers, shown_rows
+from bakeoff.report.headline import decision, evidence
 from bakeoff.report.live import STYLE, finished_line, progress_display
 from bakeoff.report.result import Result
-from bakeoff.report.words import headline, summary
+from bakeoff.report.words import meaning, summary
 
-# Columns dropped first when the table does not fit, least useful first (indexes into format.HEADERS).
-DROP_ORDER = (8, 7, 0, 10, 4, 6)
-STATUS, MIN_STATUS = 2, 12
+# Columns dropped whole when the table does not fit, least useful to a business reader first (by header; the CI
+# column is the one ending in " CI"). The candidate, the metric, $/month and net value are never dropped.
+DROP_FIRST = ("size", "predict/1k", "fit", "bias", "share", "value $/mo (CI)", "rung", " CI", "best set",
+              "vs best", "pareto", "status")
+SQUEEZE = {"candidate": 14, "status": 8, "net $/mo (CI)": 26, "value $/mo (CI)": 26}  # wrap (never crop) down to
 
-__all__ = ["fit_columns", "progress_display", "progress_printer", "render"]
+__all__ = ["fit_columns", "progress_display", "progress_printer", "render", "table_of"]
 
 
 def progress_printer(console: Console) -> Any:
@@ -31,24 +34,42 @@ def progress_printer(console: Console) -> Any:
     return show
 
 
-def fit_columns(widths: list[int], width: int, extra: tuple[int, ...] = ()) -> list[int]:
-    """Indexes of the columns to keep so that the table fits ``width`` characters.
+def fit_columns(head: list[str], widths: list[int], width: int, *, squeeze: dict[str, int] | None = None,
+                all_ok: bool = False) -> list[int]:
+    """Indexes of the columns to keep so that the table fits ``width`` characters, dropping whole columns.
 
-    ``widths`` are each column's widest cell (header included); the status column may be
-    abbreviated down to ``MIN_STATUS`` characters before anything is dropped. Columns are
-    dropped in ``DROP_ORDER``, then in ``extra`` order (the ``[value]`` columns).
+    ``widths`` are each column's widest cell (header included). The columns in ``squeeze`` (default
+    :data:`SQUEEZE`) wrap down to that many characters before anything is dropped; then columns go in
+    :data:`DROP_FIRST` order, the status column first when every candidate is OK (it then says nothing). Rich
+    adds three characters per column (padding and border) and one for the left edge.
     """
+    squeeze = SQUEEZE if squeeze is None else squeeze
     keep = list(range(len(widths)))
 
     def need(cols: list[int]) -> int:
-        return sum(min(widths[c], MIN_STATUS) if c == STATUS else widths[c] for c in cols) + 3 * len(cols) + 1
+        return sum(min(widths[c], squeeze.get(head[c], widths[c])) for c in cols) + 3 * len(cols) + 1
 
-    for col in (*DROP_ORDER, *extra):
+    order = ("status", *DROP_FIRST) if all_ok else DROP_FIRST
+    for name in order:
         if need(keep) <= width:
             break
-        if col in keep:
-            keep.remove(col)
+        keep = [c for c in keep if not (head[c] == name or (name == " CI" and head[c].endswith(" CI")))]
     return keep
+
+
+def squeezed_widths(head: list[str], widths: list[int], keep: list[int], width: int,
+                    squeeze: dict[str, int]) -> dict[int, int]:
+    """The width of each kept wrapping column: its widest cell when the table fits, else its minimum plus a share
+    of what is left, the candidate column served first."""
+    wrap = [i for i in keep if head[i] in squeeze]
+    room = width - 1 - 3 * len(keep) - sum(widths[i] for i in keep if i not in wrap)
+    sized = {i: min(widths[i], squeeze[head[i]]) for i in wrap}
+    spare = room - sum(sized.values())
+    for i in wrap:
+        extra = max(0, min(widths[i] - sized[i], spare))
+        sized[i] += extra
+        spare -= extra
+    return sized
 
 
 def dollar_sentences(result: Result) -> list[str]:
@@ -64,59 +85,74 @@ def dollar_sentences(result: Result) -> list[str]:
 
 
 def _story(result: Result, console: Console, sentences: int) -> None:
-    """The headline, the summary sentences and, with ``[value]``, the sentences in dollars."""
-    console.print(headline(result))
-    for s in summary(result)[:sentences] + dollar_sentences(result):
-        console.print(f"• {s}")
+    """What the headline metric means, the summary sentences and, with ``[value]``, the sentences in dollars."""
+    _say(console, meaning(result))
+    for text in summary(result)[:sentences] + dollar_sentences(result):
+        _say(console, f"• {text}")
 
 
-def render(result: Result, console: Console, *, quiet: bool = False, sentences: int = 3) -> None:
-    """Print the trade-off table, the choice, the headline and three summary sentences.
+def _say(console: Console, text: str, style: str = "") -> None:
+    """Print words as they are: square brackets in them (``[cost] probe_cache``) are text, not Rich markup."""
+    console.print(f"[{style}]{escape(text)}[/{style}]" if style else escape(text))
 
-    With ``quiet`` only the table and the choice are printed.
-    """
+
+def table_of(result: Result, width: int) -> tuple[Table, list[str], str]:
+    """The trade-off table fitted to ``width`` characters, the headers of the columns left out, and the note on
+    candidates not applicable to the problem."""
     rows, note = shown_rows(result)
     head = headers(result)
     body = [cells(result, r) for r in rows]
     widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(head)]
-    n = len(head)  # with [value]: share first, then the value interval column; net value stays
-    keep = fit_columns(widths, console.width, (n - 1, n - 3) if result.value is not None else ())
-    table = Table(title=f"Bake-off: {result.experiment.name}", show_lines=False)
-    room = console.width - sum(widths[i] + 3 for i in keep if i != STATUS) - 4
+    words = [len(w) for b in body for w in b[head.index("candidate")].split()]
+    squeeze = {**SQUEEZE, "candidate": max([SQUEEZE["candidate"], *words])}  # wrap between words, never in one
+    keep = fit_columns(head, widths, width, squeeze=squeeze,
+                       all_ok=all(Status(val(r, "status")) is Status.OK for r in rows))
+    sized = squeezed_widths(head, widths, keep, width, squeeze)
+    table = Table(title=f"Bake-off: {escape(result.experiment.name)}", show_lines=False)
     for i in keep:
-        if i == STATUS:
-            table.add_column(head[i], overflow="ellipsis", no_wrap=True, max_width=max(MIN_STATUS, room))
+        if i in sized:
+            table.add_column(escape(head[i]), overflow="fold", width=sized[i])
         else:
-            table.add_column(head[i], no_wrap=True, min_width=widths[i])
+            table.add_column(escape(head[i]), no_wrap=True, min_width=widths[i])
     for row, cols in zip(rows, body, strict=True):
         name, status = val(row, "name"), Status(val(row, "status"))
         style = "bold" if name == result.chosen else STYLE.get(status, "")
-        table.add_row(*[cols[i] for i in keep], style=style if status is not Status.OK or name == result.chosen
+        table.add_row(*[escape(cols[i]) for i in keep], style=style if status is not Status.OK or name == result.chosen
                       else None)
+    return table, [head[i] for i in range(len(head)) if i not in keep], note
+
+
+def render(result: Result, console: Console, *, quiet: bool = False, sentences: int = 3) -> None:
+    """Print the trade-off table, the decision and its evidence, and three summary sentences.
+
+    With ``quiet`` only the table and the decision are printed.
+    """
+    table, dropped, note = table_of(result, console.width)
     console.print(table)
-    dropped = [head[i] for i in range(len(head)) if i not in keep]
     if dropped and not quiet:
-        console.print(f"[dim]Left out to fit {console.width} columns: {', '.join(dropped)} "
-                      "(all in report.html / tradeoff.csv).[/dim]")
+        _say(console, f"Left out to fit {console.width} columns: {', '.join(dropped)} (all in report.html and "
+                      "tradeoff.csv).", "dim")
     if note and not quiet:
-        console.print(f"[dim]{note}[/dim]")
+        _say(console, note, "dim")
     for line in result.scale_notes():
-        console.print(f"[dim]{line}[/dim]")
+        _say(console, line, "dim")
     if result.problem.labels:
-        console.print(f"[dim]{escape(result.problem.labels)}[/dim]")
-    console.print(f"[bold]{result.reason}[/bold]")
+        _say(console, result.problem.labels, "dim")
+    _say(console, decision(result), "bold")
     if quiet:
         return
+    _say(console, evidence(result), "dim")
     _story(result, console, sentences)
     if result.sentences:
         where = f"{result.out_dir}/report.html" if result.out_dir else "results.json"
-        console.print(f"[dim]All {len(result.sentences)} comparisons, one per candidate, are in {where}.[/dim]")
+        _say(console, f"The choice rule in full and all {len(result.sentences)} comparisons, one per candidate, are "
+                      f"in {where}.", "dim")
     if result.champion:
-        console.print(f"• {result.champion['sentence']}")
+        _say(console, f"• {result.champion['sentence']}")
     for line in result.notes:
-        console.print(f"[dim]{escape(line)}[/dim]")
+        _say(console, line, "dim")
     for line in drift_lines(result.drift):
-        console.print(f"[yellow]⚠ drift: {line}[/yellow]")
+        _say(console, f"⚠ drift: {line}", "yellow")
     if result.out_dir:
-        console.print(f"[dim]Wrote {result.out_dir}/ results.json, tradeoff.csv, report.md, report.html "
-                      f"({result.wall_s:.1f}s)[/dim]")
+        _say(console, f"Wrote {result.out_dir}/ results.json, tradeoff.csv, report.md, report.html "
+                      f"({result.wall_s:.1f}s)", "dim")

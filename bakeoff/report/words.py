@@ -1,4 +1,4 @@
-"""Words for a business audience: what the headline metric means, a glossary, three summary sentences.
+"""Words for a business audience: what the primary metric means, a glossary, three summary sentences.
 
 Shared by the terminal, Markdown and HTML reports. The full list of pairwise
 sentences comes from :mod:`bakeoff.judge.front`; here we pick the three that tell the
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bakeoff.candidates.metrics import METRICS
-from bakeoff.core.money import usd
+from bakeoff.core.money import usd_cents
 from bakeoff.core.records import Status, label_of
 from bakeoff.report.fields import val
 from bakeoff.report.result import Result
@@ -59,7 +59,7 @@ def _unit(result: Result) -> str:
     return f"in {p.target}"
 
 
-def headline(result: Result) -> str:
+def meaning(result: Result) -> str:
     """The chosen candidate's score, what the metric means and which way is better."""
     row = _row(result, result.chosen)
     if row is None:
@@ -107,7 +107,7 @@ def _said(label: str, row: Any, result: Result) -> str:
     m = METRICS[result.primary]
     name = label_of(val(row, "name"), val(row, "family"), val(row, "params"))  # a champion names the model it keeps
     return (f"{label}: {name} ({_family(row)}), {m.label} {_metric(row, result.primary):.4g} "
-            f"at {usd(_monthly(row))} a month")
+            f"at {usd_cents(_monthly(row))} a month")
 
 
 def summary(result: Result) -> list[str]:
@@ -147,3 +147,4 @@ def problem_notes(result: Result) -> list[str]:
                    f"at calibration end; their predictions are {how}.")
     out += [text for text in (getattr(p, "dates", ""), getattr(p, "labels", "")) if text]
     return out
+

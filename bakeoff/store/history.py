@@ -159,11 +159,25 @@ def resolve(run: str, db: Path = DEFAULT_DB) -> str:
     return hits[0]
 
 
-def compare(run_a: str, run_b: str, db: Path = DEFAULT_DB) -> tuple[pd.DataFrame, list[str]]:
-    """Per-candidate changes from run A to run B, and sentences about what changed."""
+def compare(run_a: str, run_b: str, db: Path = DEFAULT_DB, *, force: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """Per-candidate changes from run A to run B, and sentences about what changed.
+
+    Args:
+        run_a: The earlier run (id, unique suffix, or ``[experiment:]previous``).
+        run_b: The later run.
+        db: The run history.
+        force: Compare runs of different experiments anyway (a note says so).
+
+    Raises:
+        DataError: If a run is not in the history, or the runs are of different experiments and not ``force``.
+    """
     a, b = resolve(run_a, db), resolve(run_b, db)
     con = connect(db, read_only=True)
     try:
+        meta = {r[0]: (chosen_label(r[3]) or r[1], r[2], r[4]) for r in con.execute(
+            "SELECT run_id, chosen, primary_metric, results, experiment FROM runs WHERE run_id IN (?, ?)",
+            [a, b]).fetchall()}
+        notes = _experiment_notes(a, b, meta, force)
         rows = con.execute("""
             SELECT coalesce(x.name, y.name) AS candidate, x.status AS status_a, y.status AS status_b,
                    x.metric AS metric_a, y.metric AS metric_b, y.metric - x.metric AS delta,
@@ -173,17 +187,28 @@ def compare(run_a: str, run_b: str, db: Path = DEFAULT_DB) -> tuple[pd.DataFrame
             FROM (SELECT * FROM candidates WHERE run_id = ?) x
             FULL OUTER JOIN (SELECT * FROM candidates WHERE run_id = ?) y ON x.name = y.name
             ORDER BY coalesce(y.rung, x.rung), candidate""", [a, b]).df()
-        meta = {r[0]: (chosen_label(r[3]) or r[1], r[2]) for r in con.execute(
-            "SELECT run_id, chosen, primary_metric, results FROM runs WHERE run_id IN (?, ?)", [a, b]).fetchall()}
     finally:
         con.close()
-    notes = [f"Comparing {a} → {b} on {meta[b][1]}."]
     if meta[a][0] != meta[b][0]:
         notes.append(f"The chosen candidate changed: {meta[a][0]} → {meta[b][0]}.")
     else:
         notes.append(f"The chosen candidate is still {meta[b][0]}.")
     notes += [f"{r.candidate}: {r.change}" for r in rows.itertuples() if r.change]
     return rows, notes
+
+
+def _experiment_notes(run_a: str, run_b: str, meta: dict[str, tuple[Any, ...]], force: bool) -> list[str]:
+    """The first sentences of a comparison; refuses runs of different experiments unless ``force``."""
+    (_, metric_a, exp_a), (_, metric_b, exp_b) = meta[run_a], meta[run_b]
+    if exp_a == exp_b:
+        return [f"Comparing {run_a} → {run_b} on {metric_b}."]
+    if not force:
+        raise DataError(f"Runs '{run_a}' (experiment '{exp_a}') and '{run_b}' (experiment '{exp_b}') are of "
+                        f"different experiments, so their candidates' metrics do not compare; name two runs of "
+                        f"one experiment (e.g. {exp_b}:previous {exp_b}:latest), or add --force to compare anyway.")
+    metrics = metric_b if metric_a == metric_b else f"{metric_a} → {metric_b}"
+    return [f"Comparing {run_a} → {run_b} on {metrics}.",
+            f"These are runs of different experiments ({exp_a} → {exp_b}): their metrics are on different data."]
 
 
 def run_folder(run: str | Path, db: Path | None = None) -> Path:

@@ -144,7 +144,9 @@ def test_under_max_net_value_the_front_is_net_value_against_running_cost():
                                 confidence=0.95)
     by = {r.name: r for r in with_verdicts(rows, pick.judged)}
     assert pick.name == "rule" and by["rule"].pareto  # same ranking, 80x cheaper: nets more, on the front
-    assert by["pricey"].dominated_by == ["rule"] and "cheaper a month" in by["pricey"].dominance[0]
+    assert by["pricey"].dominated_by == ["rule"]
+    assert "costs $0.50 a month to run (pricey: $40.00)" in by["pricey"].dominance[0]
+    assert "shown to net more (+$40, interval +$40 to +$40)" in by["pricey"].dominance[0]  # dollars, not 4e+01
     assert by["bad"].dominated_by == ["rule"] and "shown to net more" in by["bad"].dominance[0]
     best = max(rep.candidates, key=lambda n: rep.candidates[n].net)
     assert by[best].pareto
