@@ -7,6 +7,7 @@ from typing import Any, Self
 import pandas as pd
 
 from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.core.measure import Stopwatch
 from bakeoff.data.frame import Frame
 from baselines._features import Design
 from baselines.xgb_cv import build_model, category_kw, objective, predict_model
@@ -83,11 +84,14 @@ class TunedXGBoost(XGBoost):
             at least ten default trials).
         workers: Trials run at once (default: ``[executor] workers`` when the budget carries it).
         settle: Stop the search once this many trials in a row fail to improve the best validation
-            loss by ``settle_gain`` of it (0: fill the box). Such gains are inside the
-            cross-validation noise; settling makes the tuned model the same on every machine
-            that reaches it within the box.
+            loss by more than the cross-validation can tell (0: fill the box): ``settle_gain`` of it and
+            ``settle_noise`` standard errors of the paired fold differences. Settling makes the tuned
+            model the same on every machine that reaches it within the box.
         settle_gain: The smallest relative gain that counts as an improvement.
+        settle_noise: Standard errors of the paired fold differences a gain must exceed (0: relative gain only).
         patience: Early-stopping rounds without improvement.
+        remember: Replay a search that settled on the same data and settings in an earlier run, and start a
+            search on new data with the previous sprint's best settings (see :mod:`baselines.xgb_memory`).
         max_rounds: Cap on boosting rounds.
         n_trials: Old name of ``max_trials``.
         **params: Hyperparameters fixed for every trial.
@@ -101,8 +105,8 @@ class TunedXGBoost(XGBoost):
 
     def __init__(self, *, max_trials: int | None = None, folds: int | None = None, metric: str | None = None,
                  trial_timeout: float | None = None, workers: int | None = None, settle: int = 50,
-                 settle_gain: float = 0.002, patience: int = 50, max_rounds: int = 3000,
-                 n_trials: int | None = None, **params: Any) -> None:
+                 settle_gain: float = 0.002, settle_noise: float = 1.0, patience: int = 50, max_rounds: int = 3000,
+                 remember: bool = True, n_trials: int | None = None, **params: Any) -> None:
         super().__init__(**params)
         self.max_trials = max_trials if max_trials is not None else n_trials
         self.folds = folds
@@ -111,25 +115,48 @@ class TunedXGBoost(XGBoost):
         self.workers = workers
         self.settle = settle
         self.settle_gain = settle_gain
+        self.settle_noise = settle_noise
+        self.remember = remember
         self.patience = patience
         self.max_rounds = max_rounds
 
     def fit(self, frame: Frame, *, budget: Budget, seed: int) -> Self:
-        self.design_ = Design(categories="native").fit(frame.train, frame.features)
-        self.task_ = frame.problem.task
-        X = self.design_.transform(frame.train).to_numpy()
-        y = frame.y_train.to_numpy(float)
-        search = Search(self, frame, X, y, seed=seed, budget=budget)
-        self.best_ = search.run()
-        self.search_ = search.summary(self.best_)
-        self.objective_ = self.best_.kw["objective"]
-        kw = {k: v for k, v in self.best_.kw.items() if k != "early_stopping_rounds"}
-        if self.best_.early_stop:
-            kw["n_estimators"] = self.best_.refit_rounds
-        self.model_ = build_model(self.task_, kw).fit(X, y)
+        with Stopwatch() as whole:
+            self.design_ = Design(categories="native").fit(frame.train, frame.features)
+            self.task_ = frame.problem.task
+            X = self.design_.transform(frame.train).to_numpy()
+            y = frame.y_train.to_numpy(float)
+            search = Search(self, frame, X, y, seed=seed, budget=budget)
+            study = search.recall()
+            if study is not None:
+                return self._replay(study)
+            best = search.run()
+            self.search_ = search.summary(best)
+            self.objective_ = best.kw["objective"]
+            self.model_ = build_model(self.task_, _refit_kw(best.kw, best.early_stop, best.refit_rounds)).fit(X, y)
+        self.billed_fit_ = (whole.wall, whole.cpu)
+        search.remember(best, self.search_, self.model_, self.billed_fit_)
+        return self
+
+    def _replay(self, study: dict[str, Any]) -> Self:
+        """Take the remembered search and its refit model; bill the seconds the whole fit took when it ran."""
+        self.objective_ = study["kw"]["objective"]
+        self.model_ = build_model(self.task_, _refit_kw(study["kw"], study["early_stop"], study["refit_rounds"]))
+        self.model_.load_model(bytearray(study["model"]))
+        wall, cpu = study["fit"]
+        self.search_ = {**study["summary"], "replayed": {"from": study["created"], "fit_s": round(wall, 3)}}
+        self.billed_fit_ = (float(wall), float(cpu))
         return self
 
     def describe(self) -> dict[str, Any]:
         return {**self.search_, "objective": self.objective_,
                 "params": {k: v for k, v in self.model_.get_params().items() if v is not None
                            and isinstance(v, int | float | str | bool)}, **self._encoding()}
+
+
+def _refit_kw(kw: dict[str, Any], early_stop: bool, rounds: int) -> dict[str, Any]:
+    """The keywords of the refit on all training rows: early stopping's best round count, no validation set."""
+    out = {k: v for k, v in kw.items() if k != "early_stopping_rounds"}
+    if early_stop:
+        out["n_estimators"] = rounds
+    return out

@@ -48,6 +48,7 @@ from baselines.xgb_cv import (
     refit_rounds,
     refit_seconds,
 )
+from baselines.xgb_memory import KEPT, Memory
 
 MARGIN_SAFETY = 1.3
 MIN_TRIAL_S = 0.2
@@ -70,6 +71,7 @@ class Trial:
     predict_s: float = 0.0  # estimated seconds to predict the whole holdout with the refit
     params: dict[str, Any] = field(default_factory=dict)
     why: str = ""
+    fold_losses: list[float] = field(default_factory=list)  # per-fold validation loss, the folds every trial shares
 
     def record(self) -> dict[str, Any]:
         """The trial's line in the tuning history."""
@@ -159,9 +161,12 @@ class Search:
         self.trials: list[Trial] = []
         self.told = 0
         self.best_told = float("inf")
+        self.best_folds: list[float] = []
         self.gain_at = 0
         self.stopped_by = "box"
         self.isolation = ""
+        self.memory = Memory.of(self) if getattr(cand, "remember", True) else None
+        self.warm = self.memory.previous_best() if self.memory is not None else None
 
     # -- the loop -------------------------------------------------------------------------------------------
     def run(self) -> Trial:
@@ -178,6 +183,8 @@ class Search:
         study = optuna.create_study(direction="minimize", sampler=sampler)
         for start in self.space.starts():
             study.enqueue_trial(start)
+        if self.warm is not None:  # the previous sprint's best settings, tried right after the starting points
+            study.enqueue_trial(self.warm["params"])
         self.isolation = self.budget.isolation
         data = share((self.X, self.y, self.folds), self.isolation)
         pending: dict[Future, tuple[Trial, Any]] = {}
@@ -220,13 +227,35 @@ class Search:
             if ask is not None:
                 study.tell(ask, trial.loss if ok else None,
                            state=optuna.trial.TrialState.COMPLETE if ok else optuna.trial.TrialState.FAIL)
-            if ok and (not np.isfinite(self.best_told)
-                       or trial.loss < self.best_told - self.cand.settle_gain * abs(self.best_told)):
+            if ok and self.gains(trial):
                 self.gain_at = trial.number
-            if ok:
-                self.best_told = min(self.best_told, trial.loss)
+            if ok and trial.loss < self.best_told:
+                self.best_told, self.best_folds = trial.loss, trial.fold_losses
             self.told += 1
         return True
+
+    def gains(self, trial: Trial) -> bool:
+        """Whether ``trial`` improves on the best told trial by more than the cross-validation can tell apart.
+
+        A gain counts when it exceeds ``settle_gain`` of the best loss **and** ``settle_noise`` standard
+        errors of the paired fold differences (the same folds score both trials, so the fold-to-fold
+        spread of their difference is the noise of the comparison). This is the one-standard-error idea of
+        Breiman et al. (1984, *Classification and Regression Trees*, §3.4) and Hastie, Tibshirani & Friedman
+        (2009, *The Elements of Statistical Learning*, §7.10): on a small frame, where TPE keeps finding
+        "improvements" of a fraction of a percent that the folds cannot separate, the search settles instead
+        of filling its box, and the tuned model no longer depends on how many trials this machine fits in.
+        """
+        if not np.isfinite(self.best_told):
+            return True
+        gain = self.best_told - trial.loss
+        if gain <= self.cand.settle_gain * abs(self.best_told):
+            return False
+        paired = np.asarray(self.best_folds) - np.asarray(trial.fold_losses)
+        if self.cand.settle_noise <= 0 or len(paired) < 2 or len(paired) != len(trial.fold_losses) \
+                or not np.all(np.isfinite(paired)):
+            return True
+        noise = float(np.std(paired, ddof=1) / np.sqrt(len(paired)))
+        return gain > self.cand.settle_noise * noise
 
     def _settled(self) -> bool:
         """``settle`` told trials in a row without a gain of ``settle_gain`` (0: never; not before a success)."""
@@ -285,6 +314,7 @@ class Search:
         if out.status is Status.OK and value is not None and np.isfinite(value):
             n = len(self.y)
             trial.state, trial.value, trial.loss = "COMPLETE", float(value), self.sign * float(value)
+            trial.fold_losses = [self.sign * float(v) for v in got.get("folds", [])]
             trial.refit_rounds = (refit_rounds(got, n, forward=self.forward, cap=self.cand.max_rounds)
                                   if trial.early_stop else int(got["rounds"][0]))
             trial.refit_s = refit_seconds(got, n, trial.refit_rounds)
@@ -309,6 +339,20 @@ class Search:
             return default
         return Trial(0, "default", dict(self.base_kw), early_stop=False, why="no trial completed")
 
+    def recall(self) -> dict[str, Any] | None:
+        """This very search, kept by an earlier run (see :mod:`baselines.xgb_memory`), or None."""
+        return self.memory.recall() if self.memory is not None else None
+
+    def remember(self, chosen: Trial, summary: dict[str, Any], model: Any, fit: tuple[float, float]) -> None:
+        """Keep a search that ended on its own, with its refit model and the (wall, CPU) seconds of the whole fit."""
+        if self.memory is None or self.stopped_by not in KEPT:
+            return
+        searched = {k: v for k, v in chosen.params.items() if k not in self.cand.params} \
+            if chosen.kind == "search" else {}
+        entry = {"summary": summary, "kw": chosen.kw, "early_stop": chosen.early_stop,
+                 "refit_rounds": chosen.refit_rounds, "fit": list(fit)}
+        self.memory.remember(entry, bytes(model.get_booster().save_raw("ubj")), searched)
+
     def summary(self, chosen: Trial) -> dict[str, Any]:
         """What the report shows: objective and why, validation, default vs chosen, trials, stop reason."""
         best = chosen if chosen.state == "COMPLETE" else None
@@ -331,4 +375,5 @@ class Search:
             "best_params": dict(best.params) if best else {},
             "refit_rounds": best.refit_rounds if best and best.early_stop else None,
             "history": [t.record() for t in self.trials],
+            **({"warm_start": {"from": self.warm["created"], "params": self.warm["params"]}} if self.warm else {}),
         }

@@ -89,6 +89,18 @@ class Capabilities:
                     ("horizon_native", "in_warehouse", "fills_box", "predicts_rowwise")}
         return cls(**declared, warehouse_timed=declared["in_warehouse"] and hasattr(cand, "query_s_"))
 
+    @staticmethod
+    def billed_fit(cand: Any) -> tuple[float, float] | None:
+        """The (wall, CPU) seconds to bill for the fit, when the candidate measured them itself (``billed_fit_``).
+
+        A candidate that remembers an expensive search (``xgboost_tuned``) sets it on every fit: what its fit took,
+        or, for a fit replayed from an earlier run, what it took when it ran. Each production retrain would pay
+        the search, so a warm cache moves no cost, flag or choice; and the first run and the replay bill the same
+        figure.
+        """
+        value = getattr(cand, "billed_fit_", None)
+        return (float(value[0]), float(value[1])) if value is not None else None
+
 
 class Candidate:
     """Base class of every candidate.

@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bakeoff.core.defaults import cache_root
 from bakeoff.cost.probe import Probed
 
 MAX_AGE_DAYS = 30
@@ -45,10 +46,7 @@ LIBRARIES = ("numpy", "pandas", "scipy", "scikit-learn", "xgboost", "statsmodels
 
 def folder() -> Path:
     """Where entries live (see the module docstring)."""
-    if os.environ.get("BAKEOFF_CACHE_DIR"):
-        return Path(os.environ["BAKEOFF_CACHE_DIR"]) / "probes"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "bakeoff" / "probes"
+    return cache_root() / "probes"
 
 
 def digest_files(paths: list[Path]) -> str:

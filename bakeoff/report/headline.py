@@ -114,9 +114,10 @@ def _nets(result: Result) -> dict[str, float]:
 
 def _ties(result: Result, chosen: Row) -> str:
     """Candidates the holdout cannot tell from the chosen one, and whether they would save anything."""
-    tied = [r for r in _ok(result) if r.best_set and r.name != chosen.name]
+    others = [r for r in _ok(result) if r.name != chosen.name]
+    tied = [r for r in others if r.best_set]
     if not tied:
-        return "; every other candidate is shown worse"
+        return "; every other candidate is shown worse" if others else ""
     names = ", ".join(r.label for r in tied[:3]) + (f" and {len(tied) - 3} more" if len(tied) > 3 else "")
     margins = Margins.of(result.experiment.cost)
     if any(margins.cheaper(r, chosen) for r in tied):

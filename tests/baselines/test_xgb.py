@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from baselines.trees import HistGBM, RandomForest
 from baselines.xgb import TunedXGBoost as Tuned
 from baselines.xgb import XGBoost
 from baselines.xgb_cv import cv_trial, forward_folds, make_folds, predict_seconds, refit_rounds, refit_seconds
+from baselines.xgb_search import Search, Trial
 from tests.conftest import tabular
 
 
@@ -140,7 +142,8 @@ def _settle_point(values: list[float], settle: int, gain: float) -> int:
 def test_parallel_search_settles_and_is_the_same_in_every_run(binary):
     runs = []
     for _ in range(2):
-        cand = Tuned(folds=2, workers=2, settle=6, settle_gain=0.01).fit(binary, budget=Budget.of(300), seed=3)
+        cand = Tuned(folds=2, workers=2, settle=6, settle_gain=0.01, settle_noise=0.0).fit(
+            binary, budget=Budget.of(300), seed=3)
         runs.append((cand.describe(), cand.predict(binary)))
     (a, pa), (b, pb) = runs
     assert a["stopped_by"] == "settled" == b["stopped_by"]
@@ -151,6 +154,30 @@ def test_parallel_search_settles_and_is_the_same_in_every_run(binary):
     # the window keeps workers - 1 trials in flight after the trial that settled the search
     assert len(losses) == last + 2
     assert a["best_cv_loss"] == min(losses)
+
+
+def _stub(best: list[float], gain: float = 0.002, noise: float = 1.0):
+    cand = types.SimpleNamespace(settle_gain=gain, settle_noise=noise)
+    return types.SimpleNamespace(cand=cand, best_told=float(np.mean(best)), best_folds=best)
+
+
+def test_a_gain_counts_only_when_the_paired_folds_can_tell_it_from_noise():
+    best = [0.10, 0.12, 0.08, 0.11, 0.09]  # mean 0.100
+    steady = Trial(1, "search", {}, early_stop=True, loss=0.0986, fold_losses=[0.098, 0.119, 0.079, 0.108, 0.089])
+    # paired differences 0.002, 0.001, 0.001, 0.002, 0.001: mean 0.0014, sd 0.000548, se 0.000245 < 0.0014
+    assert Search.gains(_stub(best), steady)
+    noisy = Trial(2, "search", {}, early_stop=True, loss=0.0986, fold_losses=[0.13, 0.09, 0.11, 0.08, 0.083])
+    # differences -0.03, 0.03, -0.03, 0.03, 0.007: mean 0.0014 again, but sd 0.0302, se 0.0135 > 0.0014
+    assert not Search.gains(_stub(best), noisy)
+    assert Search.gains(_stub(best, noise=0.0), noisy)  # the relative rule alone counts it (1.4% > 0.2%)
+    assert not Search.gains(_stub(best, gain=0.02), steady)  # 1.4% is under a 2% settle_gain
+
+
+def test_a_small_frame_settles_instead_of_filling_its_box(binary):
+    cand = Tuned(workers=2).fit(binary, budget=Budget.of(240), seed=7)
+    d = cand.describe()
+    assert d["stopped_by"] == "settled" and d["trials_complete"] >= 50  # 50 trials without a real gain
+    assert d["best_cv_loss"] == min(t["value"] for t in d["history"] if t["state"] == "COMPLETE")
 
 
 def test_box_not_trial_count_ends_the_search(binary):
@@ -208,3 +235,30 @@ def test_cv_trial_times_every_fold_prediction():
                    "log_loss")
     assert len(got["predict_s"]) == len(got["n_val"]) == 3 and all(s > 0 for s in got["predict_s"])
     assert sorted(got["n_val"]) == sorted(len(v) for _, v in folds)
+
+
+def test_a_settled_search_is_replayed_on_the_same_data_and_started_warm_on_new_data(binary, tmp_path, monkeypatch):
+    monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path))
+    first = Tuned(folds=2, workers=2, settle=6).fit(binary, budget=Budget.of(120), seed=3)
+    again = Tuned(folds=2, workers=2, settle=6).fit(binary, budget=Budget.of(120), seed=3)
+    a, b = first.describe(), again.describe()
+    assert a["stopped_by"] == "settled" and "replayed" not in a and b["replayed"]["fit_s"] > 0
+    assert (a["trials"], a["best_trial"], a["best_params"]) == (b["trials"], b["best_trial"], b["best_params"])
+    assert np.array_equal(first.predict(binary).to_numpy(), again.predict(binary).to_numpy())
+    assert again.billed_fit_ == first.billed_fit_  # billed as first measured
+    other_seed = Tuned(folds=2, workers=2, settle=6).fit(binary, budget=Budget.of(120), seed=4).describe()
+    assert "replayed" not in other_seed  # the seed is part of the study
+    forgetful = Tuned(folds=2, workers=2, settle=6, remember=False).fit(binary, budget=Budget.of(120), seed=3)
+    assert "replayed" not in forgetful.describe()
+
+    sprint2 = dataclasses.replace(binary, train=binary.train.iloc[40:])  # next sprint: other rows
+    warm = Tuned(folds=2, workers=2, settle=6).fit(sprint2, budget=Budget.of(120), seed=3).describe()
+    assert "replayed" not in warm and warm["warm_start"]["params"] == a["best_params"]
+    kinds = [t["kind"] for t in warm["history"]]
+    assert kinds[:4] == ["default", "search", "search", "search"]  # default, two starts, then the warm start
+
+
+def test_a_box_cut_search_is_not_kept(binary, tmp_path, monkeypatch):
+    monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path))
+    cut = Tuned(folds=2, settle=0).fit(binary, budget=Budget.of(4), seed=0).describe()
+    assert cut["stopped_by"] == "box" and not list(tmp_path.rglob("*.ubj"))
