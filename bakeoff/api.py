@@ -308,7 +308,11 @@ def _warm_up(exp: Experiment, write: bool) -> Any:
         import importlib
         import threading
 
-        thread = threading.Thread(target=importlib.import_module, args=("matplotlib.pyplot",), daemon=True)
+        def imports() -> None:
+            for name in ("matplotlib.pyplot", "scipy.stats"):  # the report's plots, the scoring's ranks
+                importlib.import_module(name)
+
+        thread = threading.Thread(target=imports, daemon=True)
         thread.start()
         return thread
     return None

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 
 EPS = 1e-15
 
@@ -89,8 +88,15 @@ def _brier(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.mean(_squared(y, p), axis=1)
 
 
+def _ranks(p: np.ndarray) -> np.ndarray:
+    """Average ranks along each row (ties averaged); scipy.stats is imported here, off the start-up path (0.5 s)."""
+    from scipy.stats import rankdata
+
+    return rankdata(p, axis=1)
+
+
 def _roc_auc(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    ranks = rankdata(p, axis=1)
+    ranks = _ranks(p)
     pos = y > 0.5
     n1 = pos.sum(axis=1)
     n0 = y.shape[1] - n1
@@ -148,7 +154,7 @@ def _gini_raw(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     order of tied predictions uses average ranks. A constant predictor gets exactly 0.
     """
     n = y.shape[1]
-    ranks = rankdata(p, axis=1)  # ascending, ties averaged: n + 1 - (descending position)
+    ranks = _ranks(p)  # ascending, ties averaged: n + 1 - (descending position)
     return (y * ranks).sum(axis=1) / (n * y.sum(axis=1)) - (n + 1) / (2.0 * n)
 
 

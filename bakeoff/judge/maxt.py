@@ -16,14 +16,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
 
 from bakeoff.judge.studentize import bootstrap_t_scales
 
 POWER = 0.8
 SHAPE_GATE = 0.5  # a tail scale under half the standard deviation: the SD misreads this pair
 PROBS = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
-Z = norm.ppf(PROBS)
+# norm.ppf(PROBS), written out: importing the judge does not import scipy.stats (half a second at start-up);
+# tests/bakeoff/test_studentize.py checks the figures against scipy
+Z = np.array([-1.6448536269514729, -0.6744897501960817, 0.0, 0.6744897501960817, 1.6448536269514722])
 
 
 def critical(tmax: np.ndarray, alpha: float) -> float:
@@ -117,6 +118,8 @@ def studentized_max(util: np.ndarray, point: np.ndarray, se: np.ndarray,
     """
     b, k = util.shape
     out = np.zeros(b)
+    from scipy.stats import norm
+
     cap = float(norm.ppf(1 - 0.5 / b))  # a replicate's rank cannot say more than this many normal units
     for i in range(k):
         for j in range(i + 1, k):
@@ -313,6 +316,8 @@ class Judgement:
         """
         if not self.rounds or not math.isfinite(self.crit):
             return math.nan
+        from scipy.stats import norm
+
         return float((self.crit + norm.ppf(power)) * self.se[i, j])
 
 

@@ -123,3 +123,11 @@ def test_unstable_or_near_identical_pairs_fall_back_to_the_bootstrap_sd():
     unstable = Judgement.from_replicates(j.names, j.point, -util, higher_is_better=False, confidence=0.95,
                                          studentized=(point, rep))
     assert unstable.se[0, 2] == pytest.approx(boot[0, 2])
+
+
+def test_the_written_out_normal_scores_are_scipys():
+    from scipy.stats import norm
+
+    from bakeoff.judge.maxt import PROBS, Z
+
+    assert Z.tolist() == norm.ppf(PROBS).tolist()  # exactly: the judge imports no scipy.stats at start-up
