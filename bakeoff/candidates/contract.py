@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -101,6 +102,17 @@ class Capabilities:
         value = getattr(cand, "billed_fit_", None)
         return (float(value[0]), float(value[1])) if value is not None else None
 
+    @staticmethod
+    def validation_build(cand: Any, build: Callable[[], Any]) -> Callable[[], Any]:
+        """How the inner validation (the ``[value]`` threshold's 70/30 split of train) builds its fresh instance.
+
+        A fitted candidate that declares ``validation_twin()`` (a tuner) gives an unfitted candidate that fits
+        with the settings its search chose, so the inner fit does not repeat the search; any other
+        candidate is built afresh by ``build``.
+        """
+        twin = getattr(cand, "validation_twin", None)
+        return twin if callable(twin) else build
+
 
 class Candidate:
     """Base class of every candidate.
@@ -127,7 +139,8 @@ class Candidate:
 
     The optional attributes are read through :class:`Capabilities`; a warehouse candidate that times its
     own queries sets ``query_s_`` (billed seconds of its queries so far) and ``fit_query_s_`` (those of
-    its fit).
+    its fit); a tuner may define ``validation_twin()`` (an unfitted candidate with the settings it chose,
+    for the inner validation of ``[value]``) and set ``billed_fit_`` (the seconds to bill for its fit).
     """
 
     family: ClassVar[str] = ""

@@ -148,7 +148,7 @@ def _execute(task: Task) -> tuple[dict[str, Any], Blobs]:
     if task.validate:
         prob = frame.problem
         validation = validation_predictions(
-            task.spec.build, frame, budget, task.seed,
+            Capabilities.validation_build(cand, task.spec.build), frame, budget, task.seed,
             lambda p: p if native else to_horizon(p, prob.task, frame.alignment, prob.horizon_scale)[0])
     model = _pickled(cand)  # pickled once: its size is the model size
     measured = {

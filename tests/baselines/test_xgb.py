@@ -262,3 +262,24 @@ def test_a_box_cut_search_is_not_kept(binary, tmp_path, monkeypatch):
     monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path))
     cut = Tuned(folds=2, settle=0).fit(binary, budget=Budget.of(4), seed=0).describe()
     assert cut["stopped_by"] == "box" and not list(tmp_path.rglob("*.ubj"))
+
+
+def test_the_value_threshold_validation_fits_the_chosen_settings_without_searching_again(binary, tmp_path,
+                                                                                        monkeypatch):
+    from bakeoff.candidates.contract import Capabilities
+    from bakeoff.cost.probe import validation_predictions
+
+    monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path))
+    tuned = Tuned(max_trials=6, folds=3).fit(binary, budget=Budget.of(120), seed=2)
+    build = Capabilities.validation_build(tuned, lambda: pytest.fail("the tuner was built again to search"))
+    twin = build()
+    assert type(twin) is XGBoost
+    chosen = tuned.model_.get_params()
+    for key in ("learning_rate", "max_depth", "n_estimators", "subsample", "objective"):
+        assert twin.params.get(key, chosen[key]) == chosen[key]
+    scale = lambda p: p  # noqa: E731 - no horizon on a tabular frame
+    got = validation_predictions(build, binary, Budget.of(60), 5, scale)
+    # the same 70/30 split fitted by hand with the chosen settings: identical predictions
+    by_hand = validation_predictions(lambda: XGBoost(**twin.params), binary, Budget.of(60), 5, scale)
+    assert got["y"] == by_hand["y"] and np.allclose(got["p"], by_hand["p"])
+    assert Capabilities.validation_build(XGBoost(), XGBoost) is XGBoost  # any other candidate: built afresh
