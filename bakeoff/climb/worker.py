@@ -26,6 +26,7 @@ import pandas as pd
 
 from bakeoff.candidates.contract import Budget, Capabilities
 from bakeoff.candidates.registry import Spec
+from bakeoff.climb.inner import validation_predictions
 from bakeoff.core.errors import CandidateError, NotApplicable
 from bakeoff.core.jsonable import plain
 from bakeoff.core.measure import Stopwatch, billed, model_kb, peak_rss_mb
@@ -37,7 +38,6 @@ from bakeoff.cost.probe import (
     Fitting,
     Probed,
     probe,
-    validation_predictions,
 )
 from bakeoff.data.frame import Frame
 from bakeoff.data.framefile import read_frame

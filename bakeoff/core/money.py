@@ -20,13 +20,16 @@ def usd_cents(amount: float) -> str:
     return "under $0.01" if amount < 0.01 else f"${amount:.2f}"
 
 
+CENT = 0.01  # the smallest amount a table shows; below it, "<$0.01"
+
+
 def usd_cell(amount: float | None) -> str:
     """A table cell: ``$0``, ``<$0.01``, ``$0.42``, ``$12.40``, ``$1.2k``, ``$41k``, ``-$1.2M``; empty for None."""
     if amount is None or not math.isfinite(amount):
         return ""
     if amount == 0:
         return "$0"
-    if abs(amount) < 0.01:
+    if abs(amount) < CENT:
         return "<$0.01" if amount > 0 else "-<$0.01"
     if abs(amount) < 999.995:
         return f"{'-' if amount < 0 else ''}${abs(amount):.2f}"

@@ -89,6 +89,9 @@ class Cost:
                                              table=False)
     upkeep_usd: float | None = column("Upkeep a month ([cost] upkeep_usd_per_month), USD; part of monthly_usd.",
                                       table=False)
+    estimated: bool = column("True when the per-row cost never showed at the sizes the probes could afford and "
+                             "the figure is extrapolated from small data (marked in the table).", default=False,
+                             table=False)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bakeoff.config.experiment import CostSection
+from bakeoff.core.money import CENT
 from bakeoff.core.records import Cost, Row
+from bakeoff.cost.probe import PER_ROW_RATIO
 
 ASSUMPTION = ("billed seconds = CPU seconds (at least wall x threads for a candidate holding several "
               "threads; wall time stretched by other candidates sharing the cores is not billed); fit and "
@@ -32,16 +34,22 @@ ASSUMPTION = ("billed seconds = CPU seconds (at least wall x threads for a candi
               "fixed + per-row x rows_in_production, a month of scoring costs prediction_calls_per_month x fixed "
               "+ predictions_per_month x per-row; SQL rules are costed as warehouse queries (the "
               "queries' own seconds, per-row part only: no DuckDB start-up, no copying tables in); a fit too "
-              "long to time twice is taken as all per-row")
+              "long to time twice is taken as all per-row; the probes of one candidate spend at most max(1 s, 10% "
+              "of its fit + predict), and a figure whose per-row part never showed is marked † estimated")
 
 
 @dataclass(frozen=True)
 class Timing:
-    """Seconds per call of one operation: ``fixed_s + per_row_s x rows``; ``measured``: from two sizes."""
+    """Seconds per call of one operation: ``fixed_s + per_row_s x rows``; ``measured``: from two sizes.
+
+    ``small``: measured, but the per-row part never showed (the largest size's seconds under
+    :data:`bakeoff.cost.probe.PER_ROW_RATIO` times the next size's): the split extrapolates from small data.
+    """
 
     fixed_s: float
     per_row_s: float
     measured: bool = False
+    small: bool = False
 
     def at(self, rows: float, *, warehouse: bool = False) -> float:
         """Billed seconds of one call on ``rows`` rows (a warehouse query pays no fixed part)."""
@@ -68,7 +76,7 @@ def fixed_and_marginal(points: Sequence[Sequence[float]]) -> Timing:
         return Timing(0.0, float(secs[0] / sizes[0]))
     per_row = max(0.0, float((secs[-1] - secs[-2]) / (sizes[-1] - sizes[-2])))
     fixed = max(0.0, float(np.min(secs - per_row * sizes)))
-    return Timing(fixed, per_row, True)
+    return Timing(fixed, per_row, True, small=bool(secs[-1] < PER_ROW_RATIO * secs[-2]))
 
 
 def project(fit: Timing, predict: Timing, cost: CostSection, *, n_train: int, warehouse: bool = False) -> Cost:
@@ -105,11 +113,30 @@ def timings(row: Row, n_train: int, n_holdout: int) -> tuple[Timing, Timing]:
 
 
 def cost_of(row: Row, cost: CostSection, n_train: int, n_holdout: int) -> Cost:
-    """Dollars of one OK row (retrain, a million predictions, a month, upkeep) and its fixed / marginal split."""
+    """Dollars of one OK row (retrain, a million predictions, a month, upkeep) and its fixed / marginal split.
+
+    ``estimated`` is set where the split extrapolates from small data (:attr:`Timing.small`) and that
+    could move the figure shown: when every second at the largest size timed, taken as per-row, would
+    still cost under a cent a month, the table's "<$0.01" holds either way and nothing is marked.
+    """
     fit, predict = timings(row, n_train, n_holdout)
-    out = project(fit, predict, cost, n_train=n_train, warehouse=bool(row.in_warehouse))
+    warehouse = bool(row.in_warehouse)
+    out = project(fit, predict, cost, n_train=n_train, warehouse=warehouse)
+    if fit.small or predict.small:
+        bound = project(*(all_per_row(points, n, t) for points, n, t in
+                          ((row.fit_points, n_train, fit), (row.predict_points, n_holdout, predict))),
+                        cost, n_train=n_train, warehouse=warehouse)
+        out = replace(out, estimated=bound.monthly_usd >= CENT)
     upkeep = upkeep_of(row, cost)
     return replace(out, monthly_usd=out.monthly_usd + upkeep, upkeep_usd=upkeep) if upkeep else out
+
+
+def all_per_row(points: Sequence[Sequence[float]] | None, rows: int, timing: Timing) -> Timing:
+    """The conservative reading of a split: every second at the largest size timed taken as per-row."""
+    if not points:
+        return Timing(0.0, timing.at(rows) / max(rows, 1))
+    size, secs = max((float(r), float(s)) for r, s in points)
+    return Timing(0.0, secs / max(size, 1.0))
 
 
 def upkeep_text(cost: CostSection) -> str:

@@ -24,16 +24,27 @@ runs candidates side by side, and the wall time of one is stretched by the other
 for the same cores, which production, running one model at a time, does not pay. A
 candidate that holds several threads is billed at least ``wall x threads``.
 
+All probes of one candidate share an **allowance** (:class:`Allowance`): ``max(1 s, 10%`` of the
+candidate's own fit + predict) of CPU, so the probes never make a small example slow. Every fresh
+probe fit runs boxed by what is left of it (:func:`boxed`). When the two fresh fits (a quarter
+and all of the training rows) do not fit the allowance, one fit on a sixteenth of the rows is
+timed against the candidate's own fit (:func:`small_fit`). Where growth stops before the
+per-row part shows, the cost model extrapolates from the sizes timed and the table marks the
+figure "estimated (small data)" (:func:`bakeoff.cost.model.fixed_and_marginal`).
+
 A probe that fails (a candidate that cannot predict on a subset, a box about to run out)
 is simply left out: the cost model then falls back to "every second scales with rows".
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,8 +65,64 @@ FIT_ALLOWANCE_S = 3.0
 FIT_PROBE_S = 15.0
 SMALL_SHARE = 10
 FIT_SHARE = 4
+SMALL_FIT_SHARE = 16
+SMALL_FIT_ROWS = 32  # no smaller fit than this: below it a fit times its set-up alone
+MIN_PROBE_S = 1.0
+PROBE_SHARE = 0.10
 
 Points = list[tuple[int, float]]
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """CPU seconds all cost probes of one candidate may spend: ``max(1 s, 10%`` of its own fit + predict).
+
+    Counted on the worker's CPU clock (``time.process_time``: every thread of the process, DuckDB's
+    included), from when the probes start.
+    """
+
+    seconds: float
+    started: float = field(default_factory=time.process_time)
+
+    @classmethod
+    def of(cls, fit_s: float, predict_s: float) -> Allowance:
+        """The allowance of a candidate whose fit and predict were billed ``fit_s`` and ``predict_s``."""
+        return cls(max(MIN_PROBE_S, PROBE_SHARE * (max(fit_s, 0.0) + max(predict_s, 0.0))))
+
+    def left(self) -> float:
+        """CPU seconds still to spend (never negative)."""
+        return max(0.0, self.seconds - (time.process_time() - self.started))
+
+
+class ProbeCut(BaseException):
+    """A probe fit stopped at the end of the allowance (a BaseException: a candidate's own
+    ``except Exception`` cannot swallow it and run on unboxed)."""
+
+
+@contextlib.contextmanager
+def boxed(seconds: float) -> Iterator[None]:
+    """Raise :class:`ProbeCut` inside the block once ``seconds`` of wall time have passed.
+
+    A timer signal, so it works in the main thread only (a worker process runs its candidate
+    there); elsewhere the block runs unboxed. A call that stays in C code is stopped when it returns
+    to Python (between trees, boosting rounds or queries).
+    """
+    if seconds <= 0:
+        raise ProbeCut
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def cut(signum: int, frame: Any) -> None:
+        raise ProbeCut
+
+    previous = signal.signal(signal.SIGALRM, cut)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def fastest(call: Callable[[], Any], meter: Callable[[Callable[[], Any]], float] | None = None, *,
@@ -187,12 +254,14 @@ def repeated(holdout: pd.DataFrame, times: int) -> pd.DataFrame:
     return big
 
 
-def predict_points(cand: Any, frame: Frame, full_s: float, budget: Budget) -> Points:
+def predict_points(cand: Any, frame: Frame, full_s: float, budget: Budget,
+                   allowance: Allowance | None = None) -> Points:
     """(rows, billed seconds) of predict calls: a tenth of the holdout, the holdout, then grown (:func:`grow`).
 
     ``full_s`` times the holdout; a warehouse candidate is billed for its queries alone
-    (:func:`query_meter`).
+    (:func:`query_meter`). Growth stops within what is left of ``allowance``.
     """
+    allowance = allowance or Allowance(math.inf)
     n = len(frame.holdout)
     meter = query_meter(cand) if warehouse(cand) else stopwatch
     points: Points = [(n, fastest(lambda: cand.predict(frame), meter) if warehouse(cand) else full_s)]
@@ -207,8 +276,8 @@ def predict_points(cand: Any, frame: Frame, full_s: float, budget: Budget) -> Po
              full_s * rows / max(n, 1), meter)
         return points.pop()[1] if len(points) > before else None
 
-    allowance = min(PREDICT_ALLOWANCE_S, budget.remaining() / 4)
-    grown = grow(measure, n, points[0][1], cap_rows=cap(frame.holdout), allowance_s=allowance) if n else []
+    room = min(PREDICT_ALLOWANCE_S, budget.remaining() / 4, allowance.left())
+    grown = grow(measure, n, points[0][1], cap_rows=cap(frame.holdout), allowance_s=room) if n else []
     return sorted(points + grown)
 
 
@@ -222,36 +291,25 @@ class Fitting:
     threads: int = 1
 
 
-def fit_points(fitting: Fitting, frame: Frame, fit_s: float, main: tuple[int, float] | None = None) -> Points:
+def fit_points(fitting: Fitting, frame: Frame, fit_s: float, main: tuple[int, float] | None = None,
+               allowance: Allowance | None = None) -> Points:
     """(training rows, billed seconds) of more fits, or ``[]`` when the first was too long to repeat.
 
     Fits fresh instances on a quarter of the training rows and on all of them, then on
     the rows repeated (:func:`grow`) while the allowance lasts; the two fresh fits' wall times
     seed how far growth can go (:func:`next_wall`). ``main`` is a clean (rows, seconds) point of
     the first fit when it has one (a warehouse candidate's query seconds carry no import cost),
-    and stands for the full size in the points.
+    and stands for the full size in the points. When the two fresh fits would not fit what is left
+    of ``allowance``, one smaller fit is timed instead (:func:`small_fit`).
     """
-    n, budget, seed, threads = len(frame.train), fitting.budget, fitting.seed, fitting.threads
+    n, budget = len(frame.train), fitting.budget
+    allowance = allowance or Allowance(math.inf)
     room = budget.remaining() / 4
     if n < 4 * FIT_SHARE or fit_s > FIT_PROBE_S or 1.25 * fit_s + 1 > room:
         return [main] if main else []
-    rng = np.random.default_rng([seed, 0xF17])
-
-    def measure(rows: int) -> float | None:
-        take = np.sort(rng.choice(n, size=rows, replace=False)) if rows < n else np.arange(rows) % n
-        train = frame.train.iloc[take]
-        if rows > n:
-            train.index = pd.RangeIndex(rows, name=frame.train.index.name)
-        stamps = frame.train_time[take] if frame.train_time is not None else None
-        try:
-            with Stopwatch() as sw:
-                part = with_rows(frame, "train", train, stamps)
-                inst = fitting.build().fit(part, budget=Budget.of(max(1.0, budget.remaining() / 2), threads),
-                                           seed=seed)
-        except Exception:  # noqa: BLE001 - a candidate that cannot fit a subsample keeps the linear model
-            return None
-        return inst.fit_query_s_ if warehouse(inst) else billed(sw, threads)
-
+    measure = _fit_meter(fitting, frame, allowance)
+    if 1.25 * fit_s > allowance.left():
+        return small_fit(measure, n, fit_s, main)
     points: Points = [main] if main else []
     walls: Points = []  # both sizes are fitted for their wall times, which set how far growth can go
     for rows in (max(1, n // FIT_SHARE), n):
@@ -263,9 +321,48 @@ def fit_points(fitting: Fitting, frame: Frame, fit_s: float, main: tuple[int, fl
         if not (main and rows == n):
             points.append((rows, took))
     full = max(points, key=lambda p: p[0])
-    allowance = min(FIT_ALLOWANCE_S, room - 1.25 * fit_s)
-    return sorted(points + grow(measure, full[0], full[1], cap_rows=cap(frame.train), allowance_s=allowance,
+    grow_s = min(FIT_ALLOWANCE_S, room - 1.25 * fit_s, allowance.left())
+    return sorted(points + grow(measure, full[0], full[1], cap_rows=cap(frame.train), allowance_s=grow_s,
                                 timed=Timed(walls, [p[1] for p in points])))
+
+
+def small_fit(measure: Callable[[int], float | None], train_rows: int, fit_s: float,
+              main: tuple[int, float] | None) -> Points:
+    """One fresh fit on a sixteenth of the training rows, against the candidate's own fit at all of them.
+
+    For a fit too long to repeat twice within the allowance: two sizes still split fixed from
+    per-row seconds (the own fit may carry first-call costs, which only raises the per-row part).
+    Without room for even that fit, the points are the own fit alone (all per-row).
+    """
+    rows = train_rows // SMALL_FIT_SHARE
+    took = measure(rows) if rows >= SMALL_FIT_ROWS else None
+    if took is None:
+        return [main] if main else []
+    return sorted([(rows, took), main or (train_rows, fit_s)])
+
+
+def _fit_meter(fitting: Fitting, frame: Frame, allowance: Allowance) -> Callable[[int], float | None]:
+    """Billed seconds of a fresh fit on that many training rows (sampled, or repeated under fresh keys),
+    boxed by what is left of the allowance; None when it failed or was cut."""
+    n, budget, seed, threads = len(frame.train), fitting.budget, fitting.seed, fitting.threads
+    rng = np.random.default_rng([seed, 0xF17])
+
+    def measure(rows: int) -> float | None:
+        take = np.sort(rng.choice(n, size=rows, replace=False)) if rows < n else np.arange(rows) % n
+        train = frame.train.iloc[take]
+        if rows > n:
+            train.index = pd.RangeIndex(rows, name=frame.train.index.name)
+        stamps = frame.train_time[take] if frame.train_time is not None else None
+        try:
+            with boxed(allowance.left()), Stopwatch() as sw:
+                part = with_rows(frame, "train", train, stamps)
+                inst = fitting.build().fit(part, budget=Budget.of(max(1.0, budget.remaining() / 2), threads),
+                                           seed=seed)
+        except (Exception, ProbeCut):  # noqa: BLE001 - a candidate that cannot fit a subsample keeps the linear model
+            return None
+        return inst.fit_query_s_ if warehouse(inst) else billed(sw, threads)
+
+    return measure
 
 
 def _try(points: Points, rows: int, call: Callable[[], Any], budget: Budget, guess: float,
@@ -289,37 +386,9 @@ class Probed:
 
 def probe(fitting: Fitting, cand: Any, frame: Frame, *, fit_s: float, predict_s: float) -> Probed:
     """Time predict and fit at several sizes (see the module docstring)."""
-    pred = predict_points(cand, frame, predict_s, fitting.budget)
+    allowance = Allowance.of(fit_s, predict_s)
+    pred = predict_points(cand, frame, predict_s, fitting.budget, allowance)
     main = (len(frame.train), cand.fit_query_s_) if warehouse(cand) else None
     able = Capabilities.of(cand)
-    fit = [] if able.fills_box else fit_points(fitting, frame, fit_s, main)
+    fit = [] if able.fills_box else fit_points(fitting, frame, fit_s, main, allowance)
     return Probed([list(p) for p in pred], [list(p) for p in fit], able.in_warehouse)
-
-
-VALIDATION_SHARE = 0.3
-
-
-def validation_predictions(build: Callable[[], Any], frame: Frame, budget: Budget, seed: int,
-                           scale: Callable[[np.ndarray], np.ndarray]) -> dict[str, list[float]]:
-    """Inner validation on the training rows only: fit a fresh instance on 70%, predict the other 30%.
-
-    Returns the validation targets ``y`` and predictions ``p`` (passed through ``scale``, the
-    same horizon scaling as the holdout predictions), or ``{}`` when the candidate cannot do it
-    or the box is nearly spent. The holdout's targets are not in ``frame`` and never used.
-    """
-    n = len(frame.train)
-    if n < 10 or budget.remaining() < 1.0:
-        return {}
-    rng = np.random.default_rng([seed, 0x7A1])
-    val = rng.random(n) < VALIDATION_SHARE
-    stamps = frame.train_time[~val] if frame.train_time is not None else None
-    target = frame.problem.target
-    part = dataclasses.replace(frame, train=frame.train[~val], train_time=stamps,
-                               holdout=frame.train[val].drop(columns=[target]))
-    try:
-        cand = build().fit(part, budget=Budget(budget.deadline, budget.threads), seed=seed)
-        raw = cand.predict(part)
-        p = np.asarray(raw.reindex(part.holdout.index) if isinstance(raw, pd.Series) else raw, dtype=float).ravel()
-    except Exception:  # noqa: BLE001 - the value policy then falls back to the payoff threshold
-        return {}
-    return {"y": frame.train.loc[val, target].astype(float).tolist(), "p": scale(p).tolist()}

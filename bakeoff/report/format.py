@@ -74,11 +74,13 @@ def cells(result: Result, row: Row) -> list[str]:
         format_seconds(row.fit_s) if row.fit_s is not None else "",
         _ms(_per_1k(row)) if ok and row.predict_ms_per_1k is not None else "",
         f"{row.model_kb:.0f}KB" if ok and row.model_kb is not None else "",
-        usd_cell(row.cost.monthly_usd) if ok and row.cost is not None else "",
+        usd_cell(row.cost.monthly_usd) + (ESTIMATED if row.cost.estimated else "") if ok and row.cost is not None
+        else "",
         ("yes" if row.pareto else "") if ok else "",
     ] + (value_cells(row.value if ok else None) if result.value is not None else [])
 
 
+ESTIMATED = "†"  # after a monthly cost extrapolated from small data (explained under the table)
 USES_WIDTH = 18  # a long feature name is cut in the table; the candidate's description has it whole
 
 

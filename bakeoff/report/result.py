@@ -156,6 +156,11 @@ class Result:
             notes.append(f"Cost timings at other sizes for {len(cached)} of {sum(r.ok for r in self.rows)} candidates "
                          "were reused from an earlier run with the same candidate, data, library versions and "
                          "machine ([cost] probe_cache = false measures them again).")
+        estimated = [r.name for r in self.rows if r.ok and r.cost is not None and r.cost.estimated]
+        if estimated:
+            notes.append(f"† estimated (small data): {', '.join(estimated)}. The per-row part of the running cost "
+                         "never showed at the sizes the cost probes could afford (max(1 s, 10% of the candidate's "
+                         "fit + predict)); the figure extrapolates from the sizes timed.")
         if self.reserve_s:
             notes.append(f"{self.reserve_s:.1f}s of the {self.experiment.timebox.total:g}s box were kept for "
                          "scoring, reports and history (timed on samples of the holdout before the climb).")

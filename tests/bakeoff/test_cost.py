@@ -128,3 +128,64 @@ def test_the_per_row_cost_is_read_at_the_largest_sizes_where_time_is_not_a_line(
     t = fixed_and_marginal([(589, 0.0778), (2357, 0.0487), (9428, 1.7159)])
     assert t.per_row_s == pytest.approx((1.7159 - 0.0487) / (9428 - 2357))
     assert t.fixed_s == 0  # no intercept fits under every point with that slope
+
+
+class Slow(Candidate):
+    """Fit costs 0.25 s of CPU plus 0.5 ms a training row, in small steps (as trees or boosting rounds are)."""
+
+    def fit(self, frame, *, budget, seed):
+        for _ in range(50):
+            burn((0.25 + 5e-4 * len(frame.train)) / 50)
+        return self
+
+    def predict(self, frame):
+        return pd.Series(0.0, index=frame.holdout.index)
+
+
+def _frame(rows: int) -> Frame:
+    x = pd.DataFrame({"a": np.arange(float(rows))}, index=pd.RangeIndex(rows, name="id"))
+    return Frame(Problem("binary", "binary", "y", "id"), x.assign(y=0.0), x.iloc[:100], ("a",))
+
+
+def test_the_allowance_is_one_second_or_a_tenth_of_the_candidates_own_time():
+    assert probe.Allowance.of(0.2, 0.01).seconds == 1.0
+    assert probe.Allowance.of(30.0, 2.0).seconds == pytest.approx(3.2)
+
+
+def test_every_probe_of_a_candidate_stays_within_its_allowance():
+    """Own fit on 4,000 rows: 0.25 + 2.0 s. Two fresh fits (2.8 s) do not fit 1 s: one on a sixteenth does."""
+    frame, fit_s = _frame(4_000), 0.25 + 5e-4 * 4_000
+    started = time.process_time()
+    got = probe.probe(probe.Fitting(Slow, Budget.of(120), 0), Slow(), frame, fit_s=fit_s, predict_s=0.001)
+    spent = time.process_time() - started
+    assert spent <= 1.0 + 0.15  # the allowance, and the slack of one step of the fit
+    rows = [int(r) for r, _ in got.points_fit]
+    assert rows == [250, 4_000]  # a sixteenth, fresh, against the candidate's own fit
+    t = fixed_and_marginal(got.points_fit)
+    # hand-computed: (2.25 - (0.25 + 0.125)) / 3,750 rows = 0.5 ms a row, 0.25 s fixed
+    assert t.per_row_s == pytest.approx(5e-4, rel=0.1) and t.fixed_s == pytest.approx(0.25, abs=0.06)
+
+
+def test_a_probe_fit_that_would_overrun_the_allowance_is_cut_in_time():
+    frame = _frame(40_000)  # a sixteenth is 2,500 rows: 1.5 s, past the 1 s allowance
+    started = time.perf_counter()
+    pts = probe.fit_points(probe.Fitting(Slow, Budget.of(120), 0), frame, 20.25 / 2, allowance=probe.Allowance(1.0))
+    assert time.perf_counter() - started < 1.6 and pts == []  # cut; the own fit alone is all per-row
+
+
+def test_a_cost_extrapolated_from_small_data_is_marked_only_where_it_could_move_the_figure():
+    price = CostSection(usd_per_cpu_hour=3.6, rows_in_production=1_000_000, retrains_per_month=1,
+                        predictions_per_month=0)  # $0.001 a CPU second
+    # fit 0.30 s at 100 rows and 0.33 s at 400: never twice, the per-row part did not show
+    flat = Row(name="rule", status=Status.OK, fit_s=0.33, predict_s=0.001,
+               fit_points=[[100, 0.30], [400, 0.33]], predict_points=[[10, 0.001], [100, 0.001]])
+    cost = cost_of(flat, price, 400, 100)
+    assert fixed_and_marginal(flat.fit_points).small and cost.estimated
+    # the reading it extrapolates: 0.03 s / 300 rows = 1e-4 s a row, x 1e6 rows + 0.29 s fixed = 100.29 s = $0.10
+    assert cost.monthly_usd == pytest.approx(0.001 * (0.29 + 1e-4 * 1e6))
+    tiny = Row(name="mean", status=Status.OK, fit_s=1e-6, predict_s=1e-6,
+               fit_points=[[100, 1e-6], [400, 1e-6]], predict_points=[[10, 1e-6], [100, 1e-6]])
+    assert not cost_of(tiny, price, 400, 100).estimated  # every second per-row: 2.5e-3 s, far under a cent
+    shown = Row(name="tree", status=Status.OK, fit_s=0.2, predict_s=0.001,
+                fit_points=[[100, 0.05], [400, 0.2]], predict_points=[[10, 1e-4], [100, 1e-3]])
+    assert not cost_of(shown, price, 400, 100).estimated  # four times the time at four times the rows

@@ -43,7 +43,7 @@ def test_json_leaves_out_what_does_not_apply_and_internal_fields():
     assert "predictions" not in full and "model" not in full and "predict_s" not in full
     measured = {k: v for k, v in full["cost"].items() if v is not None}
     assert measured == {"train_usd": 1.0, "per_million_predictions_usd": 2.0, "monthly_usd": 3.0,
-                            "train_cpu_s_scaled": 4.0}
+                            "train_cpu_s_scaled": 4.0, "estimated": False}
     assert json.loads(json.dumps(full))["status"] == "OK"
 
 

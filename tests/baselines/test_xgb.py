@@ -267,7 +267,7 @@ def test_a_box_cut_search_is_not_kept(binary, tmp_path, monkeypatch):
 def test_the_value_threshold_validation_fits_the_chosen_settings_without_searching_again(binary, tmp_path,
                                                                                         monkeypatch):
     from bakeoff.candidates.contract import Capabilities
-    from bakeoff.cost.probe import validation_predictions
+    from bakeoff.climb.inner import validation_predictions
 
     monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path))
     tuned = Tuned(max_trials=6, folds=3).fit(binary, budget=Budget.of(120), seed=2)
