@@ -179,7 +179,7 @@ def _cli(config: Path, cache: str, db: str, cwd: str) -> tuple[float, float]:
                            "--db", db], capture_output=True, text=True, cwd=cwd, env=env)
     wall = time.perf_counter() - started
     assert proc.returncode == 0, proc.stderr[-2000:]
-    climbing = [line for line in proc.stderr.splitlines() if "] climbing" in line]
+    climbing = [line for line in (proc.stdout + proc.stderr).splitlines() if "] climbing" in line]
     start = float(climbing[0].split("]")[0].strip("[ s")) if climbing else float("nan")
     return wall, start
 
