@@ -173,19 +173,22 @@ def test_a_probe_fit_that_would_overrun_the_allowance_is_cut_in_time():
     assert time.perf_counter() - started < 1.6 and pts == []  # cut; the own fit alone is all per-row
 
 
-def test_a_cost_extrapolated_from_small_data_is_marked_only_where_it_could_move_the_figure():
+def test_a_cost_extrapolated_from_small_data_is_marked():
     price = CostSection(usd_per_cpu_hour=3.6, rows_in_production=1_000_000, retrains_per_month=1,
                         predictions_per_month=0)  # $0.001 a CPU second
     # fit 0.30 s at 100 rows and 0.33 s at 400: never twice, the per-row part did not show
     flat = Row(name="rule", status=Status.OK, fit_s=0.33, predict_s=0.001,
-               fit_points=[[100, 0.30], [400, 0.33]], predict_points=[[10, 0.001], [100, 0.001]])
+               fit_points=[[100, 0.30], [400, 0.33]], predict_points=[[10, 1e-4], [100, 1e-3]])
     cost = cost_of(flat, price, 400, 100)
     assert fixed_and_marginal(flat.fit_points).small and cost.estimated
     # the reading it extrapolates: 0.03 s / 300 rows = 1e-4 s a row, x 1e6 rows + 0.29 s fixed = 100.29 s = $0.10
     assert cost.monthly_usd == pytest.approx(0.001 * (0.29 + 1e-4 * 1e6))
     tiny = Row(name="mean", status=Status.OK, fit_s=1e-6, predict_s=1e-6,
-               fit_points=[[100, 1e-6], [400, 1e-6]], predict_points=[[10, 1e-6], [100, 1e-6]])
-    assert not cost_of(tiny, price, 400, 100).estimated  # every second per-row: 2.5e-3 s, far under a cent
+               fit_points=[[100, 1e-6], [400, 1e-6]], predict_points=[[10, 1e-5], [100, 1e-4]])
+    assert cost_of(tiny, price, 400, 100).estimated  # however small: no bound holds beyond the sizes timed
     shown = Row(name="tree", status=Status.OK, fit_s=0.2, predict_s=0.001,
                 fit_points=[[100, 0.05], [400, 0.2]], predict_points=[[10, 1e-4], [100, 1e-3]])
     assert not cost_of(shown, price, 400, 100).estimated  # four times the time at four times the rows
+    one = Row(name="tuned", status=Status.OK, fit_s=20.0, predict_s=0.001, fit_points=[],
+              predict_points=[[10, 1e-4], [100, 1e-3]])
+    assert not cost_of(one, price, 400, 100).estimated  # one size: all per-row, the stated conservative reading
