@@ -158,7 +158,8 @@ def _execute(task: Task) -> tuple[dict[str, Any], Blobs]:
         "threads": task.threads, "params": plain(cand.describe(), finite=True),
         "warnings": _warning_lines(caught) + printed,
         "train_rows": len(frame.train), "horizon_factor": factor, "predict_points": probed.points_predict,
-        "fit_points": probed.points_fit, "in_warehouse": probed.warehouse, "probe_s": probing.wall,
+        "fit_points": probed.points_fit, "fit_censored": probed.fit_censored,
+        "in_warehouse": probed.warehouse, "probe_s": probing.wall,
         "probe_cached": cached,
     }
     return measured, Blobs(predictions, model, validation)

@@ -194,6 +194,8 @@ class Row:
         "(rows, billed seconds) of predict calls at several sizes, for the cost model.", table=False)
     fit_points: list[list[float]] | None = column(
         "(training rows, billed seconds) of extra fits at several sizes, for the cost model.", table=False)
+    fit_censored: bool | None = column(
+        "True when the largest fit point is a probe cut at its allowance: its seconds are a lower bound.", table=False)
     in_warehouse: bool | None = column("Costed as a warehouse query (SQL rules): per-row part only.", table=False)
     probe_s: float | None = column("Wall seconds spent timing fit and predict at other sizes for the cost model.",
                                    table=False)

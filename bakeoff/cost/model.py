@@ -43,6 +43,7 @@ class Timing:
 
     ``small``: measured, but the per-row part never showed (the largest size's seconds under
     :data:`bakeoff.cost.probe.PER_ROW_RATIO` times the next size's): the split extrapolates from small data.
+    Not when the largest size billed nothing at all: there is no figure to extrapolate.
     """
 
     fixed_s: float
@@ -75,7 +76,7 @@ def fixed_and_marginal(points: Sequence[Sequence[float]]) -> Timing:
         return Timing(0.0, float(secs[0] / sizes[0]))
     per_row = max(0.0, float((secs[-1] - secs[-2]) / (sizes[-1] - sizes[-2])))
     fixed = max(0.0, float(np.min(secs - per_row * sizes)))
-    return Timing(fixed, per_row, True, small=bool(secs[-1] < PER_ROW_RATIO * secs[-2]))
+    return Timing(fixed, per_row, True, small=bool(0 < secs[-1] < PER_ROW_RATIO * secs[-2]))
 
 
 def project(fit: Timing, predict: Timing, cost: CostSection, *, n_train: int, warehouse: bool = False) -> Cost:
@@ -116,11 +117,12 @@ def cost_of(row: Row, cost: CostSection, n_train: int, n_holdout: int) -> Cost:
 
     ``estimated`` is set where the split extrapolates from small data (:attr:`Timing.small`). No bound is
     read from those sizes either: a model can change regime beyond them (``hist_gbm`` on CDNOW purchases took
-    0.09 s at 2,357 rows and 2.8 s at 9,428), so every such figure is marked.
+    0.09 s at 2,357 rows and 2.8 s at 9,428), so every such figure is marked; so is one whose largest fit
+    point is a probe cut at its allowance (``fit_censored``: a lower bound).
     """
     fit, predict = timings(row, n_train, n_holdout)
     out = project(fit, predict, cost, n_train=n_train, warehouse=bool(row.in_warehouse))
-    if fit.small or predict.small:
+    if fit.small or predict.small or row.fit_censored:
         out = replace(out, estimated=True)
     upkeep = upkeep_of(row, cost)
     return replace(out, monthly_usd=out.monthly_usd + upkeep, upkeep_usd=upkeep) if upkeep else out

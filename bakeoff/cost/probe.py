@@ -28,7 +28,8 @@ All probes of one candidate share an **allowance** (:class:`Allowance`): ``max(1
 candidate's own fit + predict) of CPU, so the probes never make a small example slow. Every fresh
 probe fit runs boxed by what is left of it (:func:`boxed`). When the two fresh fits (a quarter
 and all of the training rows) do not fit the allowance, one fit on a sixteenth of the rows is
-timed against the candidate's own fit (:func:`small_fit`). Where growth stops before the
+timed against the candidate's own fit (:func:`small_fit`). A fit cut by the allowance beyond
+the sizes timed adds its rows and seconds so far, a lower bound (``fit_censored``). Where growth stops before the
 per-row part shows, the cost model extrapolates from the sizes timed and the table marks the
 figure "estimated (small data)" (:func:`bakeoff.cost.model.fixed_and_marginal`).
 
@@ -99,12 +100,17 @@ class ProbeCut(BaseException):
     ``except Exception`` cannot swallow it and run on unboxed)."""
 
 
+WALL_SLACK = 3.0  # a boxed probe may wait for a core (or for I/O) up to this many times its CPU seconds
+
+
 @contextlib.contextmanager
 def boxed(seconds: float) -> Iterator[None]:
-    """Raise :class:`ProbeCut` inside the block once ``seconds`` of wall time have passed.
+    """Raise :class:`ProbeCut` inside the block once it has used ``seconds`` of CPU (the process's, every thread).
 
-    A timer signal, so it works in the main thread only (a worker process runs its candidate
-    there); elsewhere the block runs unboxed. A call that stays in C code is stopped when it returns
+    The allowance is CPU, so the box is too (a probe waiting for a core shared with the bake-off's other
+    candidates is not cut for it); a wall-clock box of ``WALL_SLACK`` times as long (plus a second) stops a
+    probe that waits instead of working. Timer signals work in the main thread only (a worker process runs its
+    candidate there); elsewhere the block runs unboxed. A call that stays in C code is stopped when it returns
     to Python (between trees, boosting rounds or queries).
     """
     if seconds <= 0:
@@ -116,13 +122,18 @@ def boxed(seconds: float) -> Iterator[None]:
     def cut(signum: int, frame: Any) -> None:
         raise ProbeCut
 
-    previous = signal.signal(signal.SIGALRM, cut)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    timers = ((signal.SIGPROF, signal.ITIMER_PROF, seconds), (signal.SIGALRM, signal.ITIMER_REAL,
+                                                              WALL_SLACK * seconds + 1.0))
+    previous = [(sig, signal.signal(sig, cut)) for sig, _, _ in timers]
+    for _, which, limit in timers:
+        signal.setitimer(which, limit)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        for _, which, _ in timers:
+            signal.setitimer(which, 0)
+        for sig, handler in previous:
+            signal.signal(sig, handler)
 
 
 def fastest(call: Callable[[], Any], meter: Callable[[Callable[[], Any]], float] | None = None, *,
@@ -292,7 +303,7 @@ class Fitting:
 
 
 def fit_points(fitting: Fitting, frame: Frame, fit_s: float, main: tuple[int, float] | None = None,
-               allowance: Allowance | None = None) -> Points:
+               allowance: Allowance | None = None, cuts: Points | None = None) -> Points:
     """(training rows, billed seconds) of more fits, or ``[]`` when the first was too long to repeat.
 
     Fits fresh instances on a quarter of the training rows and on all of them, then on
@@ -307,7 +318,7 @@ def fit_points(fitting: Fitting, frame: Frame, fit_s: float, main: tuple[int, fl
     room = budget.remaining() / 4
     if n < 4 * FIT_SHARE or fit_s > FIT_PROBE_S or 1.25 * fit_s + 1 > room:
         return [main] if main else []
-    measure = _fit_meter(fitting, frame, allowance)
+    measure = _fit_meter(fitting, frame, allowance, cuts)
     if 1.25 * fit_s > allowance.left():
         return small_fit(measure, n, fit_s, main)
     points: Points = [main] if main else []
@@ -341,9 +352,11 @@ def small_fit(measure: Callable[[int], float | None], train_rows: int, fit_s: fl
     return sorted([(rows, took), main or (train_rows, fit_s)])
 
 
-def _fit_meter(fitting: Fitting, frame: Frame, allowance: Allowance) -> Callable[[int], float | None]:
+def _fit_meter(fitting: Fitting, frame: Frame, allowance: Allowance,
+               cuts: Points | None = None) -> Callable[[int], float | None]:
     """Billed seconds of a fresh fit on that many training rows (sampled, or repeated under fresh keys),
-    boxed by what is left of the allowance; None when it failed or was cut."""
+    boxed by what is left of the allowance; None when it failed or was cut (a cut's rows and billed seconds
+    so far go to ``cuts``: a lower bound on that size's time)."""
     n, budget, seed, threads = len(frame.train), fitting.budget, fitting.seed, fitting.threads
     rng = np.random.default_rng([seed, 0xF17])
 
@@ -353,12 +366,17 @@ def _fit_meter(fitting: Fitting, frame: Frame, allowance: Allowance) -> Callable
         if rows > n:
             train.index = pd.RangeIndex(rows, name=frame.train.index.name)
         stamps = frame.train_time[take] if frame.train_time is not None else None
+        sw = Stopwatch()
         try:
-            with boxed(allowance.left()), Stopwatch() as sw:
+            with boxed(allowance.left()), sw:
                 part = with_rows(frame, "train", train, stamps)
                 inst = fitting.build().fit(part, budget=Budget.of(max(1.0, budget.remaining() / 2), threads),
                                            seed=seed)
-        except (Exception, ProbeCut):  # noqa: BLE001 - a candidate that cannot fit a subsample keeps the linear model
+        except ProbeCut:
+            if cuts is not None and sw.wall > 0:
+                cuts.append((rows, billed(sw, threads)))
+            return None
+        except Exception:  # noqa: BLE001 - a candidate that cannot fit a subsample keeps the linear model
             return None
         return inst.fit_query_s_ if warehouse(inst) else billed(sw, threads)
 
@@ -382,6 +400,7 @@ class Probed:
     points_predict: list[list[float]]
     points_fit: list[list[float]]
     warehouse: bool
+    fit_censored: bool = False
 
 
 def probe(fitting: Fitting, cand: Any, frame: Frame, *, fit_s: float, predict_s: float) -> Probed:
@@ -390,5 +409,9 @@ def probe(fitting: Fitting, cand: Any, frame: Frame, *, fit_s: float, predict_s:
     pred = predict_points(cand, frame, predict_s, fitting.budget, allowance)
     main = (len(frame.train), cand.fit_query_s_) if warehouse(cand) else None
     able = Capabilities.of(cand)
-    fit = [] if able.fills_box else fit_points(fitting, frame, fit_s, main, allowance)
-    return Probed([list(p) for p in pred], [list(p) for p in fit], able.in_warehouse)
+    cuts: Points = []
+    fit = [] if able.fills_box else fit_points(fitting, frame, fit_s, main, allowance, cuts)
+    beyond = [c for c in cuts if c[0] > max((p[0] for p in fit), default=0)]
+    if fit and beyond:  # cut at the allowance past the sizes timed: its seconds so far bound that size's time
+        fit = sorted([*fit, max(beyond)])
+    return Probed([list(p) for p in pred], [list(p) for p in fit], able.in_warehouse, bool(fit and beyond))

@@ -132,7 +132,7 @@ def lookup(name: str, root: Path | None = None) -> Probed | None:
         doc = json.loads(path.read_text())
         if time.time() - float(doc["created"]) > MAX_AGE_DAYS * 86400:
             return None
-        return Probed(doc["predict"], doc["fit"], bool(doc["warehouse"]))
+        return Probed(doc["predict"], doc["fit"], bool(doc["warehouse"]), bool(doc.get("fit_censored", False)))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -141,6 +141,7 @@ def store(name: str, probed: Probed, root: Path | None = None) -> None:
     """Keep ``probed`` under ``name`` (atomically; a cache that cannot be written is simply not used)."""
     root = root or folder()
     doc = {"created": time.time(), "predict": probed.points_predict, "fit": probed.points_fit,
+           "fit_censored": probed.fit_censored,
            "warehouse": probed.warehouse}
     tmp = None
     try:
