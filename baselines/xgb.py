@@ -129,7 +129,10 @@ class TunedXGBoost(XGBoost):
             search = Search(self, frame, X, y, seed=seed, budget=budget)
             study = search.recall()
             if study is not None:
-                return self._replay(study)
+                try:
+                    return self._replay(study)
+                except Exception:  # noqa: BLE001 - a study whose model cannot be loaded is searched again
+                    pass
             best = search.run()
             self.search_ = search.summary(best)
             self.objective_ = best.kw["objective"]
@@ -149,6 +152,11 @@ class TunedXGBoost(XGBoost):
         self.search_ = {**study["summary"], "replayed": {"from": study["created"], "fit_s": round(wall, 3)}}
         self.billed_fit_ = (float(wall), float(cpu))
         return self
+
+    @property
+    def validation_s_(self) -> float:
+        """What the twin is expected to take: the search's refit and predict margins (1.3x the estimates)."""
+        return float(self.search_.get("refit_margin_s") or 0.0) + float(self.search_.get("predict_margin_s") or 0.0)
 
     def validation_twin(self) -> XGBoost:
         """An unfitted ``xgboost`` with the settings this search chose, for the inner validation of ``[value]``.

@@ -165,7 +165,8 @@ class Search:
         self.gain_at = 0
         self.stopped_by = "box"
         self.isolation = ""
-        self.memory = Memory.of(self) if getattr(cand, "remember", True) else None
+        lineage = {"target": frame.problem.target, "features": list(frame.features)}
+        self.memory = Memory.of(self, lineage) if getattr(cand, "remember", True) else None
         self.warm = self.memory.previous_best() if self.memory is not None else None
 
     # -- the loop -------------------------------------------------------------------------------------------
@@ -250,9 +251,10 @@ class Search:
         gain = self.best_told - trial.loss
         if gain <= self.cand.settle_gain * abs(self.best_told):
             return False
+        if self.cand.settle_noise <= 0 or len(self.best_folds) != len(trial.fold_losses):
+            return True
         paired = np.asarray(self.best_folds) - np.asarray(trial.fold_losses)
-        if self.cand.settle_noise <= 0 or len(paired) < 2 or len(paired) != len(trial.fold_losses) \
-                or not np.all(np.isfinite(paired)):
+        if len(paired) < 2 or not np.all(np.isfinite(paired)):
             return True
         noise = float(np.std(paired, ddof=1) / np.sqrt(len(paired)))
         return gain > self.cand.settle_noise * noise
@@ -340,8 +342,14 @@ class Search:
         return Trial(0, "default", dict(self.base_kw), early_stop=False, why="no trial completed")
 
     def recall(self) -> dict[str, Any] | None:
-        """This very search, kept by an earlier run (see :mod:`baselines.xgb_memory`), or None."""
-        return self.memory.recall() if self.memory is not None else None
+        """This very search, kept by an earlier run (see :mod:`baselines.xgb_memory`), or None.
+
+        None too when this run's box is shorter than the search took then: a cold search would be cut.
+        """
+        study = self.memory.recall() if self.memory is not None else None
+        if study is None or self.budget.remaining() < float(study.get("fit", [0.0])[0]):
+            return None
+        return study
 
     def remember(self, chosen: Trial, summary: dict[str, Any], model: Any, fit: tuple[float, float]) -> None:
         """Keep a search that ended on its own, with its refit model and the (wall, CPU) seconds of the whole fit."""

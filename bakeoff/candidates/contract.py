@@ -113,6 +113,15 @@ class Capabilities:
         twin = getattr(cand, "validation_twin", None)
         return twin if callable(twin) else build
 
+    @staticmethod
+    def validation_seconds(cand: Any) -> float:
+        """Seconds the ``validation_twin`` fit is expected to take (``validation_s_``; 0 when not declared).
+
+        A twin fits without watching the box (the settings are fixed), so the inner validation is skipped
+        when less than this is left, rather than let it run the worker past its hard box.
+        """
+        return float(getattr(cand, "validation_s_", 0.0) or 0.0)
+
 
 class Candidate:
     """Base class of every candidate.
@@ -140,7 +149,8 @@ class Candidate:
     The optional attributes are read through :class:`Capabilities`; a warehouse candidate that times its
     own queries sets ``query_s_`` (billed seconds of its queries so far) and ``fit_query_s_`` (those of
     its fit); a tuner may define ``validation_twin()`` (an unfitted candidate with the settings it chose,
-    for the inner validation of ``[value]``) and set ``billed_fit_`` (the seconds to bill for its fit).
+    for the inner validation of ``[value]``, with ``validation_s_``, the seconds it is expected to take) and set
+    ``billed_fit_`` (the seconds to bill for its fit).
     """
 
     family: ClassVar[str] = ""

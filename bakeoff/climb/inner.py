@@ -21,15 +21,17 @@ VALIDATION_SHARE = 0.3
 
 
 def validation_predictions(build: Callable[[], Any], frame: Frame, budget: Budget, seed: int,
-                           scale: Callable[[np.ndarray], np.ndarray]) -> dict[str, list[float]]:
+                           scale: Callable[[np.ndarray], np.ndarray], needs_s: float = 0.0) -> dict[str, list[float]]:
     """Inner validation on the training rows only: fit a fresh instance on 70%, predict the other 30%.
 
     Returns the validation targets ``y`` and predictions ``p`` (passed through ``scale``, the
     same horizon scaling as the holdout predictions), or ``{}`` when the candidate cannot do it
-    or the box is nearly spent. The holdout's targets are not in ``frame`` and never used.
+    or the box is nearly spent: less than a second left, or less than ``needs_s`` (what a fit that does not
+    watch the box, such as a tuner's twin, is expected to take). The holdout's targets are not in ``frame``
+    and never used.
     """
     n = len(frame.train)
-    if n < 10 or budget.remaining() < 1.0:
+    if n < 10 or budget.remaining() < max(1.0, needs_s):
         return {}
     rng = np.random.default_rng([seed, 0x7A1])
     val = rng.random(n) < VALIDATION_SHARE

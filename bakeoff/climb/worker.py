@@ -149,7 +149,8 @@ def _execute(task: Task) -> tuple[dict[str, Any], Blobs]:
         prob = frame.problem
         validation = validation_predictions(
             Capabilities.validation_build(cand, task.spec.build), frame, budget, task.seed,
-            lambda p: p if native else to_horizon(p, prob.task, frame.alignment, prob.horizon_scale)[0])
+            lambda p: p if native else to_horizon(p, prob.task, frame.alignment, prob.horizon_scale)[0],
+            Capabilities.validation_seconds(cand))
     model = _pickled(cand)  # pickled once: its size is the model size
     measured = {
         "status": Status.OK, "message": "", "fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred.wall,

@@ -39,13 +39,10 @@ is simply left out: the cost model then falls back to "every second scales with 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +51,7 @@ import pandas as pd
 
 from bakeoff.candidates.contract import Budget, Capabilities
 from bakeoff.core.measure import Stopwatch, billed
+from bakeoff.cost.allowance import Allowance, ProbeCut, boxed
 from bakeoff.data.frame import Frame
 
 GROWTH = 4
@@ -68,72 +66,8 @@ SMALL_SHARE = 10
 FIT_SHARE = 4
 SMALL_FIT_SHARE = 16
 SMALL_FIT_ROWS = 32  # no smaller fit than this: below it a fit times its set-up alone
-MIN_PROBE_S = 1.0
-PROBE_SHARE = 0.10
 
 Points = list[tuple[int, float]]
-
-
-@dataclass(frozen=True)
-class Allowance:
-    """CPU seconds all cost probes of one candidate may spend: ``max(1 s, 10%`` of its own fit + predict).
-
-    Counted on the worker's CPU clock (``time.process_time``: every thread of the process, DuckDB's
-    included), from when the probes start.
-    """
-
-    seconds: float
-    started: float = field(default_factory=time.process_time)
-
-    @classmethod
-    def of(cls, fit_s: float, predict_s: float) -> Allowance:
-        """The allowance of a candidate whose fit and predict were billed ``fit_s`` and ``predict_s``."""
-        return cls(max(MIN_PROBE_S, PROBE_SHARE * (max(fit_s, 0.0) + max(predict_s, 0.0))))
-
-    def left(self) -> float:
-        """CPU seconds still to spend (never negative)."""
-        return max(0.0, self.seconds - (time.process_time() - self.started))
-
-
-class ProbeCut(BaseException):
-    """A probe fit stopped at the end of the allowance (a BaseException: a candidate's own
-    ``except Exception`` cannot swallow it and run on unboxed)."""
-
-
-WALL_SLACK = 3.0  # a boxed probe may wait for a core (or for I/O) up to this many times its CPU seconds
-
-
-@contextlib.contextmanager
-def boxed(seconds: float) -> Iterator[None]:
-    """Raise :class:`ProbeCut` inside the block once it has used ``seconds`` of CPU (the process's, every thread).
-
-    The allowance is CPU, so the box is too (a probe waiting for a core shared with the bake-off's other
-    candidates is not cut for it); a wall-clock box of ``WALL_SLACK`` times as long (plus a second) stops a
-    probe that waits instead of working. Timer signals work in the main thread only (a worker process runs its
-    candidate there); elsewhere the block runs unboxed. A call that stays in C code is stopped when it returns
-    to Python (between trees, boosting rounds or queries).
-    """
-    if seconds <= 0:
-        raise ProbeCut
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def cut(signum: int, frame: Any) -> None:
-        raise ProbeCut
-
-    timers = ((signal.SIGPROF, signal.ITIMER_PROF, seconds), (signal.SIGALRM, signal.ITIMER_REAL,
-                                                              WALL_SLACK * seconds + 1.0))
-    previous = [(sig, signal.signal(sig, cut)) for sig, _, _ in timers]
-    for _, which, limit in timers:
-        signal.setitimer(which, limit)
-    try:
-        yield
-    finally:
-        for _, which, _ in timers:
-            signal.setitimer(which, 0)
-        for sig, handler in previous:
-            signal.signal(sig, handler)
 
 
 def fastest(call: Callable[[], Any], meter: Callable[[Callable[[], Any]], float] | None = None, *,
@@ -372,8 +306,8 @@ def _fit_meter(fitting: Fitting, frame: Frame, allowance: Allowance,
                 part = with_rows(frame, "train", train, stamps)
                 inst = fitting.build().fit(part, budget=Budget.of(max(1.0, budget.remaining() / 2), threads),
                                            seed=seed)
-        except ProbeCut:
-            if cuts is not None and sw.wall > 0:
+        except ProbeCut as cut:
+            if cuts is not None and cut.on_cpu and sw.wall > 0:  # a wall-clock cut waited: its CPU bounds nothing
                 cuts.append((rows, billed(sw, threads)))
             return None
         except Exception:  # noqa: BLE001 - a candidate that cannot fit a subsample keeps the linear model
@@ -411,7 +345,9 @@ def probe(fitting: Fitting, cand: Any, frame: Frame, *, fit_s: float, predict_s:
     able = Capabilities.of(cand)
     cuts: Points = []
     fit = [] if able.fills_box else fit_points(fitting, frame, fit_s, main, allowance, cuts)
-    beyond = [c for c in cuts if c[0] > max((p[0] for p in fit), default=0)]
+    largest = max(fit, default=(0, 0.0))
+    beyond = [c for c in cuts if c[0] > largest[0] and c[1] > largest[1]]
     if fit and beyond:  # cut at the allowance past the sizes timed: its seconds so far bound that size's time
+        # (kept only where it raises the slope: a lower bound may never lower the per-row cost)
         fit = sorted([*fit, max(beyond)])
     return Probed([list(p) for p in pred], [list(p) for p in fit], able.in_warehouse, bool(fit and beyond))

@@ -160,7 +160,8 @@ class Result:
         if estimated:
             notes.append(f"† estimated (small data): {', '.join(estimated)}. The per-row part of the running cost "
                          "never showed at the sizes the cost probes could afford (max(1 s, 10% of the candidate's "
-                         "fit + predict)); the figure extrapolates from the sizes timed.")
+                         "fit + predict)), or the largest size was cut there; the figure extrapolates from the "
+                         "sizes timed.")
         if self.reserve_s:
             notes.append(f"{self.reserve_s:.1f}s of the {self.experiment.timebox.total:g}s box were kept for "
                          "scoring, reports and history (timed on samples of the holdout before the climb).")

@@ -12,6 +12,7 @@ from bakeoff.candidates.contract import Budget, Candidate
 from bakeoff.config.experiment import CostSection
 from bakeoff.core.records import Row, Status
 from bakeoff.cost import probe
+from bakeoff.cost.allowance import Allowance, ProbeCut, boxed
 from bakeoff.cost.model import Timing, cost_of, fixed_and_marginal, project
 from bakeoff.data.frame import Frame, Problem
 
@@ -148,8 +149,8 @@ def _frame(rows: int) -> Frame:
 
 
 def test_the_allowance_is_one_second_or_a_tenth_of_the_candidates_own_time():
-    assert probe.Allowance.of(0.2, 0.01).seconds == 1.0
-    assert probe.Allowance.of(30.0, 2.0).seconds == pytest.approx(3.2)
+    assert Allowance.of(0.2, 0.01).seconds == 1.0
+    assert Allowance.of(30.0, 2.0).seconds == pytest.approx(3.2)
 
 
 def test_every_probe_of_a_candidate_stays_within_its_allowance():
@@ -170,7 +171,7 @@ def test_every_probe_of_a_candidate_stays_within_its_allowance():
 def test_a_probe_fit_that_would_overrun_the_allowance_is_cut_in_time():
     frame = _frame(40_000)  # a sixteenth is 2,500 rows: 1.5 s, past the 1 s allowance
     started = time.perf_counter()
-    pts = probe.fit_points(probe.Fitting(Slow, Budget.of(120), 0), frame, 20.25 / 2, allowance=probe.Allowance(1.0))
+    pts = probe.fit_points(probe.Fitting(Slow, Budget.of(120), 0), frame, 20.25 / 2, allowance=Allowance(1.0))
     assert time.perf_counter() - started < 1.6 and pts == []  # cut; the own fit alone is all per-row
 
 
@@ -226,3 +227,19 @@ def test_a_probe_cut_past_the_sizes_timed_is_kept_as_a_lower_bound_and_marked():
 def test_an_operation_that_bills_nothing_at_any_size_is_not_an_estimate():
     assert not fixed_and_marginal([(589, 0.0), (2357, 0.0), (603392, 0.0)]).small
     assert fixed_and_marginal([(589, 0.0), (2357, 1e-4), (9428, 1.5e-4)]).small
+
+
+def test_the_box_cuts_on_cpu_and_leaves_the_signals_as_it_found_them():
+    import signal
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGPROF, signal.SIGALRM)}
+    with pytest.raises(ProbeCut) as cut:
+        with boxed(0.2):
+            burn(5.0)
+    assert cut.value.on_cpu
+    assert {sig: signal.getsignal(sig) for sig in before} == before
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0) and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    with boxed(5.0):  # a block that ends in time leaves no timer behind to fire later
+        burn(0.05)
+    burn(0.1)
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)

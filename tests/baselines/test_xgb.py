@@ -283,3 +283,31 @@ def test_the_value_threshold_validation_fits_the_chosen_settings_without_searchi
     by_hand = validation_predictions(lambda: XGBoost(**twin.params), binary, Budget.of(60), 5, scale)
     assert got["y"] == by_hand["y"] and np.allclose(got["p"], by_hand["p"])
     assert Capabilities.validation_build(XGBoost(), XGBoost) is XGBoost  # any other candidate: built afresh
+    assert Capabilities.validation_seconds(tuned) > 0 and Capabilities.validation_seconds(XGBoost()) == 0
+    # less time left than the twin is expected to take: skipped (it would not watch the box)
+    assert validation_predictions(build, binary, Budget.of(60), 5, scale, needs_s=120.0) == {}
+
+
+def test_a_study_is_not_replayed_in_a_shorter_box_nor_offered_to_another_table(binary, tmp_path, monkeypatch):
+    monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path))
+    first = Tuned(folds=2, workers=2, settle=6).fit(binary, budget=Budget.of(120), seed=3)
+    took = first.billed_fit_[0]
+    short = Tuned(folds=2, workers=2, settle=6).fit(binary, budget=Budget.of(0.5 * took), seed=3).describe()
+    assert "replayed" not in short  # a cold search in that box would have been cut: it searches instead
+    other = dataclasses.replace(binary, features=binary.features[:-1])  # another table: one column fewer
+    cold = Tuned(folds=2, workers=2, settle=6).fit(other, budget=Budget.of(120), seed=3).describe()
+    assert "warm_start" not in cold and "replayed" not in cold
+
+
+def test_a_cache_that_cannot_be_written_or_read_only_costs_the_memory(binary, tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(blocked))  # studies/ cannot be made under a file
+    fitted = Tuned(folds=2, settle=4).fit(binary, budget=Budget.of(120), seed=1)
+    assert fitted.describe()["stopped_by"] == "settled"
+    monkeypatch.setenv("BAKEOFF_CACHE_DIR", str(tmp_path / "cache"))
+    Tuned(folds=2, settle=4).fit(binary, budget=Budget.of(120), seed=1)
+    for model in (tmp_path / "cache").rglob("*.ubj"):
+        model.write_bytes(b"corrupt")
+    again = Tuned(folds=2, settle=4).fit(binary, budget=Budget.of(120), seed=1).describe()
+    assert "replayed" not in again and again["stopped_by"] == "settled"  # searched again, not FAILED
