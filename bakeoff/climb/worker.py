@@ -135,7 +135,8 @@ def _execute(task: Task) -> tuple[dict[str, Any], Blobs]:
             fit = Stopwatch(*own)
         with Stopwatch() as pred:
             raw = predict_in_chunks(cand, frame, task.chunk_rows)
-        pred = _retime(cand, frame, pred, budget)
+        with Stopwatch() as retiming:
+            pred = _retime(cand, frame, pred, budget)
         rss = peak_rss_mb()  # before the cost probes, whose grown copies of the data are not the candidate's
         with Stopwatch() as probing:
             probed, cached = _probe_or_reuse(task, cand, frame, billed(fit, task.threads), billed(pred), budget)
@@ -160,7 +161,7 @@ def _execute(task: Task) -> tuple[dict[str, Any], Blobs]:
         "warnings": _warning_lines(caught) + printed,
         "train_rows": len(frame.train), "horizon_factor": factor, "predict_points": probed.points_predict,
         "fit_points": probed.points_fit, "fit_censored": probed.fit_censored,
-        "in_warehouse": probed.warehouse, "probe_s": probing.wall,
+        "in_warehouse": probed.warehouse, "probe_s": probing.wall + retiming.wall,
         "probe_cached": cached,
     }
     return measured, Blobs(predictions, model, validation)

@@ -197,7 +197,8 @@ class Row:
     fit_censored: bool | None = column(
         "True when the largest fit point is a probe cut at its allowance: its seconds are a lower bound.", table=False)
     in_warehouse: bool | None = column("Costed as a warehouse query (SQL rules): per-row part only.", table=False)
-    probe_s: float | None = column("Wall seconds spent timing fit and predict at other sizes for the cost model.",
+    probe_s: float | None = column("Wall seconds spent timing fit and predict for the cost model: at other "
+                                   "sizes, and a fast predict again (the fastest call is kept).",
                                    table=False)
     probe_cached: bool | None = column(
         "True when those timings were reused from an earlier run with the same candidate, data, library "
