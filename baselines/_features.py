@@ -17,7 +17,9 @@ says in words how each non-number column was used, for the report.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,6 +91,16 @@ class Design:
             for c, (mu, sd) in self.scale_.items():
                 out[c] = (out[c] - mu) / sd
         return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the design learned, as JSON values (:meth:`from_dict` rebuilds it)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Design:
+        """The design :meth:`to_dict` described."""
+        scale = {c: (float(mu), float(sd)) for c, (mu, sd) in values.get("scale_", {}).items()}
+        return cls(**{**values, "scale_": scale})
 
     @property
     def names(self) -> list[str]:

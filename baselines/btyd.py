@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.candidates.state import State
 from bakeoff.core.errors import CandidateError, NotApplicable
 from bakeoff.data.frame import Frame, Problem
 from baselines import btyd_math as bm
@@ -167,6 +168,27 @@ class _BTYD(Candidate):
             out["gamma_gamma"] = self.gg_.describe()
         return out
 
+    def to_state(self) -> State:
+        """The model file's content: the fitted parameters (and Gamma-Gamma's for spend), as numbers."""
+        values = {"round_weeks": self.round_weeks, "params": [float(p) for p in self.params_], "ll": self.ll_,
+                  "starts": self.starts_, "triples": self.n_triples_, "customers": self.n_customers_,
+                  "horizon_weeks": self.horizon_, "spend": self.spend_}
+        if self.spend_:
+            values["gamma_gamma"] = self.gg_.to_values()
+        return State(values)
+
+    @classmethod
+    def from_state(cls, state: State) -> Self:
+        """The fitted candidate :meth:`to_state` described."""
+        values = state.values
+        out = cls(round_weeks=bool(values["round_weeks"]))
+        out.params_, out.ll_, out.starts_ = np.asarray(values["params"], dtype=float), values["ll"], values["starts"]
+        out.n_triples_, out.n_customers_ = int(values["triples"]), int(values["customers"])
+        out.horizon_, out.spend_ = float(values["horizon_weeks"]), bool(values["spend"])
+        if out.spend_:
+            out.gg_ = GammaGamma.from_values(values["gamma_gamma"])
+        return out
+
 
 class ParetoNBD(_BTYD):
     """Pareto/NBD with a numerically robust likelihood (see ``btyd_math``)."""
@@ -259,3 +281,16 @@ class GammaGamma:
     def describe(self) -> dict[str, Any]:
         return {"params": dict(zip(self.names, map(float, self.params_), strict=True)),
                 "repeat_buyers": self.n_, "log_likelihood": self.ll_}
+
+    def to_values(self) -> dict[str, Any]:
+        """The fitted parameters as JSON values (:meth:`from_values` rebuilds the model)."""
+        return {"params": [float(p) for p in self.params_], "ll": self.ll_, "starts": self.starts_,
+                "repeat_buyers": self.n_}
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> GammaGamma:
+        """The fitted model :meth:`to_values` described."""
+        out = cls()
+        out.params_, out.ll_ = np.asarray(values["params"], dtype=float), values["ll"]
+        out.starts_, out.n_ = values["starts"], int(values["repeat_buyers"])
+        return out

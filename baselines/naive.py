@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.candidates.state import State
 from bakeoff.core.errors import NotApplicable
 from bakeoff.data.frame import Frame, Problem
 
@@ -28,6 +29,17 @@ class Mean(Candidate):
 
     def describe(self) -> dict[str, Any]:
         return {"value": self.value_}
+
+    def to_state(self) -> State:
+        """The model file's content (:mod:`bakeoff.candidates.state`): the one value."""
+        return State({"value": self.value_})
+
+    @classmethod
+    def from_state(cls, state: State) -> Self:
+        """The fitted candidate :meth:`to_state` described."""
+        out = cls()
+        out.value_ = float(state.values["value"])
+        return out
 
 
 class Median(Mean):
@@ -76,3 +88,14 @@ class RunRate(Candidate):
 
     def describe(self) -> dict[str, Any]:
         return {"horizon_weeks": self.horizon_}
+
+    def to_state(self) -> State:
+        """The model file's content: the horizon in weeks."""
+        return State({"horizon_weeks": self.horizon_})
+
+    @classmethod
+    def from_state(cls, state: State) -> Self:
+        """The fitted candidate :meth:`to_state` described."""
+        out = cls()
+        out.horizon_ = float(state.values["horizon_weeks"])
+        return out

@@ -7,6 +7,7 @@ from typing import Any, Self
 import pandas as pd
 
 from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.candidates.state import State
 from bakeoff.core.measure import Stopwatch
 from bakeoff.data.frame import Frame
 from baselines._features import Design
@@ -61,6 +62,30 @@ class XGBoost(Candidate):
     def _encoding(self) -> dict[str, Any]:
         encoding = self.design_.encoding()
         return {"encoding": encoding} if encoding else {}
+
+    def to_state(self) -> State:
+        """The model file's content: the design, the model's settings, and the booster as XGBoost UBJSON."""
+        values = {"design": self.design_.to_dict(), "task": self.task_, "objective": self.objective_,
+                  "kw": _constructor_kw(self.model_), **self._state_extra()}
+        return State(values, {"booster.ubj": bytes(self.model_.get_booster().save_raw("ubj"))})
+
+    def _state_extra(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_state(cls, state: State) -> Self:
+        """The fitted candidate :meth:`to_state` described (no pickle: the booster loads from UBJSON)."""
+        values = state.values
+        out = cls()
+        out.design_ = Design.from_dict(values["design"])
+        out.task_, out.objective_ = values["task"], values["objective"]
+        out.model_ = build_model(out.task_, values["kw"])
+        out.model_.load_model(bytearray(state.parts["booster.ubj"]))
+        out._restore_extra(values)
+        return out
+
+    def _restore_extra(self, values: dict[str, Any]) -> None:
+        pass
 
 
 class TunedXGBoost(XGBoost):
@@ -170,6 +195,12 @@ class TunedXGBoost(XGBoost):
         fixed = {k: v for k, v in self.refit_kw_.items() if k not in ("random_state", "n_jobs")}
         return XGBoost(**fixed)
 
+    def _state_extra(self) -> dict[str, Any]:
+        return {"search": self.search_, "refit_kw": self.refit_kw_}
+
+    def _restore_extra(self, values: dict[str, Any]) -> None:
+        self.search_, self.refit_kw_ = values["search"], values["refit_kw"]
+
     def describe(self) -> dict[str, Any]:
         return {**self.search_, "objective": self.objective_,
                 "params": {k: v for k, v in self.model_.get_params().items() if v is not None
@@ -182,3 +213,10 @@ def _refit_kw(kw: dict[str, Any], early_stop: bool, rounds: int) -> dict[str, An
     if early_stop:
         out["n_estimators"] = rounds
     return out
+
+
+def _constructor_kw(model: Any) -> dict[str, Any]:
+    """The settings a model was built with that rebuild its sklearn wrapper (JSON values; NaN and None left out)."""
+    plain_types = (bool, int, float, str, list)
+    return {k: v for k, v in model.get_params().items()
+            if isinstance(v, plain_types) and not (isinstance(v, float) and v != v)}

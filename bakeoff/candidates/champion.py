@@ -20,9 +20,10 @@ import pandas as pd
 
 from bakeoff.candidates.contract import Budget, Candidate, Capabilities
 from bakeoff.candidates.modelfile import load_model
+from bakeoff.candidates.state import CHAMPION, State, dump, load, state_of
 from bakeoff.data.frame import Frame, Problem
 
-TARGET = "bakeoff.candidates.champion:Champion"
+TARGET = CHAMPION
 NAMES = ("champion", "champion_retrained")
 
 
@@ -64,6 +65,25 @@ class Champion(Candidate):
 
     def predict(self, frame: Frame) -> pd.Series:
         return self.model_.predict(frame)
+
+    def to_state(self) -> State | None:
+        """The model file's content: where it came from, and its model's own file inside (None when that
+        model has no safe format, and the champion is pickled whole)."""
+        inner = state_of(self.model_)
+        if inner is None:
+            return None
+        values = {"model": self.model, "source": self.source, "inner": self.inner, "retrain": self.retrain,
+                  "origin": self.origin}
+        return State(values, {"model": dump(self.model_, inner)})
+
+    @classmethod
+    def from_state(cls, state: State) -> Self:
+        """The champion :meth:`to_state` described; its model is read in the safe format only."""
+        values = state.values
+        out = cls(model=values["model"], source=values["source"], inner=values["inner"],
+                  retrain=bool(values["retrain"]), origin=values["origin"])
+        out.model_ = load(state.parts["model"])
+        return out
 
     def describe(self) -> dict[str, Any]:
         return {"champion_of": self.source, "champion_origin": getattr(self, "origin", "run"),

@@ -1,4 +1,9 @@
-"""Read a pickled model, whether this version or one before the package's layered layout wrote it.
+"""Write and read a fitted candidate's model file: the safe format for the built-in ladder, pickle otherwise.
+
+A candidate with a ``to_state`` (every built-in one that has been given it) is written as a
+:mod:`bakeoff.candidates.state` file, which loads without running code; any other is pickled. Reading
+tells the two apart by their first bytes. A pickle is read whether this version or one before the
+package's layered layout wrote it:
 
 Pickles name the module of every class they hold (``bakeoff.sqlfiles.SqlFile`` inside a SQL rule,
 ``bakeoff.champion.Champion`` around a champion kept last sprint). Those modules moved into
@@ -11,6 +16,8 @@ from __future__ import annotations
 import io
 import pickle
 from typing import Any
+
+from bakeoff.candidates.state import dump, is_state_file, load, state_of
 
 # module before the layered layout -> its module now
 MOVED: dict[str, str] = {
@@ -76,6 +83,20 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(MOVED.get(module, module), name)
 
 
+def dump_model(cand: Any) -> bytes | None:
+    """The model file of a fitted candidate, or None when it has no safe format and cannot be pickled."""
+    state = state_of(cand)
+    if state is not None:
+        return dump(cand, state)
+    try:
+        return pickle.dumps(cand, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - export and the champion are then unavailable for this candidate
+        return None
+
+
 def load_model(data: bytes) -> Any:
-    """The object pickled in ``data``, its classes looked up where they live now."""
+    """The candidate in a model file: rebuilt from its state (safe format), or unpickled with its classes
+    looked up where they live now."""
+    if is_state_file(data):
+        return load(data)
     return _Unpickler(io.BytesIO(data)).load()

@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import multiprocessing
 import os
-import pickle
 import sys
 import time
 import traceback
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from bakeoff.candidates.contract import Budget, Capabilities
+from bakeoff.candidates.modelfile import dump_model
 from bakeoff.candidates.registry import Spec
 from bakeoff.climb.inner import validation_predictions
 from bakeoff.core.errors import CandidateError, NotApplicable
@@ -152,7 +152,7 @@ def _execute(task: Task) -> tuple[dict[str, Any], Blobs]:
             Capabilities.validation_build(cand, task.spec.build), frame, budget, task.seed,
             lambda p: p if native else to_horizon(p, prob.task, frame.alignment, prob.horizon_scale)[0],
             Capabilities.validation_seconds(cand))
-    model = _pickled(cand)  # pickled once: its size is the model size
+    model = _model_file(cand)  # written once: its size is the model size
     measured = {
         "status": Status.OK, "message": "", "fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred.wall,
         "predict_cpu_s": pred.cpu, "predict_ms_per_1k": 1000.0 * pred.wall / max(len(frame.holdout), 1) * 1000.0,
@@ -257,13 +257,14 @@ def _retime(cand: Any, frame: Frame, first: Stopwatch, budget: Budget) -> Stopwa
     return best
 
 
-def _pickled(cand: Any, most: int = 256 * 1024 * 1024) -> bytes | None:
-    """The fitted candidate pickled (for export), or None when it cannot be or is too large."""
+def _model_file(cand: Any, most: int = 256 * 1024 * 1024) -> bytes | None:
+    """The fitted candidate's model file (for export and the champion), or None when it cannot be written
+    or is too large."""
     try:
-        blob = pickle.dumps(cand, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # export is then unavailable for this candidate
+        blob = dump_model(cand)
+    except Exception:  # noqa: BLE001 - export is then unavailable for this candidate
         return None
-    return blob if len(blob) <= most else None
+    return blob if blob is not None and len(blob) <= most else None
 
 
 def _thread_limits(count: int) -> Any:

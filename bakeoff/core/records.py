@@ -144,7 +144,8 @@ class Row:
                                  "box-filling tuner [timebox] tuner (default: the rest of the total box).",
                                  table=False)
     predict_ms_per_1k: float | None = column("Predict wall milliseconds per 1,000 holdout rows.")
-    model_kb: float | None = column("Pickled model size, KB (None: the model cannot be pickled).")
+    model_kb: float | None = column("Model file size, KB: the safe format for built-in candidates, a pickle for "
+                                    "others (None: the model cannot be written).")
     peak_rss_mb: float | None = column("Peak resident memory of the worker, MB.")
     cost: Cost | None = column("Dollars under the [cost] model (OK rows); its fields are table columns.",
                                stage="judged")
