@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.candidates.state import State
 from bakeoff.data.frame import Frame
 from baselines._features import Design
 from baselines.glm_irls import IrlsControl, fit_chunked, with_constant
@@ -153,10 +154,12 @@ class GLM(Candidate):
         # a chunked fit still running at 70% of the box gives way to the (sampled) ridge fallback
         when = {"seed": seed, "deadline": time.monotonic() + FALLBACK_AT * budget.remaining()}
         if self.spend_:
+            self.families_ = {"any": "binary", "amount": "gamma"}
             self.parts_ = {"any": fit_glm((y > 0).astype(float), X, "binary", **when)}
             pos = y > 0
             self.parts_["amount"] = fit_glm(y[pos], X[pos], "gamma", **when)
         else:
+            self.families_ = {"mean": frame.problem.task}
             self.parts_ = {"mean": fit_glm(y, X, frame.problem.task, **when)}
         self.summary_ = {part: _summary(f, how) for part, (f, how) in self.parts_.items()}
         for fitted, _ in self.parts_.values():
@@ -174,6 +177,38 @@ class GLM(Candidate):
     def describe(self) -> dict[str, Any]:
         encoding = self.design_.encoding()
         return {**self.summary_, **({"encoding": encoding} if encoding else {})}
+
+    def to_state(self) -> State:
+        """The model file's content: the design, and per part its family and coefficients, as numbers."""
+        parts = {part: {"family": self.families_[part], "how": how,
+                        "terms": [str(t) for t in pd.Series(f.params).index],
+                        "coefficients": [float(c) for c in np.asarray(f.params, dtype=float)]}
+                 for part, (f, how) in self.parts_.items()}
+        return State({"design": self.design_.to_dict(), "columns": self.columns_, "spend": self.spend_,
+                      "summary": self.summary_, "parts": parts})
+
+    @classmethod
+    def from_state(cls, state: State) -> Self:
+        """The fitted GLM :meth:`to_state` described: its means computed as statsmodels computes them."""
+        values = state.values
+        out = cls()
+        out.design_, out.columns_ = Design.from_dict(values["design"]), list(values["columns"])
+        out.spend_, out.summary_ = bool(values["spend"]), values["summary"]
+        out.families_ = {part: p["family"] for part, p in values["parts"].items()}
+        out.parts_ = {part: (FittedGLM(p["family"], np.asarray(p["coefficients"], dtype=float)), p["how"])
+                      for part, p in values["parts"].items()}
+        return out
+
+
+class FittedGLM:
+    """A GLM's means from its coefficients alone: ``g^-1(X b)``, computed as statsmodels' ``GLM.predict`` does."""
+
+    def __init__(self, family: str, params: np.ndarray) -> None:
+        self.family, self.params = family, params
+
+    def predict(self, exog: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """The mean response for ``exog`` (with the constant column)."""
+        return _family(self.family).fitted(np.dot(np.asarray(exog, dtype=float), self.params) + 0.0 + 0.0)
 
 
 def _summary(fitted: Any, how: str) -> dict[str, Any]:
