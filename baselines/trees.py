@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bakeoff.candidates.contract import Budget, Candidate
+from bakeoff.candidates.state import ModelFileError, State
 from bakeoff.data.frame import Frame
 from baselines._features import Design
 
@@ -69,6 +70,41 @@ class _SklearnModel(Candidate):
             order = np.argsort(-imp)[:15]
             out["importance"] = {self.design_.names[i]: float(imp[i]) for i in order}
         return out
+
+
+    def to_state(self) -> State | None:
+        """The model file's content: the design, and the scikit-learn model through ``skops.io`` (no pickle).
+
+        None (the model is then pickled) when the model holds a type outside :data:`TRUSTED`, which a
+        loader would have to trust blindly.
+        """
+        import skops.io as sio
+
+        blob = sio.dumps(self.model_)
+        if not set(sio.get_untrusted_types(data=blob)) <= TRUSTED:
+            return None
+        return State({"design": self.design_.to_dict(), "task": self.task_, "params": self.params},
+                     {"model.skops": blob})
+
+    @classmethod
+    def from_state(cls, state: State) -> Self:
+        """The fitted candidate :meth:`to_state` described; only :data:`TRUSTED` types beyond skops' own."""
+        import skops.io as sio
+
+        blob = state.parts["model.skops"]
+        untrusted = set(sio.get_untrusted_types(data=blob))
+        if not untrusted <= TRUSTED:
+            raise ModelFileError(f"the model file holds types that are not trusted: {sorted(untrusted - TRUSTED)}")
+        out = cls(**state.values.get("params", {}))
+        out.design_, out.task_ = Design.from_dict(state.values["design"]), state.values["task"]
+        out.model_ = sio.loads(blob, trusted=sorted(untrusted))
+        return out
+
+
+TRUSTED = frozenset({  # the scikit-learn types the built-in trees hold beyond what skops trusts by default
+    "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+})
 
 
 class DecisionTree(_SklearnModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 
 from bakeoff import prepare, run
 from bakeoff.candidates.contract import Budget, derive_seed
+from bakeoff.candidates.modelfile import load_model
 from bakeoff.config.experiment import experiment_from_dict
 from bakeoff.core.errors import ConfigError
 from bakeoff.export.pack import export
@@ -39,8 +39,8 @@ def test_first_run_says_so_second_run_scores_the_champion_as_is(tmp_path: Path) 
     champ = rows(second)["champion"]
     assert champ.status == "OK" and champ.params["candidate"] == "decision_tree" and champ.params["retrained"] is False
     assert champ.params["champion_of"] == "champ/r1"
-    # independent reference: last run's pickled model asked for this run's holdout
-    old = pickle.loads((tmp_path / "r1" / "models" / "decision_tree.pkl").read_bytes())
+    # independent reference: last run's model file, loaded on its own, asked for this run's holdout
+    old = load_model((tmp_path / "r1" / "models" / "decision_tree.pkl").read_bytes())
     frame, _ = prepare(exp(tmp_path, ["mean", "decision_tree"], seed=1))
     np.testing.assert_allclose(second.predictions["champion"], old.predict(frame.without_truth()).to_numpy())
     assert not np.allclose(second.predictions["champion"], second.predictions["decision_tree"])  # not refitted
@@ -63,7 +63,7 @@ def test_retrained_champion_refits_the_same_model(tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
     run(exp(tmp_path, ["decision_tree"]), out=tmp_path / "r1", history=db)
     res = run(exp(tmp_path, ["decision_tree"], retrain=True, seed=3), out=tmp_path / "r2", history=db)
-    old = pickle.loads((tmp_path / "r1" / "models" / "decision_tree.pkl").read_bytes())
+    old = load_model((tmp_path / "r1" / "models" / "decision_tree.pkl").read_bytes())
     frame, _ = prepare(exp(tmp_path, ["decision_tree"], seed=3))
     truthless = frame.without_truth()
     ref = old.fit(truthless, budget=Budget.of(60), seed=derive_seed(3, "champion_retrained")).predict(truthless)

@@ -25,6 +25,7 @@ from bakeoff.config.experiment import load_experiment  # noqa: F401 - as above
 from baselines.btyd import BGNBD, ParetoNBD
 from baselines.glm import GLM
 from baselines.naive import Mean, Median, RunRate
+from baselines.trees import DecisionTree, HistGBM, RandomForest
 from baselines.xgb import TunedXGBoost, XGBoost
 from tests.conftest import ROOT, tabular  # noqa: F401 - as above
 
@@ -38,7 +39,8 @@ CASES = [("mean", "binary", Mean), ("median", "regression", Median), ("run_rate"
          ("pareto_nbd", "purchases", ParetoNBD), ("bg_nbd", "spend", BGNBD), ("xgboost", "binary", XGBoost),
          ("xgboost_tuned", "regression", lambda: TunedXGBoost(max_trials=4, folds=2, remember=False)),
          ("glm", "binary", GLM), ("glm_regression", "regression", GLM), ("glm_purchases", "purchases", GLM),
-         ("glm_spend", "spend", GLM)]
+         ("glm_spend", "spend", GLM), ("decision_tree", "binary", DecisionTree),
+         ("random_forest", "regression", RandomForest), ("hist_gbm", "purchases", HistGBM)]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,8 @@ def test_a_fresh_process_predicts_exactly_what_the_fitted_model_did(written):
         from bakeoff.config.experiment import load_experiment  # noqa: F401 - as above
         from tests.conftest import ROOT, tabular  # noqa: F401 - as above
         frames = {{kind: eval(code) for kind, code in {FRAMES!r}.items()}}
-        import lifetimes, statsmodels.api, xgboost  # libraries may use pickle when they import; the files may not
+        # libraries may use pickle when they import; the model files may not
+        import lifetimes, sklearn.ensemble, skops.io, statsmodels.api, xgboost
         pickle.loads = pickle.load = pickle.Unpickler = None  # a safe file must load without unpickling anything
         for name, kind in {[(n, k) for n, k, _ in CASES]!r}:
             model = load_model(open(f"{folder}/{{name}}.model", "rb").read())
@@ -120,3 +123,21 @@ def test_the_same_model_file_loads_into_the_same_model_in_this_process(written):
     model = load_model((folder / "xgboost.model").read_bytes())
     assert np.array_equal(model.predict(frame).to_numpy(float), expected["xgboost"])
     assert model.describe()["objective"] == "binary:logistic"
+
+
+def test_a_tree_file_holding_a_type_outside_the_trusted_list_is_refused(written):
+    import skops.io as sio
+
+    from baselines import trees
+
+    folder, _ = written
+    data = (folder / "decision_tree.model").read_bytes()
+    original = trees.TRUSTED
+    try:
+        trees.TRUSTED = frozenset()  # as if the file held a type nobody vetted
+        with pytest.raises(ModelFileError, match="not trusted"):
+            load_model(data)
+    finally:
+        trees.TRUSTED = original
+    part = zipfile.ZipFile(io.BytesIO(data)).read("parts/model.skops")
+    assert "sklearn.tree._tree.Tree" in sio.get_untrusted_types(data=part)  # what skops alone would not load

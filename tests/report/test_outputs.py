@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import pandas as pd
 import pytest
 
 from bakeoff import prepare, run
+from bakeoff.candidates.modelfile import load_model
 from bakeoff.config.experiment import experiment_from_dict
 from bakeoff.export.pack import demo, export
 from bakeoff.store.history import compare, history
@@ -78,7 +78,7 @@ def test_demo_pack(two_runs):
 def test_export_reproduces_holdout_predictions(two_runs, tmp_path, name):
     a, _, _ = two_runs
     dest = export(a.out_dir, name, tmp_path / name)
-    model = pickle.loads((dest / "model.pkl").read_bytes())
+    model = load_model((dest / "model.pkl").read_bytes())
     frame, _ = prepare(experiment_from_dict(RAW))
     pred = model.predict(frame.without_truth()).to_numpy(float)
     stored = pd.read_parquet(a.out_dir / "holdout.parquet")[f"pred:{name}"].to_numpy()
