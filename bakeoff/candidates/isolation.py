@@ -28,7 +28,8 @@ from bakeoff.core.records import Status
 
 PRELOAD = ["bakeoff.climb.worker", "numpy", "pandas", "pyarrow", "pyarrow.pandas_compat", "scipy.special",
            "sklearn.tree", "sklearn.ensemble", "sklearn.metrics", "xgboost", "statsmodels.api", "duckdb",
-           "threadpoolctl",  # pyarrow: every worker reads its frame with it (~11 ms to import in each)
+           "threadpoolctl", "skops.io",  # pyarrow: every worker reads its frame (~11 ms to import in each);
+           # skops: the trees' model files (~0.5 s to import in each)
            # the built-in ladder's own modules: 2-16 ms each to import, paid in every worker otherwise
            "baselines.naive", "baselines.sql_rules", "baselines.glm", "baselines.btyd", "baselines.trees",
            "baselines.xgb", "baselines.estimator"]
